@@ -1,0 +1,2 @@
+// Placeholder: the Front simulator is built under issue 3.
+Console.WriteLine("FrontSimulator: not built yet");

@@ -1,0 +1,38 @@
+using FrontFunctions.Channels;
+using FrontFunctions.Front;
+using FrontFunctions.Ingest;
+using FrontFunctions.Storage;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace FrontFunctions;
+
+/// <summary>
+/// The one composition of the app's services, shared by the Functions worker (<c>Program.cs</c>), the local host and
+/// the tests, so the three run the same code.
+/// </summary>
+public static class FrontFunctionsServices
+{
+    public static IServiceCollection AddFrontFunctions(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<FrontOptions>()
+            .Bind(configuration.GetSection(FrontOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddStorageClients(configuration);
+        services.AddSingleton<StorageInitializer>();
+
+        // Front protocol
+        services.AddSingleton<FrontSignatureVerifier>();
+
+        // Ingest and channels
+        services.AddSingleton<IngestQueue>();
+        services.AddSingleton<ChannelRegistry>();
+        services.AddSingleton<FrontWebhookHandler>();
+
+        return services;
+    }
+}

@@ -1,0 +1,60 @@
+using FrontFunctions.Ingest;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+
+namespace FrontFunctions.Functions;
+
+/// <summary>
+/// Front's webhooks. Anonymous: Front cannot send function keys; the signature is the authentication.
+/// Every method is routed here so that a wrong one gets 405 rather than the host's 404.
+/// </summary>
+public sealed class FrontWebhookFunctions(FrontWebhookHandler handler)
+{
+    public const string AppRoute = "front/channels";
+    public const string ChannelRoute = "front/channels/{channelId}";
+
+    [Function("FrontAppWebhook")]
+    public async Task<IActionResult> AppWebhook(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", "put", "patch", "delete", Route = AppRoute)] HttpRequest request,
+        CancellationToken cancellationToken)
+    {
+        var body = await ReadAsync(request, cancellationToken);
+        if (body is null)
+        {
+            return TooLarge();
+        }
+
+        return ToResult(await handler.HandleAppRequestAsync(ToWebhookRequest(request, null, body), cancellationToken));
+    }
+
+    [Function("FrontChannelWebhook")]
+    public async Task<IActionResult> ChannelWebhook(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", "put", "patch", "delete", Route = ChannelRoute)] HttpRequest request,
+        string channelId,
+        CancellationToken cancellationToken)
+    {
+        var body = await ReadAsync(request, cancellationToken);
+        if (body is null)
+        {
+            return TooLarge();
+        }
+
+        return ToResult(await handler.HandleChannelRequestAsync(ToWebhookRequest(request, channelId, body), cancellationToken));
+    }
+
+    private static Task<byte[]?> ReadAsync(HttpRequest request, CancellationToken cancellationToken) =>
+        RequestBodyReader.ReadAsync(request.Body, request.ContentLength, RequestBodyReader.MaxBodyBytes, cancellationToken);
+
+    private static WebhookRequest ToWebhookRequest(HttpRequest request, string? channelId, byte[] body) => new(
+        request.Method.ToUpperInvariant(),
+        channelId,
+        request.Headers["X-Front-Request-Timestamp"].FirstOrDefault(),
+        request.Headers["X-Front-Signature"].FirstOrDefault(),
+        body);
+
+    private static ObjectResult TooLarge() => ToResult(WebhookResponse.Error(
+        StatusCodes.Status413PayloadTooLarge, "payload_too_large", $"The body is larger than {RequestBodyReader.MaxBodyBytes} bytes."));
+
+    internal static ObjectResult ToResult(WebhookResponse response) => new(response.Body) { StatusCode = response.StatusCode };
+}

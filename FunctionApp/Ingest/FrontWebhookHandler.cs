@@ -1,0 +1,197 @@
+using FrontFunctions.Channels;
+using FrontFunctions.Front;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace FrontFunctions.Ingest;
+
+/// <summary>
+/// Decides what a webhook request from Front means and answers it. The order is fixed: method → signature → envelope →
+/// type. Nothing is written before the signature and the envelope have been accepted, and an answer of 200 for
+/// <c>message_imported</c> is given only after the queue write succeeded.
+/// </summary>
+public sealed partial class FrontWebhookHandler(
+    FrontSignatureVerifier verifier,
+    IngestQueue queue,
+    ChannelRegistry channels,
+    IOptions<FrontOptions> options,
+    TimeProvider time,
+    ILogger<FrontWebhookHandler> logger)
+{
+    /// <summary><c>POST /api/front/channels</c>: the app-level URL, where Front sends <c>authorization</c>.</summary>
+    public Task<WebhookResponse> HandleAppRequestAsync(WebhookRequest request, CancellationToken cancellationToken)
+    {
+        if (request.Method != "POST")
+        {
+            return Task.FromResult(MethodNotAllowed(request.Method, "POST"));
+        }
+
+        return HandleAsync(request, cancellationToken);
+    }
+
+    /// <summary><c>POST|DELETE /api/front/channels/{channelId}</c>: the per-channel URL answered to <c>authorization</c>.</summary>
+    public Task<WebhookResponse> HandleChannelRequestAsync(WebhookRequest request, CancellationToken cancellationToken)
+    {
+        if (request.Method is not ("POST" or "DELETE"))
+        {
+            return Task.FromResult(MethodNotAllowed(request.Method, "POST, DELETE"));
+        }
+
+        if (!FrontIds.IsChannelId(request.ChannelId))
+        {
+            return Task.FromResult(WebhookResponse.BadRequest("The channel id in the URL must be a Front channel id (\"cha_…\")."));
+        }
+
+        return HandleAsync(request, cancellationToken);
+    }
+
+    private async Task<WebhookResponse> HandleAsync(WebhookRequest request, CancellationToken cancellationToken)
+    {
+        // Front signs the literal "undefined" as the body of a DELETE (and GET); an empty DELETE body is verified as that.
+        var isDelete = request.Method == "DELETE";
+        var signedBody = isDelete && request.Body.IsEmpty ? FrontSignatureVerifier.UndefinedBody : request.Body.Span;
+        var check = verifier.Verify(request.Timestamp, request.Signature, signedBody);
+        if (check != SignatureCheck.Valid)
+        {
+            LogRejectedSignature(request.Method, request.ChannelId, check);
+            return WebhookResponse.Error(401, "unauthorized", SignatureMessage(check));
+        }
+
+        if (isDelete && (request.Body.IsEmpty || request.Body.Span.SequenceEqual(FrontSignatureVerifier.UndefinedBody)))
+        {
+            return await DeleteAsync(request.ChannelId!, cancellationToken).ConfigureAwait(false);
+        }
+
+        var envelope = FrontWebhookEnvelope.TryParse(request.Body, out var problem);
+        if (envelope is null)
+        {
+            LogBadEnvelope(request.Method, request.ChannelId, problem!);
+            return WebhookResponse.BadRequest(problem!);
+        }
+
+        return (envelope.Type, request.ChannelId) switch
+        {
+            (FrontWebhookEnvelope.Authorization, null) => await AuthorizeAsync(envelope, cancellationToken).ConfigureAwait(false),
+            (FrontWebhookEnvelope.Authorization, _) => WebhookResponse.BadRequest("\"authorization\" is sent to the app's URL (/api/front/channels), not to a channel's URL."),
+            (FrontWebhookEnvelope.Delete, { } channelId) => await DeleteAsync(channelId, envelope, cancellationToken).ConfigureAwait(false),
+            (FrontWebhookEnvelope.MessageImported, { } channelId) => await QueueImportedAsync(channelId, envelope, request.Body, cancellationToken).ConfigureAwait(false),
+            (FrontWebhookEnvelope.Message or FrontWebhookEnvelope.MessageAutoreply, { }) =>
+                WebhookResponse.Error(501, "not_implemented", $"\"{envelope.Type}\" requests are not handled by this app yet."),
+            (FrontWebhookEnvelope.Delete or FrontWebhookEnvelope.MessageImported or FrontWebhookEnvelope.Message or FrontWebhookEnvelope.MessageAutoreply, null) =>
+                WebhookResponse.BadRequest($"\"{envelope.Type}\" is sent to a channel's URL (/api/front/channels/{{channelId}}), not to the app's URL."),
+            _ => WebhookResponse.BadRequest($"Unknown request type \"{Truncate(envelope.Type)}\"."),
+        };
+    }
+
+    private async Task<WebhookResponse> AuthorizeAsync(FrontWebhookEnvelope envelope, CancellationToken cancellationToken)
+    {
+        var channelId = envelope.Payload.TryGetProperty("channel_id", out var id) && id.ValueKind == System.Text.Json.JsonValueKind.String
+            ? id.GetString()
+            : null;
+        if (!FrontIds.IsChannelId(channelId))
+        {
+            return WebhookResponse.BadRequest("The authorization payload has no usable channel_id (a \"cha_…\" id).");
+        }
+
+        try
+        {
+            await channels.AuthorizeAsync(channelId!, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            LogStorageUnavailable(e, "authorization", channelId!, e.GetType().Name);
+            return StorageUnavailable();
+        }
+
+        var webhookUrl = new Uri(options.Value.PublicBaseUrl, $"api/front/channels/{channelId}").AbsoluteUri;
+        LogAuthorized(channelId!);
+        return new WebhookResponse(200, new { type = "success", webhook_url = webhookUrl });
+    }
+
+    private Task<WebhookResponse> DeleteAsync(string channelId, FrontWebhookEnvelope envelope, CancellationToken cancellationToken)
+    {
+        // Current docs send {"channel_id": …}; older ones no body. When present it must name the channel of the URL.
+        if (envelope.Payload.TryGetProperty("channel_id", out var id)
+            && (id.ValueKind != System.Text.Json.JsonValueKind.String || id.GetString() != channelId))
+        {
+            return Task.FromResult(WebhookResponse.BadRequest("The delete payload's channel_id does not match the channel in the URL."));
+        }
+
+        return DeleteAsync(channelId, cancellationToken);
+    }
+
+    private async Task<WebhookResponse> DeleteAsync(string channelId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await channels.MarkDeletedAsync(channelId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            LogStorageUnavailable(e, "delete", channelId, e.GetType().Name);
+            return StorageUnavailable();
+        }
+
+        LogDeleted(channelId);
+        return WebhookResponse.Success;
+    }
+
+    private async Task<WebhookResponse> QueueImportedAsync(
+        string channelId, FrontWebhookEnvelope envelope, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    {
+        var notification = ImportedMessageReader.TryRead(channelId, envelope, time.GetUtcNow(), out var problem);
+        if (notification is null)
+        {
+            LogBadEnvelope("POST", channelId, problem!);
+            return WebhookResponse.BadRequest(problem!);
+        }
+
+        try
+        {
+            await queue.EnqueueAsync(notification, body, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            LogStorageUnavailable(e, "message_imported", channelId, e.GetType().Name);
+            return StorageUnavailable();
+        }
+
+        LogQueued(channelId, notification.MessageId, notification.DeliveryKey);
+        return WebhookResponse.Success;
+    }
+
+    private static WebhookResponse StorageUnavailable() =>
+        WebhookResponse.Error(503, "unavailable", "Storage is unavailable; nothing was recorded. Retry later.");
+
+    private static WebhookResponse MethodNotAllowed(string method, string allowed) =>
+        WebhookResponse.Error(405, "method_not_allowed", $"{Truncate(method)} is not allowed here; use {allowed}.");
+
+    private static string SignatureMessage(SignatureCheck check) => check switch
+    {
+        SignatureCheck.MissingHeaders => "X-Front-Signature and X-Front-Request-Timestamp are required.",
+        SignatureCheck.MalformedTimestamp => "X-Front-Request-Timestamp must be milliseconds since the epoch.",
+        SignatureCheck.MalformedSignature => "X-Front-Signature must be a base64 HMAC-SHA256.",
+        SignatureCheck.StaleTimestamp => "X-Front-Request-Timestamp is too far from now.",
+        _ => "The signature does not match.",
+    };
+
+    private static string Truncate(string value) => value.Length <= 40 ? value : value[..40] + "…";
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Rejected {Method} webhook for channel {ChannelId}: signature {Check}")]
+    private partial void LogRejectedSignature(string method, string? channelId, SignatureCheck check);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Rejected {Method} webhook for channel {ChannelId}: {Problem}")]
+    private partial void LogBadEnvelope(string method, string? channelId, string problem);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Storage unavailable while handling {RequestType} for channel {ChannelId} ({ErrorType}); answered 503")]
+    private partial void LogStorageUnavailable(Exception exception, string requestType, string channelId, string errorType);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Channel {ChannelId} authorized")]
+    private partial void LogAuthorized(string channelId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Channel {ChannelId} marked deleted")]
+    private partial void LogDeleted(string channelId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Queued message_imported {MessageId} for channel {ChannelId} as {DeliveryKey}")]
+    private partial void LogQueued(string channelId, string messageId, string deliveryKey);
+}

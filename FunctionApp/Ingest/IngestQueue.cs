@@ -1,0 +1,60 @@
+using System.Text.Json;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
+using FrontFunctions.Storage;
+
+namespace FrontFunctions.Ingest;
+
+/// <summary>Writes verified notifications to the ingest queue, offloading envelopes too large for one queue message.</summary>
+public sealed class IngestQueue
+{
+    /// <summary>
+    /// A queue message is at most 64 KiB, and Base64 (what the Functions trigger expects) grows text by 4/3:
+    /// 48 KiB of JSON is the most that fits. Keep a margin under it.
+    /// </summary>
+    public const int MaxInlineJsonBytes = 46 * 1024;
+
+    private readonly QueueClient _queue;
+    private readonly BlobContainerClient _payloads;
+    private readonly StorageInitializer _storage;
+
+    public IngestQueue(QueueServiceClient queues, BlobServiceClient blobs, StorageInitializer storage)
+    {
+        _queue = queues.GetQueueClient(StorageNames.IngestQueue);
+        _payloads = blobs.GetBlobContainerClient(StorageNames.PayloadContainer);
+        _storage = storage;
+    }
+
+    /// <summary>
+    /// Queues the notification. Returns only after the queue write succeeded; throws on any storage failure,
+    /// which the webhook turns into 503 so Front retries (never a silent loss).
+    /// </summary>
+    public async Task EnqueueAsync(IngestNotification notification, ReadOnlyMemory<byte> envelope, CancellationToken cancellationToken)
+    {
+        await _storage.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+
+        using var document = JsonDocument.Parse(envelope);
+        var inline = JsonSerializer.SerializeToUtf8Bytes(notification with { Envelope = document.RootElement }, IngestJsonContext.Default.IngestNotification);
+        if (inline.Length <= MaxInlineJsonBytes)
+        {
+            await _queue.SendMessageAsync(BinaryData.FromBytes(inline), cancellationToken: cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        // Too large: the envelope goes to a blob first, then the queue message that points at it. If the queue write
+        // fails the blob is removed again; a leftover blob (the process died in between) is never referenced by anything.
+        var blobName = $"{notification.ChannelId}/{notification.DeliveryKey}-{Guid.NewGuid():N}.json";
+        var blob = _payloads.GetBlobClient(blobName);
+        await blob.UploadAsync(BinaryData.FromBytes(envelope), cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var pointer = JsonSerializer.SerializeToUtf8Bytes(notification with { EnvelopeBlob = blobName }, IngestJsonContext.Default.IngestNotification);
+            await _queue.SendMessageAsync(BinaryData.FromBytes(pointer), cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await blob.DeleteIfExistsAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+    }
+}

@@ -1,0 +1,8 @@
+using FrontFunctions;
+using Microsoft.Azure.Functions.Worker.Builder;
+using Microsoft.Extensions.Hosting;
+
+var builder = FunctionsApplication.CreateBuilder(args);
+builder.ConfigureFunctionsWebApplication();
+builder.Services.AddFrontFunctions(builder.Configuration);
+builder.Build().Run();

@@ -1,0 +1,39 @@
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
+
+namespace FrontFunctions.Storage;
+
+/// <summary>
+/// Creates the queues, tables and container the app writes to, once per process (Bicep creates them in Azure; Azurite
+/// starts empty). A failed attempt is forgotten so the next request tries again.
+/// </summary>
+public sealed class StorageInitializer(QueueServiceClient queues, TableServiceClient tables, BlobServiceClient blobs)
+{
+    private readonly Lock _gate = new();
+    private Task? _created;
+
+    public Task EnsureCreatedAsync(CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (_created is null || _created.IsFaulted || _created.IsCanceled)
+            {
+                _created = CreateAsync();
+            }
+
+            return _created.WaitAsync(cancellationToken);
+        }
+    }
+
+    private async Task CreateAsync()
+    {
+        await Task.WhenAll(
+            queues.GetQueueClient(StorageNames.IngestQueue).CreateIfNotExistsAsync(),
+            queues.GetQueueClient(StorageNames.IngestPoisonQueue).CreateIfNotExistsAsync(),
+            tables.GetTableClient(StorageNames.ChannelsTable).CreateIfNotExistsAsync(),
+            tables.GetTableClient(StorageNames.IdMapTable).CreateIfNotExistsAsync(),
+            tables.GetTableClient(StorageNames.FailuresTable).CreateIfNotExistsAsync(),
+            blobs.GetBlobContainerClient(StorageNames.PayloadContainer).CreateIfNotExistsAsync()).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,48 @@
+using FrontFunctions.Functions;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.Abstractions;
+
+namespace FrontFunctions.LocalHost;
+
+/// <summary>
+/// A development stand-in for the Azure Functions host (which cannot be installed on every machine): it serves the
+/// function classes' HTTP routes under the same <c>/api</c> prefix. It holds no logic of its own: each route resolves
+/// the function class and calls the same method the Functions host would.
+/// </summary>
+public static class LocalFunctionsHost
+{
+    public const string DefaultUrl = "http://127.0.0.1:7071";
+
+    /// <summary>Builds the host; <paramref name="configure"/> lets tests add settings (ports, connection strings).</summary>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        // Same settings file the Functions host reads (local.settings.json "Values"), then environment and command line.
+        builder.Configuration.AddLocalSettingsJson(Path.Combine(Directory.GetCurrentDirectory(), "local.settings.json"));
+        builder.Configuration.AddEnvironmentVariables();
+        builder.Configuration.AddCommandLine(args);
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
+
+        builder.Services.AddMvcCore(); // executes the IActionResult the functions return, as the Functions host does
+        builder.Services.AddFrontFunctions(builder.Configuration);
+        builder.Services.AddSingleton<FrontWebhookFunctions>();
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        var api = app.MapGroup("/api");
+        api.Map("/" + FrontWebhookFunctions.AppRoute, (HttpContext context, FrontWebhookFunctions functions) =>
+            Execute(context, functions.AppWebhook(context.Request, context.RequestAborted)));
+        api.Map("/" + FrontWebhookFunctions.ChannelRoute, (HttpContext context, string channelId, FrontWebhookFunctions functions) =>
+            Execute(context, functions.ChannelWebhook(context.Request, channelId, context.RequestAborted)));
+        return app;
+    }
+
+    private static async Task Execute(HttpContext context, Task<IActionResult> invocation)
+    {
+        var result = await invocation;
+        await result.ExecuteResultAsync(new ActionContext(context, context.GetRouteData(), new ActionDescriptor()));
+    }
+}

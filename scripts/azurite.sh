@@ -1,0 +1,47 @@
+# Sourced by the run and test scripts: starts Azurite in memory on 127.0.0.1 and exports AzureWebJobsStorage for it.
+# Usage: start_azurite <blob-port> <queue-port> <table-port>   (ports must be free; it fails loudly when they are not)
+# Azurite is pinned in package.json; --skipApiVersionCheck because the current Azure.Storage.Queues asks for an API
+# version Azurite does not know yet (Azurite#2562).
+
+free_port() {
+  node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close();});'
+}
+
+port_in_use() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+start_azurite() {
+  local blob=$1 queue=$2 table=$3 port
+  for port in "$blob" "$queue" "$table"; do
+    if port_in_use "$port"; then
+      echo "error: port $port on 127.0.0.1 is already taken; stop what uses it or choose other ports." >&2
+      return 1
+    fi
+  done
+  AZURITE_LOG=$(mktemp -t azurite.XXXXXX.log)
+  "$REPO_ROOT/node_modules/.bin/azurite" --inMemoryPersistence --skipApiVersionCheck --silent \
+    --blobHost 127.0.0.1 --blobPort "$blob" --queueHost 127.0.0.1 --queuePort "$queue" \
+    --tableHost 127.0.0.1 --tablePort "$table" >"$AZURITE_LOG" 2>&1 &
+  AZURITE_PID=$!
+  local deadline=$((SECONDS + 60))
+  until port_in_use "$blob" && port_in_use "$queue" && port_in_use "$table"; do
+    if ! kill -0 "$AZURITE_PID" 2>/dev/null || ((SECONDS > deadline)); then
+      echo "error: Azurite did not start; its log:" >&2
+      cat "$AZURITE_LOG" >&2
+      return 1
+    fi
+    sleep 0.2
+  done
+  local key="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+  export AzureWebJobsStorage="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$key;BlobEndpoint=http://127.0.0.1:$blob/devstoreaccount1;QueueEndpoint=http://127.0.0.1:$queue/devstoreaccount1;TableEndpoint=http://127.0.0.1:$table/devstoreaccount1;"
+  echo "Azurite (pid $AZURITE_PID): blob 127.0.0.1:$blob, queue 127.0.0.1:$queue, table 127.0.0.1:$table"
+}
+
+stop_azurite() {
+  if [[ -n "${AZURITE_PID:-}" ]]; then
+    kill "$AZURITE_PID" 2>/dev/null || true
+    wait "$AZURITE_PID" 2>/dev/null || true
+    AZURITE_PID=
+  fi
+}

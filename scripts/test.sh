@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The test command: installs what the tests need (Azurite from npm, NuGet packages), starts its own Azurite on free
+# loopback ports, runs every test project in FrontFunctions.sln, stops Azurite, and ends with "N passed, N failed".
+set -euo pipefail
+REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$REPO_ROOT"
+source scripts/azurite.sh
+
+npm ci --no-audit --no-fund --loglevel=error
+dotnet build FrontFunctions.sln -c Release --nologo -v quiet
+
+trap stop_azurite EXIT
+start_azurite "$(free_port)" "$(free_port)" "$(free_port)"
+
+results=$(mktemp -d)
+set +e
+dotnet test FrontFunctions.sln -c Release --no-build --nologo --results-directory "$results" \
+  --logger "trx" --logger "console;verbosity=normal" "$@" 2>&1 | tee "$results/console.log"
+status=${PIPESTATUS[0]}
+set -e
+
+# Count from the TRX files (one per test project): the counters element of each.
+passed=0 failed=0 skipped=0
+for trx in "$results"/*.trx; do
+  [[ -e "$trx" ]] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
+  p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  t=$(sed -n 's/.* total="\([0-9]*\)".*/\1/p' <<<"$counters")
+  e=$(sed -n 's/.* executed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${t:-0} - ${e:-0}))
+done
+if ((status != 0 && failed == 0)); then
+  failed=1 # the run itself failed (build, crash, abort): never report it as green
+fi
+echo "$passed passed, $failed failed, $skipped skipped"
+exit "$status"
