@@ -1,4 +1,5 @@
 using FrontFunctions.Channels;
+using FrontFunctions.Enrichment;
 using FrontFunctions.Front;
 using FrontFunctions.Ingest;
 using FrontFunctions.Storage;
@@ -32,6 +33,9 @@ public static class FrontFunctionsServices
         services.AddSingleton<IngestQueue>();
         services.AddSingleton<ChannelRegistry>();
         services.AddSingleton<FrontWebhookHandler>();
+
+        // Enrichment, the Front API client and the id map
+        services.AddEnrichment(configuration);
 
         return services;
     }
