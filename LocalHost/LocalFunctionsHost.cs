@@ -13,7 +13,10 @@ public static class LocalFunctionsHost
 {
     public const string DefaultUrl = "http://127.0.0.1:7071";
 
-    /// <summary>Builds the host; <paramref name="configure"/> lets tests add settings (ports, connection strings).</summary>
+    /// <summary>
+    /// Builds the host. <paramref name="configure"/> runs before the app's services are registered, so tests can add
+    /// settings (ports, connection strings) and replace services such as the <see cref="TimeProvider"/>.
+    /// </summary>
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
@@ -26,10 +29,10 @@ public static class LocalFunctionsHost
             builder.WebHost.UseUrls(DefaultUrl);
         }
 
+        configure?.Invoke(builder);
         builder.Services.AddMvcCore(); // executes the IActionResult the functions return, as the Functions host does
         builder.Services.AddFrontFunctions(builder.Configuration);
         builder.Services.AddSingleton<FrontWebhookFunctions>();
-        configure?.Invoke(builder);
 
         var app = builder.Build();
         var api = app.MapGroup("/api");

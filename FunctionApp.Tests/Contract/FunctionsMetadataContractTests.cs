@@ -1,0 +1,92 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using FrontFunctions.Storage;
+
+namespace FrontFunctions.Tests.Contract;
+
+/// <summary>
+/// The Functions host binds functions from the built <c>functions.metadata</c>, not from our local host. This pins that file
+/// to the function table in README.md (between the <c>functions:begin</c>/<c>functions:end</c> markers): names, triggers,
+/// routes, methods, auth levels and queue names, so the README, the code and the real host's view cannot drift apart.
+/// </summary>
+public partial class FunctionsMetadataContractTests
+{
+    private sealed record FunctionRow(string Name, string Trigger, string RouteOrQueue, string Methods, string Auth);
+
+    private static IReadOnlyList<FunctionRow> FromMetadata()
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, "functions.metadata");
+        Assert.True(File.Exists(path), $"functions.metadata was not built next to the tests ({path}).");
+        using var document = JsonDocument.Parse(File.ReadAllText(path));
+        return document.RootElement.EnumerateArray().Select(function =>
+        {
+            var trigger = function.GetProperty("bindings").EnumerateArray()
+                .Single(b => b.GetProperty("type").GetString()!.EndsWith("Trigger", StringComparison.Ordinal));
+            var type = trigger.GetProperty("type").GetString()!;
+            return type switch
+            {
+                "httpTrigger" => new FunctionRow(
+                    function.GetProperty("name").GetString()!,
+                    "HTTP",
+                    trigger.GetProperty("route").GetString()!,
+                    string.Join(", ", trigger.GetProperty("methods").EnumerateArray().Select(m => m.GetString()!.ToUpperInvariant()).Order()),
+                    trigger.GetProperty("authLevel").GetString()!.ToLowerInvariant()),
+                "queueTrigger" => new FunctionRow(
+                    function.GetProperty("name").GetString()!,
+                    "Queue",
+                    trigger.GetProperty("queueName").GetString()!,
+                    "",
+                    trigger.TryGetProperty("connection", out var c) ? c.GetString()! : ""),
+                _ => new FunctionRow(function.GetProperty("name").GetString()!, type, "", "", ""),
+            };
+        }).OrderBy(f => f.Name, StringComparer.Ordinal).ToList();
+    }
+
+    private static IReadOnlyList<FunctionRow> FromReadme()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "FrontFunctions.sln")))
+        {
+            dir = dir.Parent;
+        }
+
+        Assert.NotNull(dir);
+        var readme = File.ReadAllText(Path.Combine(dir!.FullName, "README.md"));
+        var table = TableBetweenMarkers().Match(readme);
+        Assert.True(table.Success, "README.md has no function table between <!-- functions:begin --> and <!-- functions:end -->.");
+        return table.Groups[1].Value.Split('\n')
+            .Select(line => line.Trim())
+            .Where(line => line.StartsWith('|') && !line.StartsWith("|-", StringComparison.Ordinal) && !line.StartsWith("| Function", StringComparison.Ordinal))
+            .Select(line => line.Trim('|').Split('|').Select(cell => cell.Trim().Trim('`')).ToArray())
+            .Select(cells => new FunctionRow(
+                cells[0],
+                cells[1],
+                cells[2],
+                string.Join(", ", cells[3].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Order()),
+                cells[4]))
+            .OrderBy(f => f.Name, StringComparer.Ordinal)
+            .ToList();
+    }
+
+    [Fact]
+    public void Built_functions_metadata_matches_the_readme_function_table() =>
+        Assert.Equal(FromReadme(), FromMetadata());
+
+    [Fact]
+    public void Front_webhooks_are_anonymous_because_front_cannot_send_function_keys()
+    {
+        var webhooks = FromMetadata().Where(f => f.RouteOrQueue.StartsWith("front/", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, webhooks.Count);
+        Assert.All(webhooks, f => Assert.Equal("anonymous", f.Auth));
+    }
+
+    [Fact]
+    public void Queue_triggers_listen_on_the_queue_the_webhook_writes_to()
+    {
+        var queues = FromMetadata().Where(f => f.Trigger == "Queue").Select(f => f.RouteOrQueue).ToList();
+        Assert.All(queues, q => Assert.Equal(StorageNames.IngestQueue, q));
+    }
+
+    [GeneratedRegex(@"<!-- functions:begin -->(.*?)<!-- functions:end -->", RegexOptions.Singleline)]
+    private static partial Regex TableBetweenMarkers();
+}

@@ -1,0 +1,88 @@
+using System.Net.Http.Headers;
+using System.Text;
+using FrontFunctions.Front;
+using FrontFunctions.LocalHost;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+
+namespace FrontFunctions.Tests.Infrastructure;
+
+/// <summary>The local development host, started on a free loopback port against the test Azurite, reached over real HTTP.</summary>
+public sealed class RunningLocalHost : IAsyncDisposable
+{
+    public const string AppUid = "test-app-uid";
+    public const string AppSecret = "test-app-secret";
+    public const string PreviousAppSecret = "test-previous-secret";
+    public const string FunctionKey = "test-function-key";
+
+    private readonly WebApplication _app;
+
+    private RunningLocalHost(WebApplication app, Uri baseUrl)
+    {
+        _app = app;
+        BaseUrl = baseUrl;
+        Http = new HttpClient { BaseAddress = baseUrl, Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public Uri BaseUrl { get; }
+
+    public HttpClient Http { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public static async Task<RunningLocalHost> StartAsync(IDictionary<string, string?>? settings = null)
+    {
+        var values = new Dictionary<string, string?>
+        {
+            ["AzureWebJobsStorage"] = TestStorage.ConnectionString,
+            ["Front:AppUid"] = AppUid,
+            ["Front:AppSecret"] = AppSecret,
+            ["Front:PreviousAppSecret"] = PreviousAppSecret,
+            ["Front:PublicBaseUrl"] = "https://front-functions.example.net",
+            ["Front:ApiBaseUrl"] = "http://127.0.0.1:9",
+            ["LocalHost:FunctionKey"] = FunctionKey,
+            ["LocalHost:RunQueueListener"] = "false",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            values[key] = value;
+        }
+
+        var app = LocalFunctionsHost.Build([], builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(values);
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            builder.Logging.SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Warning);
+        });
+        await app.StartAsync();
+        return new RunningLocalHost(app, new Uri(app.Urls.First()));
+    }
+
+    /// <summary>Sends a request signed as Front signs it (timestamp in ms, HMAC over "timestamp:body").</summary>
+    public Task<HttpResponseMessage> SendSignedAsync(
+        HttpMethod method, string path, string? body, string secret = AppSecret, DateTimeOffset? signedAt = null)
+    {
+        var timestamp = (signedAt ?? DateTimeOffset.UtcNow).ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var bytes = body is null ? [] : Encoding.UTF8.GetBytes(body);
+        var signed = body is null ? FrontSignatureVerifier.UndefinedBody.ToArray() : bytes;
+        var request = new HttpRequestMessage(method, path);
+        if (body is not null)
+        {
+            request.Content = new ByteArrayContent(bytes);
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        }
+
+        request.Headers.Add("X-Front-Request-Timestamp", timestamp);
+        request.Headers.Add("X-Front-Signature", FrontSignatureVerifier.Sign(secret, timestamp, signed));
+        return Http.SendAsync(request);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
