@@ -54,7 +54,8 @@ public sealed class RunningLocalHost : IAsyncDisposable
         {
             builder.Configuration.AddInMemoryCollection(values);
             builder.WebHost.UseUrls("http://127.0.0.1:0");
-            builder.Logging.SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Warning);
+            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            builder.Logging.AddFilter("Azure.Core", LogLevel.Error); // 409 "already exists" answers of CreateIfNotExists
         });
         await app.StartAsync();
         return new RunningLocalHost(app, new Uri(app.Urls.First()));
