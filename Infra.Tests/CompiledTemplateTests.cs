@@ -153,7 +153,7 @@ public sealed partial class CompiledTemplateTests
             var secure = scope.SecureParameterNames.ToArray();
             foreach (var output in scope.Template["outputs"]?.AsObject() ?? [])
             {
-                var text = output.Value?.ToJsonString() ?? "";
+                var text = ArmTemplate.TextOf(output.Value);
                 Assert.DoesNotContain(secure, s => text.Contains($"parameters('{s}')", StringComparison.OrdinalIgnoreCase));
             }
 
@@ -163,7 +163,7 @@ public sealed partial class CompiledTemplateTests
                 var nestedScope = new ArmScope(nested ?? [], scope, deployment, $"{scope.Path}/{deployment["name"]}");
                 foreach (var passed in deployment["properties"]?["parameters"]?.AsObject() ?? [])
                 {
-                    var text = passed.Value?.ToJsonString() ?? "";
+                    var text = ArmTemplate.TextOf(passed.Value);
                     if (secure.Any(s => text.Contains($"parameters('{s}')", StringComparison.OrdinalIgnoreCase)))
                     {
                         Assert.True(

@@ -5,12 +5,7 @@ namespace FrontFunctions.Infra.Tests.Support;
 /// <summary>One app setting of a function app as the compiled template writes it (value may be an ARM expression).</summary>
 internal sealed record AppSetting(string Name, JsonNode? Value, ArmScope Scope)
 {
-    public string ValueText => Value switch
-    {
-        JsonValue v when v.TryGetValue<string>(out var s) => s,
-        null => "",
-        _ => Value.ToJsonString(),
-    };
+    public string ValueText => ArmTemplate.TextOf(Value);
 
     /// <summary>
     /// The app settings wherever a template can put them: <c>Microsoft.Web/sites/config</c> named <c>appsettings</c>

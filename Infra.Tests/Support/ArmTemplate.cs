@@ -75,6 +75,19 @@ internal static partial class ArmTemplate
     public static IEnumerable<ArmResource> OfType(JsonObject root, string type) =>
         AllResources(root).Where(r => !r.IsExisting && r.Type.Equals(type, StringComparison.OrdinalIgnoreCase));
 
+    /// <summary>
+    /// All string values inside a node, joined by new lines. (Not <c>ToJsonString()</c>: its encoder escapes the
+    /// apostrophes of <c>parameters('x')</c> as <c>\u0027</c>, and a text search would then find nothing.)
+    /// </summary>
+    public static string TextOf(JsonNode? node) => node switch
+    {
+        null => "",
+        JsonValue value => value.TryGetValue<string>(out var s) ? s : value.ToJsonString(),
+        JsonArray array => string.Join('\n', array.Select(TextOf)),
+        JsonObject map => string.Join('\n', map.Select(p => p.Key + "\n" + TextOf(p.Value))),
+        _ => "",
+    };
+
     /// <summary>Whether a string is an ARM expression (<c>[...]</c>; <c>[[</c> escapes a literal bracket).</summary>
     public static bool IsExpression(string value) =>
         value.StartsWith('[') && value.EndsWith(']') && !value.StartsWith("[[", StringComparison.Ordinal);

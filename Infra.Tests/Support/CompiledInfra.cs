@@ -29,7 +29,16 @@ internal sealed class CompiledInfra
 
     public BicepRun LintRun { get; }
 
-    public JsonObject MainTemplate => LoadJson(Path.Combine(OutputDirectory, "main.json"));
+    public JsonObject MainTemplate
+    {
+        get
+        {
+            var path = Path.Combine(OutputDirectory, "main.json");
+            return File.Exists(path)
+                ? LoadJson(path)
+                : throw new InvalidOperationException($"main.bicep did not compile, so its template cannot be checked:\n{BuildRun.StandardError}");
+        }
+    }
 
     public static JsonObject LoadJson(string path) =>
         JsonNode.Parse(File.ReadAllText(path))?.AsObject() ?? throw new InvalidOperationException($"{path} is not a JSON object.");
