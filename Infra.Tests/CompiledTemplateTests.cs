@@ -118,6 +118,17 @@ public sealed partial class CompiledTemplateTests
         Assert.DoesNotContain(Settings, s => s.Name == "AzureWebJobsStorage");
     }
 
+    // Flex Consumption takes the runtime and the package location from functionAppConfig and rejects these settings.
+    [Theory]
+    [InlineData("FUNCTIONS_WORKER_RUNTIME")]
+    [InlineData("FUNCTIONS_EXTENSION_VERSION")]
+    [InlineData("WEBSITE_RUN_FROM_PACKAGE")]
+    [InlineData("WEBSITE_CONTENTAZUREFILECONNECTIONSTRING")]
+    [InlineData("WEBSITE_CONTENTSHARE")]
+    [InlineData("AzureWebJobsStorage__accountKey")]
+    public void Settings_Flex_Consumption_rejects_or_keys_are_absent(string name) =>
+        Assert.DoesNotContain(Settings, s => s.Name.Equals(name, StringComparison.OrdinalIgnoreCase));
+
     [Fact]
     public void Application_Insights_accepts_only_Entra_auth_and_the_app_uses_it()
     {
