@@ -52,6 +52,7 @@ internal sealed class CompiledInfra
             .ToArray();
         var output = Path.Combine(Path.GetTempPath(), "front-infra-tests-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(output);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Directory.Delete(output, recursive: true);
         var build = BicepCli.Run(infra, "build", "--pattern", "**/*.bicep", "--outdir", output);
         var lint = BicepCli.Run(infra, "lint", "--pattern", "**/*.bicep");
         return new CompiledInfra(sources, output, build, lint);
