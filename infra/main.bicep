@@ -10,12 +10,10 @@ import { alwaysReadyInstance } from 'modules/function-app.bicep'
 @maxLength(64)
 param environmentName string
 
-@description('Region of every resource. Limited to regions that offer the Flex Consumption plan.')
+@description('Region of every resource. The list is the regions the official Flex Consumption quickstart allows (Azure-Samples/functions-quickstart-dotnet-azd); `az functionapp list-flexconsumption-locations` shows the current set.')
 @minLength(1)
 @allowed([
   'australiaeast'
-  'brazilsouth'
-  'canadacentral'
   'centralindia'
   'centralus'
   'eastasia'
@@ -23,19 +21,15 @@ param environmentName string
   'eastus2'
   'francecentral'
   'germanywestcentral'
-  'japaneast'
   'northcentralus'
   'northeurope'
-  'norwayeast'
   'southcentralus'
   'southeastasia'
   'swedencentral'
-  'switzerlandnorth'
   'uksouth'
   'westcentralus'
   'westeurope'
   'westus2'
-  'westus3'
 ])
 @metadata({
   azd: {
