@@ -1,0 +1,255 @@
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using FrontFunctions.Infra.Tests.Support;
+
+namespace FrontFunctions.Infra.Tests;
+
+/// <summary>
+/// Security and wiring properties read from the ARM JSON main.bicep compiles to. The walk is generic (any module layout,
+/// resources as array or object), so a refactor of the Bicep files keeps these tests meaningful. ARM expressions stay
+/// strings: where a value is only known at deployment, the test checks the expression's shape.
+/// </summary>
+public sealed partial class CompiledTemplateTests
+{
+    private static readonly JsonObject Main = CompiledInfra.Instance.MainTemplate;
+
+    private static readonly IReadOnlyList<AppSetting> Settings = AppSetting.All(Main);
+
+    [Fact]
+    public void Storage_account_refuses_shared_keys_old_TLS_and_public_blobs()
+    {
+        var account = Assert.Single(ArmTemplate.OfType(Main, "Microsoft.Storage/storageAccounts"));
+        var properties = account.Properties!;
+        Assert.False(properties["allowSharedKeyAccess"]!.GetValue<bool>());
+        Assert.Equal("TLS1_2", properties["minimumTlsVersion"]!.GetValue<string>());
+        Assert.False(properties["allowBlobPublicAccess"]!.GetValue<bool>());
+        Assert.True(properties["supportsHttpsTrafficOnly"]!.GetValue<bool>());
+
+        foreach (var container in ArmTemplate.OfType(Main, "Microsoft.Storage/storageAccounts/blobServices/containers"))
+        {
+            Assert.Equal("None", container.Properties?["publicAccess"]?.GetValue<string>());
+        }
+    }
+
+    [Fact]
+    public void Function_app_is_https_only_with_TLS_1_2_and_FTPS_disabled()
+    {
+        var site = Assert.Single(ArmTemplate.OfType(Main, "Microsoft.Web/sites"));
+        var properties = site.Properties!;
+        Assert.True(properties["httpsOnly"]!.GetValue<bool>());
+        Assert.Equal("1.2", properties["siteConfig"]?["minTlsVersion"]?.GetValue<string>());
+        Assert.Equal("Disabled", properties["siteConfig"]?["ftpsState"]?.GetValue<string>());
+    }
+
+    [Fact]
+    public void Basic_publishing_credentials_are_off_for_ftp_and_scm()
+    {
+        var policies = ArmTemplate.OfType(Main, "Microsoft.Web/sites/basicPublishingCredentialsPolicies").ToArray();
+        var names = policies.SelectMany(ArmTemplate.ChildNames).Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(["ftp", "scm"], names);
+        Assert.All(policies, p => Assert.False(p.Properties!["allow"]!.GetValue<bool>()));
+    }
+
+    [Fact]
+    public void Function_app_runs_on_Flex_Consumption_as_dotnet_isolated_10_with_the_user_assigned_identity()
+    {
+        var plan = Assert.Single(ArmTemplate.OfType(Main, "Microsoft.Web/serverfarms"));
+        Assert.Equal("FC1", plan.Resource["sku"]?["name"]?.GetValue<string>());
+        Assert.Equal("FlexConsumption", plan.Resource["sku"]?["tier"]?.GetValue<string>());
+        Assert.True(plan.Properties?["reserved"]?.GetValue<bool>(), "A Flex Consumption plan is Linux (reserved: true).");
+
+        var site = Assert.Single(ArmTemplate.OfType(Main, "Microsoft.Web/sites"));
+        Assert.Equal("functionapp,linux", site.Resource["kind"]?.GetValue<string>());
+        Assert.Equal("UserAssigned", site.Resource["identity"]?["type"]?.GetValue<string>());
+
+        var config = site.Properties!["functionAppConfig"]!;
+        Assert.Equal("dotnet-isolated", config["runtime"]?["name"]?.GetValue<string>());
+        Assert.Equal("10.0", config["runtime"]?["version"]?.GetValue<string>());
+        Assert.NotNull(config["scaleAndConcurrency"]?["instanceMemoryMB"]);
+        Assert.NotNull(config["scaleAndConcurrency"]?["maximumInstanceCount"]);
+
+        var storage = config["deployment"]?["storage"];
+        Assert.Equal("blobContainer", storage?["type"]?.GetValue<string>());
+        Assert.Equal("UserAssignedIdentity", storage?["authentication"]?["type"]?.GetValue<string>());
+        Assert.False(string.IsNullOrEmpty(storage?["authentication"]?["userAssignedIdentityResourceId"]?.GetValue<string>()));
+
+        // Key Vault references would otherwise resolve with a system-assigned identity the app does not have.
+        Assert.False(string.IsNullOrEmpty(site.Properties["keyVaultReferenceIdentity"]?.GetValue<string>()));
+    }
+
+    [Theory]
+    [InlineData("Front__AppSecret")]
+    [InlineData("Front__PreviousAppSecret")]
+    public void Front_secrets_are_Key_Vault_references(string name)
+    {
+        var setting = Assert.Single(Settings, s => s.Name == name);
+        Assert.Contains("@Microsoft.KeyVault(SecretUri=", setting.ValueText, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Front__AppUid")]
+    [InlineData("Front__ApiBaseUrl")]
+    [InlineData("Front__PublicBaseUrl")]
+    [InlineData("APPLICATIONINSIGHTS_CONNECTION_STRING")]
+    public void Front_and_monitoring_settings_are_present(string name)
+    {
+        var setting = Assert.Single(Settings, s => s.Name == name);
+        Assert.False(string.IsNullOrWhiteSpace(setting.ValueText), $"{name} is empty.");
+    }
+
+    [Fact]
+    public void Public_base_url_is_the_https_default_host_name()
+    {
+        var setting = Assert.Single(Settings, s => s.Name == "Front__PublicBaseUrl");
+        Assert.Contains("https://", setting.ValueText, StringComparison.Ordinal);
+        Assert.Contains("defaultHostName", setting.ValueText, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AzureWebJobsStorage_is_identity_based()
+    {
+        string Value(string name) => Assert.Single(Settings, s => s.Name == name).ValueText;
+
+        Assert.Equal("managedidentity", Value("AzureWebJobsStorage__credential"));
+        Assert.False(string.IsNullOrEmpty(Value("AzureWebJobsStorage__clientId")));
+        Assert.False(string.IsNullOrEmpty(Value("AzureWebJobsStorage__blobServiceUri")));
+        Assert.False(string.IsNullOrEmpty(Value("AzureWebJobsStorage__queueServiceUri")));
+        Assert.False(string.IsNullOrEmpty(Value("AzureWebJobsStorage__tableServiceUri")));
+        Assert.DoesNotContain(Settings, s => s.Name == "AzureWebJobsStorage");
+    }
+
+    // Flex Consumption takes the runtime and the package location from functionAppConfig and rejects these settings.
+    [Theory]
+    [InlineData("FUNCTIONS_WORKER_RUNTIME")]
+    [InlineData("FUNCTIONS_EXTENSION_VERSION")]
+    [InlineData("WEBSITE_RUN_FROM_PACKAGE")]
+    [InlineData("WEBSITE_CONTENTAZUREFILECONNECTIONSTRING")]
+    [InlineData("WEBSITE_CONTENTSHARE")]
+    [InlineData("AzureWebJobsStorage__accountKey")]
+    public void Settings_Flex_Consumption_rejects_or_keys_are_absent(string name) =>
+        Assert.DoesNotContain(Settings, s => s.Name.Equals(name, StringComparison.OrdinalIgnoreCase));
+
+    [Fact]
+    public void Application_Insights_accepts_only_Entra_auth_and_the_app_uses_it()
+    {
+        var component = Assert.Single(ArmTemplate.OfType(Main, "Microsoft.Insights/components"));
+        Assert.True(component.Properties?["DisableLocalAuth"]?.GetValue<bool>());
+        var authentication = Assert.Single(Settings, s => s.Name == "APPLICATIONINSIGHTS_AUTHENTICATION_STRING");
+        Assert.Contains("Authorization=AAD", authentication.ValueText, StringComparison.Ordinal);
+        Assert.Contains("ClientId=", authentication.ValueText, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void App_settings_hold_no_account_keys_and_no_secure_parameters()
+    {
+        Assert.NotEmpty(Settings);
+        foreach (var setting in Settings)
+        {
+            var value = setting.ValueText;
+            Assert.False(KeyMaterial().IsMatch(value), $"{setting.Name} looks like a key or key-based connection string: {value}");
+            foreach (var secure in setting.Scope.SecureParameterNames)
+            {
+                Assert.False(
+                    value.Contains($"parameters('{secure}')", StringComparison.OrdinalIgnoreCase),
+                    $"{setting.Name} puts the secure parameter {secure} in plain text; use a Key Vault reference.");
+            }
+        }
+    }
+
+    [Fact]
+    public void Secure_parameters_stay_secure_across_modules_and_never_reach_outputs()
+    {
+        foreach (var scope in ArmTemplate.Scopes(Main))
+        {
+            var secure = scope.SecureParameterNames.ToArray();
+            foreach (var output in scope.Template["outputs"]?.AsObject() ?? [])
+            {
+                var text = ArmTemplate.TextOf(output.Value);
+                Assert.DoesNotContain(secure, s => RevealsValue(text, s));
+            }
+
+            foreach (var deployment in scope.Resources.Where(r => r["type"]?.GetValue<string>() == ArmTemplate.DeploymentType))
+            {
+                var nested = deployment["properties"]?["template"] as JsonObject;
+                var nestedScope = new ArmScope(nested ?? [], scope, deployment, $"{scope.Path}/{deployment["name"]}");
+                foreach (var passed in deployment["properties"]?["parameters"]?.AsObject() ?? [])
+                {
+                    var text = ArmTemplate.TextOf(passed.Value);
+                    if (secure.Any(s => RevealsValue(text, s)))
+                    {
+                        Assert.True(
+                            nestedScope.IsSecureParameter(passed.Key),
+                            $"{nestedScope.Path} receives a secure value in its non-secure parameter {passed.Key}.");
+                    }
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void App_identity_has_the_storage_key_vault_and_monitoring_roles()
+    {
+        var roleIds = ArmTemplate.OfType(Main, "Microsoft.Authorization/roleAssignments")
+            .Select(r => r.Properties?["roleDefinitionId"]?.GetValue<string>() ?? "")
+            .SelectMany(id => RoleGuid().Matches(id).Select(m => m.Value.ToLowerInvariant()))
+            .ToHashSet();
+
+        Assert.Contains(BuiltInRoles.StorageBlobDataOwner, roleIds);
+        Assert.Contains(BuiltInRoles.StorageQueueDataContributor, roleIds);
+        Assert.Contains(BuiltInRoles.StorageTableDataContributor, roleIds);
+        Assert.Contains(BuiltInRoles.KeyVaultSecretsUser, roleIds);
+        Assert.Contains(BuiltInRoles.MonitoringMetricsPublisher, roleIds);
+
+        // Least privilege: nothing broader (Owner, Contributor, Storage Account Contributor, Key Vault Administrator…).
+        Assert.Subset(BuiltInRoles.All, roleIds);
+
+        foreach (var assignment in ArmTemplate.OfType(Main, "Microsoft.Authorization/roleAssignments"))
+        {
+            Assert.Equal("ServicePrincipal", assignment.Properties?["principalType"]?.GetValue<string>());
+        }
+    }
+
+    [Fact]
+    public void Key_Vault_uses_RBAC_and_soft_delete()
+    {
+        var vault = Assert.Single(ArmTemplate.OfType(Main, "Microsoft.KeyVault/vaults"));
+        Assert.True(vault.Properties?["enableRbacAuthorization"]?.GetValue<bool>());
+        Assert.True(vault.Properties?["enableSoftDelete"]?.GetValue<bool>());
+        Assert.Null(vault.Properties?["accessPolicies"]);
+        Assert.NotEmpty(ArmTemplate.OfType(Main, "Microsoft.KeyVault/vaults/secrets"));
+    }
+
+    /// <summary>
+    /// Whether an expression uses a secure parameter's value. <c>empty(parameters('x'))</c> does not count: whether a
+    /// secret was given is not the secret (the optional previous App secret is created only when it is given, and the
+    /// module output of its URI carries that condition).
+    /// </summary>
+    private static bool RevealsValue(string expression, string secureParameter)
+    {
+        var reference = $"parameters('{secureParameter}')";
+        var withoutEmptinessChecks = expression.Replace($"empty({reference})", "", StringComparison.OrdinalIgnoreCase);
+        return withoutEmptinessChecks.Contains(reference, StringComparison.OrdinalIgnoreCase);
+    }
+
+    // Key-based credentials: an account key in a connection string, a SAS token, or a listKeys() call.
+    [GeneratedRegex(@"AccountKey=|SharedAccessSignature=|[?&]sig=|listKeys\(|listAccountSas\(|DefaultEndpointsProtocol=", RegexOptions.IgnoreCase)]
+    private static partial Regex KeyMaterial();
+
+    [GeneratedRegex(@"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")]
+    private static partial Regex RoleGuid();
+
+    /// <summary>Built-in role definition ids (https://learn.microsoft.com/azure/role-based-access-control/built-in-roles).</summary>
+    private static class BuiltInRoles
+    {
+        public const string StorageBlobDataOwner = "b7e6dc6d-f1e8-4753-8033-0f276bb0955b";
+        public const string StorageQueueDataContributor = "974c5e8b-45b9-4653-ba55-5f855dd0fb88";
+        public const string StorageTableDataContributor = "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3";
+        public const string KeyVaultSecretsUser = "4633458b-17de-408a-b874-0445c86b69e6";
+        public const string MonitoringMetricsPublisher = "3913510d-42f4-4e42-8a64-420c390055eb";
+
+        public static readonly HashSet<string> All =
+        [
+            StorageBlobDataOwner, StorageQueueDataContributor, StorageTableDataContributor, KeyVaultSecretsUser, MonitoringMetricsPublisher,
+        ];
+    }
+}

@@ -1,0 +1,247 @@
+// FrontFunctions on Azure: a Flex Consumption function app that receives Front channel webhooks, queues them in
+// Storage Queues, enriches them and keeps an id map in Table Storage. `azd up` provisions this and deploys FunctionApp.
+// Layout follows Azure-Samples/functions-quickstart-dotnet-azd, with local modules instead of registry modules.
+targetScope = 'subscription'
+
+import { alwaysReadyInstance } from 'modules/function-app.bicep'
+
+@description('azd environment name; names the resource group and seeds the unique suffix of every resource name.')
+@minLength(1)
+@maxLength(64)
+param environmentName string
+
+@description('Region of every resource. The list is the regions the official Flex Consumption quickstart allows (Azure-Samples/functions-quickstart-dotnet-azd); `az functionapp list-flexconsumption-locations` shows the current set.')
+@minLength(1)
+@allowed([
+  'australiaeast'
+  'centralindia'
+  'centralus'
+  'eastasia'
+  'eastus'
+  'eastus2'
+  'francecentral'
+  'germanywestcentral'
+  'northcentralus'
+  'northeurope'
+  'southcentralus'
+  'southeastasia'
+  'swedencentral'
+  'uksouth'
+  'westcentralus'
+  'westeurope'
+  'westus2'
+])
+@metadata({
+  azd: {
+    type: 'location'
+  }
+})
+param location string
+
+@description('Resource group name; empty for rg-<environmentName>.')
+param resourceGroupName string = ''
+
+@description('The App UID from Front\'s developer settings (the iss of channel tokens).')
+@minLength(1)
+param frontAppUid string
+
+@description('The App secret from Front\'s developer settings. Stored in Key Vault, never in app settings.')
+@secure()
+@minLength(1)
+param frontAppSecret string
+
+@description('The previous App secret while a rotation is in progress; leave empty otherwise.')
+@secure()
+param frontPreviousAppSecret string = ''
+
+@description('Base URL of Front\'s API.')
+param frontApiBaseUrl string = 'https://api2.frontapp.com'
+
+@description('Memory per Flex Consumption instance in MB.')
+@allowed([
+  512
+  2048
+  4096
+])
+param instanceMemoryMB int = 2048
+
+@description('Most instances the app scales out to. Flex Consumption does not accept fewer than 40.')
+@minValue(40)
+@maxValue(1000)
+param maximumInstanceCount int = 40
+
+@description('Always-ready instances per trigger group. One warm HTTP instance answers Front\'s webhooks without a cold start; add function:<QueueFunctionName> to keep enrichment warm too.')
+param alwaysReady alwaysReadyInstance[] = [
+  {
+    name: 'http'
+    instanceCount: 1
+  }
+]
+
+@description('Replication of the storage account.')
+@allowed([
+  'Standard_LRS'
+  'Standard_ZRS'
+  'Standard_GRS'
+  'Standard_GZRS'
+])
+param storageSkuName string = 'Standard_LRS'
+
+@description('Days Log Analytics keeps logs and Application Insights telemetry.')
+@minValue(30)
+@maxValue(730)
+param logRetentionInDays int = 30
+
+@description('Days a deleted Key Vault or secret can be recovered.')
+@minValue(7)
+@maxValue(90)
+param keyVaultSoftDeleteRetentionInDays int = 7
+
+@description('Key Vault purge protection. Recommended in production; irreversible, and the vault name stays reserved after `azd down` until the soft-delete retention ends.')
+param keyVaultPurgeProtection bool = false
+
+var abbrs = loadJsonContent('abbreviations.json')
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = {
+  'azd-env-name': environmentName
+}
+var functionAppName = '${abbrs.webSitesFunctions}front-${resourceToken}'
+var identityName = '${abbrs.managedIdentityUserAssignedIdentities}front-${resourceToken}'
+var storageAccountName = '${abbrs.storageStorageAccounts}${resourceToken}'
+var keyVaultName = '${abbrs.keyVaultVaults}${resourceToken}'
+var applicationInsightsName = '${abbrs.insightsComponents}${resourceToken}'
+var deploymentContainerName = 'app-package-${take(resourceToken, 7)}'
+
+// Names the app uses (FunctionApp/Storage/StorageNames.cs), written as literals so Infra.Tests can compare them.
+// The poison queue is created up front too: the host would create it on the first failure, and monitoring can
+// then alert on its length from day one.
+var storageQueueNames = [
+  'front-ingest'
+  'front-ingest-poison'
+]
+var storageTableNames = [
+  'FrontChannels'
+  'FrontIdMap'
+  'FrontDeliveryFailures'
+]
+var storageContainerNames = [
+  'front-ingest-payloads'
+]
+
+resource rg 'Microsoft.Resources/resourceGroups@2025-04-01' = {
+  name: !empty(resourceGroupName) ? resourceGroupName : '${abbrs.resourcesResourceGroups}${environmentName}'
+  location: location
+  tags: tags
+}
+
+module identity 'modules/identity.bicep' = {
+  name: 'identity'
+  scope: rg
+  params: {
+    name: identityName
+    location: location
+    tags: tags
+  }
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  scope: rg
+  params: {
+    logAnalyticsName: '${abbrs.operationalInsightsWorkspaces}${resourceToken}'
+    applicationInsightsName: applicationInsightsName
+    location: location
+    tags: tags
+    retentionInDays: logRetentionInDays
+  }
+}
+
+module storage 'modules/storage.bicep' = {
+  name: 'storage'
+  scope: rg
+  params: {
+    name: storageAccountName
+    location: location
+    tags: tags
+    skuName: storageSkuName
+    deploymentContainerName: deploymentContainerName
+    queueNames: storageQueueNames
+    tableNames: storageTableNames
+    containerNames: storageContainerNames
+  }
+}
+
+module keyVault 'modules/keyvault.bicep' = {
+  name: 'keyVault'
+  scope: rg
+  params: {
+    name: keyVaultName
+    location: location
+    tags: tags
+    softDeleteRetentionInDays: keyVaultSoftDeleteRetentionInDays
+    enablePurgeProtection: keyVaultPurgeProtection
+    frontAppSecret: frontAppSecret
+    frontPreviousAppSecret: frontPreviousAppSecret
+  }
+}
+
+module rbac 'modules/rbac.bicep' = {
+  name: 'rbac'
+  scope: rg
+  // Names computed here rather than taken from module outputs, so What-If can predict the assignments;
+  // the dependencies are then explicit.
+  params: {
+    identityName: identityName
+    storageAccountName: storageAccountName
+    keyVaultName: keyVaultName
+    applicationInsightsName: applicationInsightsName
+  }
+  dependsOn: [
+    identity
+    storage
+    keyVault
+    monitoring
+  ]
+}
+
+module functionApp 'modules/function-app.bicep' = {
+  name: 'functionApp'
+  scope: rg
+  params: {
+    name: functionAppName
+    planName: '${abbrs.webServerFarms}${resourceToken}'
+    location: location
+    tags: tags
+    serviceName: 'api'
+    identityId: identity.outputs.id
+    identityClientId: identity.outputs.clientId
+    blobEndpoint: storage.outputs.blobEndpoint
+    queueEndpoint: storage.outputs.queueEndpoint
+    tableEndpoint: storage.outputs.tableEndpoint
+    deploymentContainerName: deploymentContainerName
+    applicationInsightsName: applicationInsightsName
+    instanceMemoryMB: instanceMemoryMB
+    maximumInstanceCount: maximumInstanceCount
+    alwaysReady: alwaysReady
+    frontApiBaseUrl: frontApiBaseUrl
+    frontAppUid: frontAppUid
+    frontAppSecretUri: keyVault.outputs.appSecretUri
+    frontPreviousAppSecretUri: keyVault.outputs.previousAppSecretUri
+  }
+  // The roles must exist before the app first starts: the host needs storage, and Key Vault references resolve at start.
+  dependsOn: [
+    monitoring
+    rbac
+  ]
+}
+
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = rg.name
+output AZURE_FUNCTION_NAME string = functionApp.outputs.name
+output SERVICE_API_NAME string = functionApp.outputs.name
+output FUNCTION_APP_URL string = 'https://${functionApp.outputs.defaultHostName}'
+output FRONT_WEBHOOK_URL string = 'https://${functionApp.outputs.defaultHostName}/api/front/channels'
+output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
+output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
+output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.applicationInsightsName

@@ -1,0 +1,190 @@
+// The Flex Consumption plan and the function app: Linux, dotnet-isolated 10.0, running as the user-assigned identity.
+// Storage, Key Vault and Application Insights are all reached with that identity: no keys in app settings.
+
+@description('One always-ready entry: \'http\' (all HTTP triggers), \'blob\', \'durable\' or \'function:<FunctionName>\'.')
+@export()
+type alwaysReadyInstance = {
+  @description('Trigger group or function: http, blob, durable or function:<FunctionName>.')
+  @minLength(1)
+  name: string
+
+  @description('Instances kept warm for that group (billed while idle).')
+  @minValue(0)
+  @maxValue(1000)
+  instanceCount: int
+}
+
+@description('Name of the function app (also the first label of its default host name).')
+param name string
+
+@description('Name of the Flex Consumption plan.')
+param planName string
+
+@description('Azure region.')
+param location string
+
+@description('Tags applied to the plan and the app.')
+param tags object
+
+@description('azd service name; azd finds the app to deploy to by the azd-service-name tag.')
+param serviceName string
+
+@description('Resource id of the user-assigned identity the app runs as.')
+param identityId string
+
+@description('Client id of the user-assigned identity.')
+param identityClientId string
+
+@description('Blob endpoint of the storage account (https://<account>.blob.<suffix>/).')
+param blobEndpoint string
+
+@description('Queue endpoint of the storage account.')
+param queueEndpoint string
+
+@description('Table endpoint of the storage account.')
+param tableEndpoint string
+
+@description('Blob container the Flex plan deploys the package from.')
+param deploymentContainerName string
+
+@description('Application Insights component the app sends telemetry to.')
+param applicationInsightsName string
+
+@description('Memory per instance; also sets the CPU share.')
+@allowed([
+  512
+  2048
+  4096
+])
+param instanceMemoryMB int
+
+@description('Upper bound of instances the app scales out to.')
+@minValue(40)
+@maxValue(1000)
+param maximumInstanceCount int
+
+@description('Instances kept warm per trigger group.')
+param alwaysReady alwaysReadyInstance[]
+
+@description('Base URL of Front\'s API.')
+param frontApiBaseUrl string
+
+@description('The App UID from Front\'s developer settings.')
+param frontAppUid string
+
+@description('Key Vault secret URI (with version) of the Front App secret.')
+param frontAppSecretUri string
+
+@description('Key Vault secret URI (with version) of the previous Front App secret; empty when none.')
+param frontPreviousAppSecretUri string
+
+resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = {
+  name: applicationInsightsName
+}
+
+resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
+  name: planName
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: {
+    name: 'FC1'
+    tier: 'FlexConsumption'
+  }
+  properties: {
+    reserved: true // Linux
+  }
+}
+
+resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
+  name: name
+  location: location
+  tags: union(tags, { 'azd-service-name': serviceName })
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: {
+      '${identityId}': {}
+    }
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    publicNetworkAccess: 'Enabled'
+    // Key Vault references resolve with the user-assigned identity (the default would be a system-assigned one).
+    keyVaultReferenceIdentity: identityId
+    siteConfig: {
+      minTlsVersion: '1.2'
+      scmMinTlsVersion: '1.2'
+      ftpsState: 'Disabled'
+      http20Enabled: true
+    }
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${blobEndpoint}${deploymentContainerName}'
+          authentication: {
+            type: 'UserAssignedIdentity'
+            userAssignedIdentityResourceId: identityId
+          }
+        }
+      }
+      scaleAndConcurrency: {
+        alwaysReady: alwaysReady
+        instanceMemoryMB: instanceMemoryMB
+        maximumInstanceCount: maximumInstanceCount
+      }
+      runtime: {
+        name: 'dotnet-isolated'
+        version: '10.0'
+      }
+    }
+  }
+
+  // No FTP and no basic-auth deployments: azd deploys with Entra ID through the deployment container.
+  resource ftpPublishing 'basicPublishingCredentialsPolicies' = {
+    name: 'ftp'
+    properties: {
+      allow: false
+    }
+  }
+
+  resource scmPublishing 'basicPublishingCredentialsPolicies' = {
+    name: 'scm'
+    properties: {
+      allow: false
+    }
+  }
+}
+
+// The whole set is replaced on every deployment: a setting removed here disappears from the app.
+// Written out key by key (no union of variables) so the compiled template shows every setting by name.
+resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
+  parent: functionApp
+  name: 'appsettings'
+  properties: {
+    // Identity-based AzureWebJobsStorage: read by the Functions host and by StorageClientRegistration.
+    AzureWebJobsStorage__credential: 'managedidentity'
+    AzureWebJobsStorage__clientId: identityClientId
+    AzureWebJobsStorage__blobServiceUri: blobEndpoint
+    AzureWebJobsStorage__queueServiceUri: queueEndpoint
+    AzureWebJobsStorage__tableServiceUri: tableEndpoint
+
+    APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsights.properties.ConnectionString
+    // Entra auth for telemetry: the component has local auth disabled.
+    APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
+
+    Front__ApiBaseUrl: frontApiBaseUrl
+    Front__AppUid: frontAppUid
+    Front__AppSecret: '@Microsoft.KeyVault(SecretUri=${frontAppSecretUri})'
+    // Empty outside a rotation: FrontSignatureVerifier ignores an empty previous secret.
+    Front__PreviousAppSecret: empty(frontPreviousAppSecretUri)
+      ? ''
+      : '@Microsoft.KeyVault(SecretUri=${frontPreviousAppSecretUri})'
+    Front__PublicBaseUrl: 'https://${functionApp.properties.defaultHostName}'
+  }
+}
+
+output name string = functionApp.name
+output defaultHostName string = functionApp.properties.defaultHostName
