@@ -132,11 +132,13 @@ public sealed class ImportTests : IAsyncLifetime
     public async Task Messages_and_conversations_validate_against_the_spec_for_both_token_kinds()
     {
         var message = await _h.ImportAndWaitAsync(ChannelA, "ext/1#?", "conv 1");
+        var outboundImport = await _h.Control.ImportOutboundAsync(ChannelA, AppUid, SecretA, "out/1", "conv 1", "<b>Reply</b>");
+        var outbound = await _h.WaitForMessageAsync(ChannelA, outboundImport.MessageUid!);
         var company = new SimulatorOptions().CompanyApiToken;
 
         foreach (var token in new[] { Token(ChannelA), company })
         {
-            foreach (var path in new[] { $"/messages/{message.Id}", $"/messages/alt:uid:{message.MessageUid}" })
+            foreach (var path in new[] { $"/messages/{message.Id}", $"/messages/alt:uid:{message.MessageUid}", $"/messages/{outbound.Id}" })
             {
                 using var response = await _h.GetAsync(path, token);
                 Assert.Equal(HttpStatusCode.OK, response.StatusCode);

@@ -132,7 +132,8 @@ public sealed class NotificationTests : IAsyncLifetime
     [Fact]
     public async Task Out_of_order_delivers_the_newer_notification_first()
     {
-        await _h.Control.SetNotificationsAsync(new NotificationSettings { OutOfOrder = true });
+        // a 1 s delay holds the first notification for 2 s: ample time for the second import even on a loaded machine
+        await _h.Control.SetNotificationsAsync(new NotificationSettings { OutOfOrder = true, DelayMs = 1000 });
         var first = await _h.ImportAndWaitAsync(ChannelA, "ext-6a", "thread-6");
         var second = await _h.ImportAndWaitAsync(ChannelA, "ext-6b", "thread-6");
 
