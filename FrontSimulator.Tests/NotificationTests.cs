@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
+using FrontFunctions.Front;
 using FrontSimulator.Control;
 using FrontSimulator.Notifications;
 using FrontSimulator.Tests.Infrastructure;
@@ -66,6 +67,22 @@ public sealed class NotificationTests : IAsyncLifetime
         // default: Front's unconfirmed fields are left out
         Assert.Null(payload["message_uid"]);
         Assert.Null(payload["metadata"]);
+    }
+
+    [Fact]
+    public async Task Every_notification_attempt_verifies_with_the_function_app_signature_verifier()
+    {
+        _webhook.StatusFor = n => n == 0 ? 502 : 200;
+        var verifier = new FrontSignatureVerifier(
+            Microsoft.Extensions.Options.Options.Create(new FrontOptions { AppSecret = SecretA }), TimeProvider.System);
+        var otherAppVerifier = new FrontSignatureVerifier(
+            Microsoft.Extensions.Options.Options.Create(new FrontOptions { AppSecret = SecretB }), TimeProvider.System);
+        await _h.ImportAndWaitAsync(ChannelA, "ext-v", "thread-v");
+
+        var received = await _webhook.WaitForAsync(2);
+
+        Assert.All(received, r => Assert.Equal(SignatureCheck.Valid, verifier.Verify(r.Timestamp, r.Signature, r.Body)));
+        Assert.All(received, r => Assert.Equal(SignatureCheck.Mismatch, otherAppVerifier.Verify(r.Timestamp, r.Signature, r.Body)));
     }
 
     [Fact]
