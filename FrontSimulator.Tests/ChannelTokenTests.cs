@@ -32,6 +32,9 @@ public sealed class ChannelTokenTests : IAsyncLifetime
             { "alg none", TestTokens.Unsigned(TestTokens.Claims(AppUid, ChannelA)) },
             { "alg HS512", TestTokens.Sign(SecretA, TestTokens.Claims(AppUid, ChannelA), alg: "HS512") },
             { "not a JWT", "definitely-not-a-jwt" },
+            { "payload is not JSON", "eyJhbGciOiJIUzI1NiJ9.bm90LWpzb24.c2ln" },
+            { "exp is not a number", TestTokens.Sign(SecretA, new JsonObject { ["iss"] = AppUid, ["sub"] = ChannelA, ["jti"] = "j", ["exp"] = "soon" }) },
+            { "sub is a number", TestTokens.Sign(SecretA, new JsonObject { ["iss"] = AppUid, ["sub"] = 42, ["jti"] = "j", ["exp"] = now + 10 }) },
         };
     }
 

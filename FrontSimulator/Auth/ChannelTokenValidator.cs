@@ -44,7 +44,7 @@ internal sealed class ChannelTokenValidator(SimulatorStore store, SimulatorOptio
         {
             unverified = _handler.ReadJwtToken(token);
         }
-        catch (ArgumentException)
+        catch (Exception ex) when (ex is ArgumentException or FormatException or System.Text.Json.JsonException)
         {
             return Fail("malformed token");
         }
@@ -91,7 +91,7 @@ internal sealed class ChannelTokenValidator(SimulatorStore store, SimulatorOptio
         {
             return Fail("invalid signature");
         }
-        catch (ArgumentException)
+        catch (Exception ex) when (ex is ArgumentException or FormatException or System.Text.Json.JsonException)
         {
             return Fail("malformed token");
         }
