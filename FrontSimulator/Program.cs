@@ -1,2 +1,2 @@
-// Placeholder: the Front simulator is built under issue 3.
-Console.WriteLine("FrontSimulator: not built yet");
+// Front simulator: `dotnet run --project FrontSimulator -- --urls http://127.0.0.1:7072` (see README.md).
+return await FrontSimulator.FrontSimulatorServer.RunAsync(args);

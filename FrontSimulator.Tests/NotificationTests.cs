@@ -1,0 +1,177 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using FrontFunctions.Front;
+using FrontSimulator.Control;
+using FrontSimulator.Notifications;
+using FrontSimulator.Tests.Infrastructure;
+using static FrontSimulator.Tests.Infrastructure.SimHarness;
+
+namespace FrontSimulator.Tests;
+
+/// <summary>message_imported notifications: signature, envelope, switchable fields, retries, duplicates, order.</summary>
+public sealed class NotificationTests : IAsyncLifetime
+{
+    private WebhookReceiver _webhook = null!;
+    private SimHarness _h = null!;
+
+    public async Task InitializeAsync()
+    {
+        _webhook = await WebhookReceiver.StartAsync();
+        _h = await StartAsync(_webhook.Url);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _h.DisposeAsync();
+        await _webhook.DisposeAsync();
+    }
+
+    /// <summary>Independent of the simulator: HMAC-SHA256(secret UTF-8, "timestamp:body"), base64.</summary>
+    private static string ExpectedSignature(string secret, string timestamp, byte[] body)
+    {
+        using var hmac = new HMACSHA256(Encoding.UTF8.GetBytes(secret));
+        return Convert.ToBase64String(hmac.ComputeHash([.. Encoding.UTF8.GetBytes(timestamp + ":"), .. body]));
+    }
+
+    [Fact]
+    public void The_signer_matches_the_openssl_known_answer()
+    {
+        // printf '%s' '1700000000000:{"type":"delete","payload":{"channel_id":"cha_1"}}' | openssl dgst -sha256 -hmac front-test-secret -binary | base64
+        var body = Encoding.UTF8.GetBytes("""{"type":"delete","payload":{"channel_id":"cha_1"}}""");
+
+        Assert.Equal("vN8m0eZqIHRk7gwA8pw4lRwN60IOILlrltV6lmivcM8=", WebhookSigner.Sign("front-test-secret", "1700000000000", body));
+        Assert.Equal("vN8m0eZqIHRk7gwA8pw4lRwN60IOILlrltV6lmivcM8=", ExpectedSignature("front-test-secret", "1700000000000", body));
+    }
+
+    [Fact]
+    public async Task A_notification_is_signed_as_Front_signs_and_shaped_as_the_changelog_says()
+    {
+        var message = await _h.ImportAndWaitAsync(ChannelA, "ext-1", "thread é/1");
+
+        var received = (await _webhook.WaitForAsync(1)).Single();
+
+        Assert.Equal(ExpectedSignature(SecretA, received.Timestamp!, received.Body), received.Signature);
+        var sentAt = DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(received.Timestamp!, CultureInfo.InvariantCulture));
+        Assert.InRange((DateTimeOffset.UtcNow - sentAt).Duration(), TimeSpan.Zero, TimeSpan.FromMinutes(1));
+        var json = received.Json;
+        Assert.Equal("message_imported", json["type"]!.GetValue<string>());
+        Assert.Equal("thread é/1", json["metadata"]!["external_conversation_id"]!.GetValue<string>());
+        Assert.Equal(["thread é/1"], json["metadata"]!["external_conversation_ids"]!.AsArray().Select(n => n!.GetValue<string>()));
+        var payload = json["payload"]!;
+        Assert.Equal(message.Id, payload["id"]!.GetValue<string>());
+        Assert.Equal($"https://acme.api.frontapp.com/conversations/{message.ConversationId}",
+            payload["_links"]!["related"]!["conversation"]!.GetValue<string>());
+        FrontSchemas.AssertValid(FrontSchemas.MessageResponse, payload.ToJsonString());
+        // default: Front's unconfirmed fields are left out
+        Assert.Null(payload["message_uid"]);
+        Assert.Null(payload["metadata"]);
+    }
+
+    [Fact]
+    public async Task Every_notification_attempt_verifies_with_the_function_app_signature_verifier()
+    {
+        _webhook.StatusFor = n => n == 0 ? 502 : 200;
+        var verifier = new FrontSignatureVerifier(
+            Microsoft.Extensions.Options.Options.Create(new FrontOptions { AppSecret = SecretA }), TimeProvider.System);
+        var otherAppVerifier = new FrontSignatureVerifier(
+            Microsoft.Extensions.Options.Options.Create(new FrontOptions { AppSecret = SecretB }), TimeProvider.System);
+        await _h.ImportAndWaitAsync(ChannelA, "ext-v", "thread-v");
+
+        var received = await _webhook.WaitForAsync(2);
+
+        Assert.All(received, r => Assert.Equal(SignatureCheck.Valid, verifier.Verify(r.Timestamp, r.Signature, r.Body)));
+        Assert.All(received, r => Assert.Equal(SignatureCheck.Mismatch, otherAppVerifier.Verify(r.Timestamp, r.Signature, r.Body)));
+    }
+
+    [Fact]
+    public async Task External_id_and_message_uid_are_switchable_in_the_payload()
+    {
+        await _h.Control.SetNotificationsAsync(new NotificationSettings { IncludeExternalId = true, IncludeMessageUid = true });
+        var message = await _h.ImportAndWaitAsync(ChannelA, "ext-2", "thread-2");
+
+        var payload = (await _webhook.WaitForAsync(1)).Single().Json["payload"]!;
+
+        Assert.Equal("ext-2", payload["metadata"]!["external_id"]!.GetValue<string>());
+        Assert.Equal(message.MessageUid, payload["message_uid"]!.GetValue<string>());
+        FrontSchemas.AssertValid(FrontSchemas.MessageResponse, payload.ToJsonString());
+    }
+
+    [Fact]
+    public async Task A_failing_webhook_is_retried_until_it_answers_2xx_and_attempts_are_counted()
+    {
+        _webhook.StatusFor = n => n < 2 ? 500 : 200;
+        await _h.ImportAndWaitAsync(ChannelA, "ext-3", "thread-3");
+
+        var all = await _webhook.WaitForAsync(1, successful: true);
+
+        var received = _webhook.Received;
+        Assert.Equal(3, received.Count);
+        Assert.Equal([500, 500, 200], received.Select(r => r.AnsweredStatus));
+        Assert.Single(received.Select(r => Encoding.UTF8.GetString(r.Body)).Distinct()); // the same body each time
+        Assert.All(received, r => Assert.Equal(ExpectedSignature(SecretA, r.Timestamp!, r.Body), r.Signature));
+        var counters = await Eventually.UntilAsync(
+            async () => await _h.Control.GetCountersAsync() is { Notifications.Attempts: 3 } c ? c : null, "3 counted attempts");
+        Assert.Equal(1, counters.Notifications.Delivered);
+        Assert.Equal(2, counters.Notifications.FailedAttempts);
+        Assert.Equal(2, counters.Notifications.ByStatus["500"]);
+        Assert.Equal(1, counters.Notifications.ByStatus["200"]);
+        Assert.Single(all);
+    }
+
+    [Fact]
+    public async Task A_webhook_that_keeps_failing_is_abandoned_after_max_attempts()
+    {
+        _webhook.StatusFor = _ => 503;
+        await _h.Control.SetNotificationsAsync(new NotificationSettings { MaxAttempts = 3 });
+        await _h.ImportAndWaitAsync(ChannelA, "ext-4", "thread-4");
+
+        var counters = await Eventually.UntilAsync(
+            async () => await _h.Control.GetCountersAsync() is { Notifications.Abandoned: 1 } c ? c : null, "an abandoned notification");
+
+        Assert.Equal(3, counters.Notifications.Attempts);
+        Assert.Equal(3, _webhook.Received.Count);
+    }
+
+    [Fact]
+    public async Task Duplicate_delivers_every_notification_twice()
+    {
+        await _h.Control.SetNotificationsAsync(new NotificationSettings { Duplicate = true });
+        var message = await _h.ImportAndWaitAsync(ChannelA, "ext-5", "thread-5");
+
+        var received = await _webhook.WaitForAsync(2);
+
+        Assert.Equal(2, received.Count);
+        Assert.All(received, r => Assert.Equal(message.Id, r.Json["payload"]!["id"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public async Task Out_of_order_delivers_the_newer_notification_first()
+    {
+        // a 1 s delay holds the first notification for 2 s: ample time for the second import even on a loaded machine
+        await _h.Control.SetNotificationsAsync(new NotificationSettings { OutOfOrder = true, DelayMs = 1000 });
+        var first = await _h.ImportAndWaitAsync(ChannelA, "ext-6a", "thread-6");
+        var second = await _h.ImportAndWaitAsync(ChannelA, "ext-6b", "thread-6");
+
+        var received = await _webhook.WaitForAsync(2);
+
+        Assert.Equal([second.Id, first.Id], received.Select(r => r.Json["payload"]!["id"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public async Task After_a_merge_the_notification_lists_every_external_conversation_id()
+    {
+        var loser = await _h.ImportAndWaitAsync(ChannelA, "ext-7a", "thread-7a");
+        var survivor = await _h.ImportAndWaitAsync(ChannelA, "ext-7b", "thread-7b");
+        await _webhook.WaitForAsync(2);
+        await _h.Control.MergeAsync(loser.ConversationId, survivor.ConversationId);
+
+        await _h.ImportAndWaitAsync(ChannelA, "ext-7c", "thread-7a");
+        var last = (await _webhook.WaitForAsync(3))[2].Json;
+
+        Assert.Equal("thread-7a", last["metadata"]!["external_conversation_id"]!.GetValue<string>());
+        Assert.Equal(["thread-7a", "thread-7b"], last["metadata"]!["external_conversation_ids"]!.AsArray().Select(n => n!.GetValue<string>()).Order());
+        Assert.EndsWith("/conversations/" + survivor.ConversationId, last["payload"]!["_links"]!["related"]!["conversation"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+}

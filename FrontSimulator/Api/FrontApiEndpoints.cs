@@ -1,0 +1,130 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using FrontSimulator.Importing;
+using FrontSimulator.Model;
+using FrontSimulator.Pipeline;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FrontSimulator.Api;
+
+/// <summary>The Front API routes the simulator serves.</summary>
+internal static class FrontApiEndpoints
+{
+    public static void MapFrontApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/channels/{channel_id}/inbound_messages", (HttpContext c) => ImportEndpoints.ImportAsync(c, inbound: true));
+        app.MapPost("/channels/{channel_id}/outbound_messages", (HttpContext c) => ImportEndpoints.ImportAsync(c, inbound: false));
+        app.MapGet(ResourceEndpoints.MessageRoute, ResourceEndpoints.GetMessageAsync);
+        app.MapGet(ResourceEndpoints.ConversationRoute, ResourceEndpoints.GetConversationAsync);
+    }
+}
+
+/// <summary>
+/// <c>POST /channels/{channel_id}/inbound_messages</c> and <c>/outbound_messages</c> (Front's "sync" import).
+/// A channel token whose <c>sub</c> is another channel, or a company API token, gets 403.
+/// </summary>
+internal static class ImportEndpoints
+{
+    public static async Task ImportAsync(HttpContext context, bool inbound)
+    {
+        var channelId = (string)context.Request.RouteValues["channel_id"]!;
+        var caller = FrontApiMiddleware.Caller(context);
+        if (caller.ChannelId is null)
+        {
+            await FrontErrors.WriteAsync(context, 403, "The sync endpoints need a channel token.");
+            return;
+        }
+
+        if (!string.Equals(caller.ChannelId, channelId, StringComparison.Ordinal))
+        {
+            await FrontErrors.WriteAsync(context, 403, "The channel token does not grant access to this channel.");
+            return;
+        }
+
+        if (!context.Request.HasJsonContentType())
+        {
+            await FrontErrors.WriteAsync(context, 400, "The body must be application/json (attachments are not simulated).");
+            return;
+        }
+
+        JsonNode? root;
+        try
+        {
+            root = await JsonNode.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted);
+        }
+        catch (JsonException)
+        {
+            await FrontErrors.WriteAsync(context, 400, "The body is not valid JSON.");
+            return;
+        }
+
+        var (draft, problems) = ImportRequestValidator.Validate(root, inbound, channelId);
+        if (draft is null)
+        {
+            await FrontErrors.WriteAsync(context, 400, string.Join("; ", problems));
+            return;
+        }
+
+        var uid = SimulatorStore.NewUid();
+        context.RequestServices.GetRequiredService<ImportProcessor>().Accept(new AcceptedImport(channelId, uid, draft));
+        await FrontErrors.WriteJsonAsync(context, 202, FrontResources.Accepted(uid));
+    }
+}
+
+/// <summary>
+/// <c>GET /messages/{id}</c>, <c>GET /messages/alt:uid:{uid}</c>, <c>GET /conversations/{id}</c>. A channel token only
+/// sees its channel's resources (anything else is 404, existence not revealed) and gets the <c>metadata</c> ids.
+/// </summary>
+internal static class ResourceEndpoints
+{
+    public const string MessageRoute = "/messages/{message_id}";
+    public const string ConversationRoute = "/conversations/{conversation_id}";
+    public const string UidAliasPrefix = "alt:uid:";
+
+    public static async Task GetMessageAsync(HttpContext context, SimulatorStore store, SimulatorOptions options)
+    {
+        var id = (string)context.Request.RouteValues["message_id"]!;
+        var caller = FrontApiMiddleware.Caller(context);
+        var message = id.StartsWith(UidAliasPrefix, StringComparison.Ordinal)
+            ? store.FindMessageByUid(id[UidAliasPrefix.Length..])
+            : store.FindMessage(id);
+        if (message is null || (caller.ChannelId is { } channel && message.ChannelId != channel))
+        {
+            await FrontErrors.WriteAsync(context, 404, "Message not found.");
+            return;
+        }
+
+        var conversation = store.SurvivingConversationOf(message);
+        var body = FrontResources.Message(message, conversation, Host(options), includeExternalId: caller.IsChannel, includeMessageUid: true);
+        await FrontErrors.WriteJsonAsync(context, 200, body);
+    }
+
+    public static async Task GetConversationAsync(HttpContext context, SimulatorStore store, SimulatorOptions options)
+    {
+        var id = (string)context.Request.RouteValues["conversation_id"]!;
+        var caller = FrontApiMiddleware.Caller(context);
+        var conversation = store.FindConversation(id);
+        var survivor = conversation is null ? null : store.SurvivorOf(id);
+        if (conversation is null || survivor is null
+            || (caller.ChannelId is { } channel && !conversation.ChannelIds.Contains(channel) && !survivor.ChannelIds.Contains(channel)))
+        {
+            await FrontErrors.WriteAsync(context, 404, "Conversation not found.");
+            return;
+        }
+
+        if (conversation.MergedInto is not null)
+        {
+            var request = context.Request;
+            context.Response.StatusCode = StatusCodes.Status301MovedPermanently;
+            context.Response.Headers.Location = $"{request.Scheme}://{request.Host}/conversations/{Uri.EscapeDataString(survivor.Id)}";
+            return;
+        }
+
+        await FrontErrors.WriteJsonAsync(context, 200, FrontResources.Conversation(conversation, Host(options), includeExternalIds: caller.IsChannel));
+    }
+
+    private static string Host(SimulatorOptions options) => options.CompanyHost.TrimEnd('/');
+}

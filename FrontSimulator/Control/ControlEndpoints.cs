@@ -1,0 +1,167 @@
+using System.Text.Json;
+using FrontSimulator.Diagnostics;
+using FrontSimulator.Faults;
+using FrontSimulator.Model;
+using FrontSimulator.Notifications;
+using FrontSimulator.RateLimiting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
+
+namespace FrontSimulator.Control;
+
+/// <summary>The control API under <c>/_sim/</c> (see README.md). Exempt from rate limits, faults and counters.</summary>
+internal static class ControlEndpoints
+{
+    public static void MapSimulatorControl(this IEndpointRouteBuilder app)
+    {
+        var sim = app.MapGroup("/_sim");
+
+        sim.MapPost("/channels", async (HttpContext c, SimulatorStore store, ILogger<SimulatorStore> logger) =>
+        {
+            var body = await ReadAsync<ChannelRegistration>(c);
+            if (body is null || string.IsNullOrEmpty(body.ChannelId) || string.IsNullOrEmpty(body.AppUid) || string.IsNullOrEmpty(body.AppSecret))
+            {
+                return Results.BadRequest(Problem("channel_id, app_uid and app_secret are required"));
+            }
+
+            Uri? webhook = null;
+            if (body.WebhookUrl is not null && !Uri.TryCreate(body.WebhookUrl, UriKind.Absolute, out webhook))
+            {
+                return Results.BadRequest(Problem("webhook_url must be an absolute URL"));
+            }
+
+            store.UpsertChannel(new SimulatedChannel(body.ChannelId, body.AppUid, body.AppSecret, webhook));
+            SimulatorLog.ChannelRegistered(logger, body.ChannelId);
+            return Results.Json(new { channel_id = body.ChannelId, app_uid = body.AppUid, webhook_url = body.WebhookUrl }, statusCode: 201);
+        });
+
+        sim.MapGet("/channels/{channel_id}/conversations", (string channel_id, SimulatorStore store) =>
+        {
+            if (store.ChannelContents(channel_id) is not { } contents)
+            {
+                return Results.NotFound(Problem("no such channel"));
+            }
+
+            var conversations = contents.Conversations.Select(c => new ConversationSnapshot(
+                c.Id,
+                c.MergedInto,
+                c.ExternalConversationIds,
+                [.. contents.Messages.Where(m => c.MessageIds.Contains(m.Id)).Select(m => new MessageSnapshot(
+                    m.Id, m.Uid, m.ExternalId, m.ExternalConversationId, m.IsInbound, m.ConversationId))])).ToList();
+            return Results.Json(new ChannelSnapshot(channel_id, conversations, contents.PendingUids), ControlJson.Options);
+        });
+
+        sim.MapPost("/merge", async (HttpContext c, SimulatorStore store, TimeProvider time, ILogger<SimulatorStore> logger) =>
+        {
+            var body = await ReadAsync<MergeRequest>(c);
+            if (body is null || string.IsNullOrEmpty(body.From) || string.IsNullOrEmpty(body.Into))
+            {
+                return Results.BadRequest(Problem("from and into are required"));
+            }
+
+            if (store.Merge(body.From, body.Into, time.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0) is { } error)
+            {
+                return Results.BadRequest(Problem(error));
+            }
+
+            SimulatorLog.Merged(logger, body.From, body.Into);
+            return Results.Json(new { survivor = store.SurvivorOf(body.Into)!.Id });
+        });
+
+        sim.MapPut("/rate-limit", async (HttpContext c, FrontRateLimiter limiter) =>
+        {
+            var body = await ReadAsync<RateLimitSettings>(c);
+            if (body is null || body.RequestsPerMinute is < 1 || body.BurstPerSecond is < 1)
+            {
+                return Results.BadRequest(Problem("requests_per_minute and burst_per_second must be positive"));
+            }
+
+            limiter.Configure(body.RequestsPerMinute ?? limiter.RequestsPerMinute, body.BurstPerSecond ?? limiter.BurstPerSecond);
+            return Results.NoContent();
+        });
+
+        sim.MapPut("/notifications", async (HttpContext c, RuntimeSettings settings) =>
+        {
+            var body = await ReadAsync<NotificationSettings>(c);
+            if (body is null || body.DelayMs is < 0 || body.MaxAttempts is < 1 || body.RetryBaseDelayMs is < 0)
+            {
+                return Results.BadRequest(Problem("delay_ms and retry_base_delay_ms must be >= 0, max_attempts >= 1"));
+            }
+
+            settings.Update(body);
+            return Results.NoContent();
+        });
+
+        sim.MapPut("/import-delay", async (HttpContext c, RuntimeSettings settings) =>
+        {
+            var body = await ReadAsync<ImportDelaySettings>(c);
+            if (body is null || body.DelayMs < 0)
+            {
+                return Results.BadRequest(Problem("delay_ms must be >= 0"));
+            }
+
+            settings.ImportDelayMs = body.DelayMs;
+            return Results.NoContent();
+        });
+
+        sim.MapPut("/faults", async (HttpContext c, FaultInjector faults) =>
+        {
+            var body = await ReadAsync<FaultSettings>(c);
+            if (body is null || body.ErrorRate is < 0 or > 1 || body.DropRate is < 0 or > 1 || body.LatencyMs is < 0 || body.Burst429 is < 0)
+            {
+                return Results.BadRequest(Problem("error_rate and drop_rate must be within 0..1, latency_ms and burst_429 >= 0"));
+            }
+
+            faults.Update(body);
+            return Results.NoContent();
+        });
+
+        sim.MapGet("/settings", (FrontRateLimiter limiter, RuntimeSettings settings, FaultInjector faults, SimulatorOptions options) =>
+            Results.Json(
+                new SimulatorSettingsSnapshot(
+                    new RateLimitSettings { RequestsPerMinute = limiter.RequestsPerMinute, BurstPerSecond = limiter.BurstPerSecond },
+                    settings.Notifications,
+                    settings.ImportDelayMs,
+                    faults.Current,
+                    options.CompanyHost),
+                ControlJson.Options));
+
+        sim.MapGet("/counters", (RequestCounters counters) => Results.Json(counters.Snapshot(), ControlJson.Options));
+
+        sim.MapPost("/reset", (
+            SimulatorLifetime lifetime, SimulatorStore store, RuntimeSettings settings, FrontRateLimiter limiter, FaultInjector faults,
+            RequestCounters counters, NotificationDispatcher notifications, ILogger<SimulatorStore> logger) =>
+        {
+            lifetime.Renew();
+            store.Reset();
+            settings.Reset();
+            limiter.Reset();
+            faults.Reset();
+            counters.Reset();
+            notifications.Reset();
+            SimulatorLog.Reset(logger);
+            return Results.NoContent();
+        });
+    }
+
+    private static object Problem(string message) => new { error = message };
+
+    private static async Task<T?> ReadAsync<T>(HttpContext context)
+        where T : class
+    {
+        try
+        {
+            return await context.Request.ReadFromJsonAsync<T>(ControlJson.Options, context.RequestAborted);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+        catch (InvalidOperationException)
+        {
+            return null; // not JSON content
+        }
+    }
+}

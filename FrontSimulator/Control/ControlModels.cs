@@ -1,0 +1,120 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace FrontSimulator.Control;
+
+/// <summary>JSON conventions of the control API: snake_case names, nulls omitted.</summary>
+public static class ControlJson
+{
+    public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.Web)
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DictionaryKeyPolicy = null,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+}
+
+/// <summary><c>POST /_sim/channels</c>: a channel of the partner app. <c>webhook_url</c> null = no notifications.</summary>
+public sealed record ChannelRegistration(string ChannelId, string AppUid, string AppSecret, string? WebhookUrl);
+
+/// <summary><c>POST /_sim/merge</c>: merge conversation <c>from</c> into <c>into</c> (the survivor).</summary>
+public sealed record MergeRequest(string From, string Into);
+
+/// <summary><c>PUT /_sim/rate-limit</c>. Omitted fields keep their value; setting it restarts the windows.</summary>
+public sealed record RateLimitSettings
+{
+    public int? RequestsPerMinute { get; init; }
+    public int? BurstPerSecond { get; init; }
+}
+
+/// <summary><c>PUT /_sim/notifications</c>. Omitted fields keep their value.</summary>
+public sealed record NotificationSettings
+{
+    /// <summary>Delay between the message existing and its notification.</summary>
+    public int? DelayMs { get; init; }
+    public bool? IncludeExternalId { get; init; }
+    public bool? IncludeMessageUid { get; init; }
+    /// <summary>Deliver every notification twice.</summary>
+    public bool? Duplicate { get; init; }
+    /// <summary>Hold each notification until the channel's next one is ready and deliver the newer first.</summary>
+    public bool? OutOfOrder { get; init; }
+    /// <summary>Delivery attempts per notification, first try included.</summary>
+    public int? MaxAttempts { get; init; }
+    public int? RetryBaseDelayMs { get; init; }
+}
+
+/// <summary><c>PUT /_sim/import-delay</c>: time between the 202 and the message existing.</summary>
+public sealed record ImportDelaySettings(int DelayMs);
+
+/// <summary><c>PUT /_sim/faults</c>. Omitted fields keep their value. Applies to the Front API only, never to /_sim.</summary>
+public sealed record FaultSettings
+{
+    /// <summary>Share of requests answered 500, 502 or 503 (0..1).</summary>
+    public double? ErrorRate { get; init; }
+    /// <summary>Extra latency added to every request.</summary>
+    public int? LatencyMs { get; init; }
+    /// <summary>Share of requests whose connection is aborted without an answer (0..1).</summary>
+    public double? DropRate { get; init; }
+    /// <summary>The next N requests are answered 429 (as the burst limit would).</summary>
+    public int? Burst429 { get; init; }
+}
+
+/// <summary><c>GET /_sim/settings</c>: every runtime setting in effect.</summary>
+public sealed record SimulatorSettingsSnapshot(
+    RateLimitSettings RateLimit, NotificationSettings Notifications, int ImportDelayMs, FaultSettings Faults, string CompanyHost);
+
+/// <summary><c>GET /_sim/counters</c>.</summary>
+public sealed record SimulatorCounters
+{
+    /// <summary>Front API requests by "METHOD route-template", then by status code ("dropped" for aborted connections).</summary>
+    public Dictionary<string, Dictionary<string, long>> Requests { get; init; } = [];
+    /// <summary>Requests answered 401 because of the bearer token.</summary>
+    public long TokensRejected { get; init; }
+    public RateLimitCounters RateLimited { get; init; } = new();
+    public FaultCounters Faults { get; init; } = new();
+    public NotificationCounters Notifications { get; init; } = new();
+
+    /// <summary>Total requests answered with <paramref name="status"/> across all routes.</summary>
+    public long CountStatus(int status) =>
+        Requests.Values.Sum(r => r.GetValueOrDefault(status.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+}
+
+/// <summary>429 answers by cause.</summary>
+public sealed record RateLimitCounters
+{
+    public long Burst { get; init; }
+    public long Company { get; init; }
+    public long Injected { get; init; }
+    public long Total { get; init; }
+}
+
+public sealed record FaultCounters
+{
+    public long ErrorsInjected { get; init; }
+    public long ConnectionsDropped { get; init; }
+}
+
+/// <summary>Webhook deliveries. <c>attempts</c> = requests sent (retries included).</summary>
+public sealed record NotificationCounters
+{
+    public long Attempts { get; init; }
+    public long Delivered { get; init; }
+    public long FailedAttempts { get; init; }
+    /// <summary>Notifications given up after the last attempt failed.</summary>
+    public long Abandoned { get; init; }
+    /// <summary>Attempts by webhook status code ("error" when no HTTP answer came back).</summary>
+    public Dictionary<string, long> ByStatus { get; init; } = [];
+}
+
+/// <summary><c>GET /_sim/channels/{id}/conversations</c>.</summary>
+public sealed record ChannelSnapshot(
+    string ChannelId, IReadOnlyList<ConversationSnapshot> Conversations, IReadOnlyList<string> PendingMessageUids);
+
+public sealed record ConversationSnapshot(
+    string Id, string? MergedInto, IReadOnlyList<string> ExternalConversationIds, IReadOnlyList<MessageSnapshot> Messages);
+
+public sealed record MessageSnapshot(
+    string Id, string MessageUid, string ExternalId, string ExternalConversationId, bool IsInbound, string ConversationId);
+
+/// <summary>The answer to an import POST: status code, the <c>message_uid</c> when accepted, and the raw body.</summary>
+public sealed record ImportResult(int StatusCode, string? MessageUid, string Body);

@@ -1,0 +1,138 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using FrontSimulator.Auth;
+
+namespace FrontSimulator.Control;
+
+/// <summary>
+/// Typed client of the simulator's control API (<c>/_sim/…</c>), for tests and demos. Every method throws
+/// <see cref="HttpRequestException"/> when the simulator refuses the call.
+/// </summary>
+public sealed class SimulatorControl : IDisposable
+{
+    private readonly HttpClient _http;
+    private readonly bool _ownsClient;
+
+    public SimulatorControl(Uri baseUrl, HttpClient? httpClient = null)
+    {
+        ArgumentNullException.ThrowIfNull(baseUrl);
+        BaseUrl = baseUrl.AbsoluteUri.EndsWith('/') ? baseUrl : new Uri(baseUrl.AbsoluteUri + "/");
+        _ownsClient = httpClient is null;
+        _http = httpClient ?? new HttpClient();
+    }
+
+    public Uri BaseUrl { get; }
+
+    public Task CreateChannelAsync(ChannelRegistration channel, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, "_sim/channels", channel, ct);
+
+    public Task CreateChannelAsync(string channelId, string appUid, string appSecret, Uri? webhookUrl, CancellationToken ct = default) =>
+        CreateChannelAsync(new ChannelRegistration(channelId, appUid, appSecret, webhookUrl?.AbsoluteUri), ct);
+
+    /// <summary>Merges conversation <paramref name="from"/> into <paramref name="into"/> (the survivor).</summary>
+    public Task MergeAsync(string from, string into, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, "_sim/merge", new MergeRequest(from, into), ct);
+
+    public Task SetRateLimitAsync(int requestsPerMinute, int burstPerSecond, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Put, "_sim/rate-limit", new RateLimitSettings { RequestsPerMinute = requestsPerMinute, BurstPerSecond = burstPerSecond }, ct);
+
+    /// <summary>Changes the notification behaviour; null fields keep their value.</summary>
+    public Task SetNotificationsAsync(NotificationSettings settings, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Put, "_sim/notifications", settings, ct);
+
+    public Task SetImportDelayAsync(TimeSpan delay, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Put, "_sim/import-delay", new ImportDelaySettings((int)delay.TotalMilliseconds), ct);
+
+    /// <summary>Changes fault injection; null fields keep their value.</summary>
+    public Task SetFaultsAsync(FaultSettings faults, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Put, "_sim/faults", faults, ct);
+
+    public async Task<SimulatorCounters> GetCountersAsync(CancellationToken ct = default) =>
+        (await _http.GetFromJsonAsync<SimulatorCounters>(new Uri(BaseUrl, "_sim/counters"), ControlJson.Options, ct).ConfigureAwait(false))!;
+
+    public async Task<SimulatorSettingsSnapshot> GetSettingsAsync(CancellationToken ct = default) =>
+        (await _http.GetFromJsonAsync<SimulatorSettingsSnapshot>(new Uri(BaseUrl, "_sim/settings"), ControlJson.Options, ct).ConfigureAwait(false))!;
+
+    /// <summary>The channel's conversations and messages, plus imports accepted but not yet created.</summary>
+    public async Task<ChannelSnapshot> GetChannelAsync(string channelId, CancellationToken ct = default) =>
+        (await _http.GetFromJsonAsync<ChannelSnapshot>(
+            new Uri(BaseUrl, $"_sim/channels/{Uri.EscapeDataString(channelId)}/conversations"), ControlJson.Options, ct).ConfigureAwait(false))!;
+
+    /// <summary>Forgets every channel, conversation, message and counter and restores the start-up settings.</summary>
+    public Task ResetAsync(CancellationToken ct = default) => SendAsync(HttpMethod.Post, "_sim/reset", null, ct);
+
+    /// <summary>Mints a channel token and POSTs a minimal <c>InboundMessage</c> to <c>/channels/{id}/inbound_messages</c>.</summary>
+    public Task<ImportResult> ImportInboundAsync(
+        string channelId, string appUid, string secret, string externalId, string externalConversationId, string body, CancellationToken ct = default)
+    {
+        var message = new JsonObject
+        {
+            ["sender"] = new JsonObject { ["handle"] = "sim-sender" },
+            ["body"] = body,
+            ["metadata"] = new JsonObject { ["external_id"] = externalId, ["external_conversation_id"] = externalConversationId },
+        };
+        return PostImportAsync(channelId, appUid, secret, "inbound_messages", message, ct);
+    }
+
+    /// <summary>Mints a channel token and POSTs a minimal <c>OutboundMessage</c> to <c>/channels/{id}/outbound_messages</c>.</summary>
+    public Task<ImportResult> ImportOutboundAsync(
+        string channelId, string appUid, string secret, string externalId, string externalConversationId, string body, CancellationToken ct = default)
+    {
+        var message = new JsonObject
+        {
+            ["to"] = new JsonArray(new JsonObject { ["handle"] = "sim-recipient" }),
+            ["body"] = body,
+            ["metadata"] = new JsonObject { ["external_id"] = externalId, ["external_conversation_id"] = externalConversationId },
+        };
+        return PostImportAsync(channelId, appUid, secret, "outbound_messages", message, ct);
+    }
+
+    private async Task<ImportResult> PostImportAsync(string channelId, string appUid, string secret, string endpoint, JsonObject message, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(BaseUrl, $"channels/{Uri.EscapeDataString(channelId)}/{endpoint}"));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", ChannelTokens.Create(appUid, secret, channelId));
+        request.Content = new StringContent(message.ToJsonString(), Encoding.UTF8, "application/json");
+        using var response = await _http.SendAsync(request, ct).ConfigureAwait(false);
+        var text = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
+        string? uid = null;
+        if (response.IsSuccessStatusCode)
+        {
+            try
+            {
+                uid = JsonNode.Parse(text)?["message_uid"]?.GetValue<string>();
+            }
+            catch (JsonException)
+            {
+            }
+        }
+
+        return new ImportResult((int)response.StatusCode, uid, text);
+    }
+
+    private async Task SendAsync(HttpMethod method, string path, object? body, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(method, new Uri(BaseUrl, path));
+        if (body is not null)
+        {
+            request.Content = JsonContent.Create(body, body.GetType(), options: ControlJson.Options);
+        }
+
+        using var response = await _http.SendAsync(request, ct).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            var text = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
+            throw new HttpRequestException($"{method} /{path} answered {(int)response.StatusCode}: {text}", null, response.StatusCode);
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_ownsClient)
+        {
+            _http.Dispose();
+        }
+    }
+}

@@ -1,0 +1,198 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text.Json.Nodes;
+using FrontSimulator.Api;
+using FrontSimulator.Control;
+using FrontSimulator.Diagnostics;
+using FrontSimulator.Model;
+using Microsoft.Extensions.Logging;
+
+namespace FrontSimulator.Notifications;
+
+/// <summary>
+/// Delivers <c>message_imported</c> notifications to the channel's webhook URL, signed as Front signs, after the
+/// notification delay. Optional misbehaviour (runtime settings): every notification twice; out of order (each one is
+/// held until the channel's next one is ready, then the newer goes first; a held one is released after
+/// max(500 ms, 2 × delay) if none follows). A non-2xx answer or a failed connection is retried with exponential
+/// backoff up to <c>max_attempts</c>.
+/// </summary>
+internal sealed class NotificationDispatcher : IDisposable
+{
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
+    private readonly SimulatorStore _store;
+    private readonly RuntimeSettings _settings;
+    private readonly RequestCounters _counters;
+    private readonly SimulatorLifetime _lifetime;
+    private readonly SimulatorOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<NotificationDispatcher> _logger;
+    private readonly object _gate = new();
+    private readonly Dictionary<string, PendingNotification> _heldByChannel = new(StringComparer.Ordinal);
+
+    public NotificationDispatcher(
+        SimulatorStore store, RuntimeSettings settings, RequestCounters counters, SimulatorLifetime lifetime,
+        SimulatorOptions options, TimeProvider time, ILogger<NotificationDispatcher> logger)
+    {
+        _store = store;
+        _settings = settings;
+        _counters = counters;
+        _lifetime = lifetime;
+        _options = options;
+        _time = time;
+        _logger = logger;
+    }
+
+    private sealed record PendingNotification(SimulatedChannel Channel, SimulatedMessage Message);
+
+    public void Reset()
+    {
+        lock (_gate)
+        {
+            _heldByChannel.Clear();
+        }
+    }
+
+    public void MessageImported(SimulatedMessage message)
+    {
+        var channel = _store.FindChannel(message.ChannelId);
+        if (channel?.WebhookUrl is null)
+        {
+            return;
+        }
+
+        var settings = _settings.Notifications;
+        var token = _lifetime.Token;
+        var pending = new PendingNotification(channel, message);
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(settings.DelayMs ?? 0), _time, token).ConfigureAwait(false);
+                if (settings.OutOfOrder == true)
+                {
+                    await HoldOrReleaseAsync(pending, settings, token).ConfigureAwait(false);
+                }
+                else
+                {
+                    await DeliverAsync(pending, token).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                // reset or shutdown
+            }
+            catch (Exception ex)
+            {
+                SimulatorLog.BackgroundFailure(_logger, ex, message.Uid);
+            }
+        }, CancellationToken.None);
+    }
+
+    private async Task HoldOrReleaseAsync(PendingNotification current, NotificationSettings settings, CancellationToken token)
+    {
+        PendingNotification? held;
+        lock (_gate)
+        {
+            if (_heldByChannel.Remove(current.Channel.ChannelId, out held) is false)
+            {
+                _heldByChannel[current.Channel.ChannelId] = current;
+            }
+        }
+
+        if (held is not null)
+        {
+            await DeliverAsync(current, token).ConfigureAwait(false);
+            await DeliverAsync(held, token).ConfigureAwait(false);
+            return;
+        }
+
+        await Task.Delay(TimeSpan.FromMilliseconds(Math.Max(500, 2 * (settings.DelayMs ?? 0))), _time, token).ConfigureAwait(false);
+        bool release;
+        lock (_gate)
+        {
+            release = _heldByChannel.TryGetValue(current.Channel.ChannelId, out var stillHeld) && ReferenceEquals(stillHeld, current);
+            if (release)
+            {
+                _heldByChannel.Remove(current.Channel.ChannelId);
+            }
+        }
+
+        if (release)
+        {
+            await DeliverAsync(current, token).ConfigureAwait(false);
+        }
+    }
+
+    private async Task DeliverAsync(PendingNotification pending, CancellationToken token)
+    {
+        var settings = _settings.Notifications;
+        var body = System.Text.Encoding.UTF8.GetBytes(Envelope(pending.Message, settings).ToJsonString());
+        var copies = settings.Duplicate == true ? 2 : 1;
+        for (var copy = 0; copy < copies; copy++)
+        {
+            await SendWithRetriesAsync(pending, body, settings, token).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The notification body: <c>{"type":"message_imported","payload":{Message},"metadata":{…}}</c>.</summary>
+    private JsonObject Envelope(SimulatedMessage message, NotificationSettings settings)
+    {
+        var conversation = _store.SurvivingConversationOf(message);
+        return new JsonObject
+        {
+            ["type"] = "message_imported",
+            ["payload"] = FrontResources.Message(
+                message, conversation, _options.CompanyHost.TrimEnd('/'), settings.IncludeExternalId == true, settings.IncludeMessageUid == true),
+            ["metadata"] = new JsonObject
+            {
+                ["external_conversation_id"] = message.ExternalConversationId,
+                ["external_conversation_ids"] = new JsonArray([.. conversation.ExternalConversationIds.Select(e => (JsonNode?)e)]),
+            },
+        };
+    }
+
+    private async Task SendWithRetriesAsync(PendingNotification pending, byte[] body, NotificationSettings settings, CancellationToken token)
+    {
+        var attempts = Math.Max(1, settings.MaxAttempts ?? 1);
+        for (var attempt = 1; attempt <= attempts; attempt++)
+        {
+            int? status = null;
+            try
+            {
+                var timestamp = _time.GetUtcNow().ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
+                using var request = new HttpRequestMessage(HttpMethod.Post, pending.Channel.WebhookUrl);
+                request.Content = new ByteArrayContent(body);
+                request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+                request.Headers.TryAddWithoutValidation(WebhookSigner.TimestampHeader, timestamp);
+                request.Headers.TryAddWithoutValidation(WebhookSigner.SignatureHeader, WebhookSigner.Sign(pending.Channel.AppSecret, timestamp, body));
+                using var response = await _http.SendAsync(request, token).ConfigureAwait(false);
+                status = (int)response.StatusCode;
+            }
+            catch (HttpRequestException)
+            {
+            }
+            catch (TaskCanceledException) when (!token.IsCancellationRequested)
+            {
+                // timeout
+            }
+
+            _counters.NotificationAttempt(status);
+            SimulatorLog.NotificationAttempt(_logger, pending.Message.Id, attempt, status?.ToString(CultureInfo.InvariantCulture) ?? "no answer");
+            if (status is >= 200 and < 300)
+            {
+                return;
+            }
+
+            if (attempt < attempts)
+            {
+                var backoff = TimeSpan.FromMilliseconds((settings.RetryBaseDelayMs ?? 0) * Math.Pow(2, attempt - 1));
+                await Task.Delay(backoff, _time, token).ConfigureAwait(false);
+            }
+        }
+
+        _counters.NotificationAbandoned();
+        SimulatorLog.NotificationAbandoned(_logger, pending.Message.Id, attempts);
+    }
+
+    public void Dispose() => _http.Dispose();
+}
