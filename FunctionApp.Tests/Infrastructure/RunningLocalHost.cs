@@ -19,9 +19,10 @@ public sealed class RunningLocalHost : IAsyncDisposable
 
     private readonly WebApplication _app;
 
-    private RunningLocalHost(WebApplication app, Uri baseUrl)
+    private RunningLocalHost(WebApplication app, Uri baseUrl, CapturedLogs logs)
     {
         _app = app;
+        Logs = logs;
         BaseUrl = baseUrl;
         Http = new HttpClient { BaseAddress = baseUrl, Timeout = TimeSpan.FromSeconds(30) };
     }
@@ -31,6 +32,9 @@ public sealed class RunningLocalHost : IAsyncDisposable
     public HttpClient Http { get; }
 
     public IServiceProvider Services => _app.Services;
+
+    /// <summary>Every line the app logged at any level (the console only shows warnings).</summary>
+    public CapturedLogs Logs { get; }
 
     public static async Task<RunningLocalHost> StartAsync(IDictionary<string, string?>? settings = null)
     {
@@ -50,15 +54,18 @@ public sealed class RunningLocalHost : IAsyncDisposable
             values[key] = value;
         }
 
+        var logs = new CapturedLogs();
         var app = LocalFunctionsHost.Build([], builder =>
         {
             builder.Configuration.AddInMemoryCollection(values);
             builder.WebHost.UseUrls("http://127.0.0.1:0");
-            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            builder.Logging.SetMinimumLevel(LogLevel.Trace);
             builder.Logging.AddFilter("Azure.Core", LogLevel.Error); // 409 "already exists" answers of CreateIfNotExists
+            builder.Logging.AddFilter<Microsoft.Extensions.Logging.Console.ConsoleLoggerProvider>(null, LogLevel.Warning);
+            builder.Logging.AddProvider(logs);
         });
         await app.StartAsync();
-        return new RunningLocalHost(app, new Uri(app.Urls.First()));
+        return new RunningLocalHost(app, new Uri(app.Urls.First()), logs);
     }
 
     /// <summary>Sends a request signed as Front signs it (timestamp in ms, HMAC over "timestamp:body").</summary>

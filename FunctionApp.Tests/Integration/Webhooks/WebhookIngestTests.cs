@@ -268,3 +268,27 @@ public sealed class WebhookIngestTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
     }
 }
+
+/// <summary>No secret, signature or message body ever reaches a log line, whatever the request.</summary>
+[Collection(SharedQueueCollection.Name)]
+public sealed class WebhookLoggingTests
+{
+    [Fact]
+    public async Task Neither_secrets_nor_message_bodies_are_logged()
+    {
+        await using var host = await RunningLocalHost.StartAsync();
+        var channel = TestStorage.NewChannelId();
+        const string body = "TOP-SECRET-CUSTOMER-TEXT";
+        var imported = FrontPayloads.MessageImported("msg_logged", "cnv_1", body: body);
+
+        await host.SendSignedAsync(HttpMethod.Post, $"/api/front/channels/{channel}", imported);
+        await host.SendSignedAsync(HttpMethod.Post, $"/api/front/channels/{channel}", imported, secret: "forged");
+        await host.SendSignedAsync(HttpMethod.Post, $"/api/front/channels/{channel}", imported[..^5]);
+        await host.SendSignedAsync(HttpMethod.Post, $"/api/front/channels/{channel}", "{\"type\":\"" + body + "\",\"payload\":{}}");
+
+        Assert.Contains(host.Logs.Lines, l => l.Contains("msg_logged", StringComparison.Ordinal)); // the capture works
+        Assert.DoesNotContain(host.Logs.Lines, l => l.Contains(body, StringComparison.Ordinal));
+        Assert.DoesNotContain(host.Logs.Lines, l => l.Contains(RunningLocalHost.AppSecret, StringComparison.Ordinal));
+        Assert.DoesNotContain(host.Logs.Lines, l => l.Contains(RunningLocalHost.PreviousAppSecret, StringComparison.Ordinal));
+    }
+}
