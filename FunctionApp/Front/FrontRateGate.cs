@@ -27,6 +27,7 @@ public sealed class FrontRateGate : IDisposable
     private readonly int _lowWatermark;
     private long _pausedUntilTicks;
     private int _throttled;
+    private long _passed;
 
     public FrontRateGate(IOptions<FrontApiOptions> options, TimeProvider time)
     {
@@ -50,6 +51,9 @@ public sealed class FrontRateGate : IDisposable
     /// <summary>Until when every caller is held (in the past when the gate is open).</summary>
     public DateTimeOffset PausedUntil => new(Interlocked.Read(ref _pausedUntilTicks), TimeSpan.Zero);
 
+    /// <summary>How many requests (attempts, retries included) the gate has let through.</summary>
+    public long RequestsPassed => Interlocked.Read(ref _passed);
+
     /// <summary>How many 429 answers this process has seen.</summary>
     public int ThrottledResponses => Volatile.Read(ref _throttled);
 
@@ -65,6 +69,7 @@ public sealed class FrontRateGate : IDisposable
 
         // A pause may have begun while this caller queued for its token.
         await WaitWhilePausedAsync(cancellationToken).ConfigureAwait(false);
+        Interlocked.Increment(ref _passed);
     }
 
     /// <summary>Reads Front's rate-limit headers from a response and pauses the gate when they say so.</summary>
