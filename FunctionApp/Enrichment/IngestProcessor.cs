@@ -58,7 +58,15 @@ public sealed partial class IngestProcessor(
             Log.Transient(logger, notification.ChannelId, notification.MessageId, reason, dequeueCount, maxDequeueCount);
             if (last)
             {
-                await failures.RecordAsync(notification.ChannelId, notification.DeliveryKey, notification.MessageId, reason, dequeueCount, queueMessageText, permanent: false, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await failures.RecordAsync(notification.ChannelId, notification.DeliveryKey, notification.MessageId, reason, dequeueCount, queueMessageText, permanent: false, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception recordFailure) when (recordFailure is not OperationCanceledException)
+                {
+                    // The original failure is what the host must see; the missing row is logged.
+                    Log.FailureNotRecorded(logger, notification.ChannelId, notification.MessageId, recordFailure.GetType().Name);
+                }
             }
 
             throw;
@@ -163,6 +171,9 @@ public sealed partial class IngestProcessor(
 
         [LoggerMessage(EventId = 2004, Level = LogLevel.Warning, Message = "Mapping message {MessageId} of channel {ChannelId} failed for now: {Reason} (attempt {DequeueCount} of {MaxDequeueCount}).")]
         public static partial void Transient(ILogger logger, string channelId, string messageId, string reason, long dequeueCount, int maxDequeueCount);
+
+        [LoggerMessage(EventId = 2006, Level = LogLevel.Error, Message = "The failure of message {MessageId} of channel {ChannelId} could not be recorded ({ErrorType}); it goes to the poison queue without a reason row.")]
+        public static partial void FailureNotRecorded(ILogger logger, string channelId, string messageId, string errorType);
 
         [LoggerMessage(EventId = 2005, Level = LogLevel.Warning, Message = "The envelope blob of message {MessageId} of channel {ChannelId} is gone; enriching from the queue message alone.")]
         public static partial void EnvelopeBlobMissing(ILogger logger, string channelId, string messageId);

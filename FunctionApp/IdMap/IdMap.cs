@@ -46,6 +46,7 @@ public sealed class IdMap
 {
     private const int MaxAttempts = 20;
     private const int MaxMergeHops = 16;
+    private static readonly TimeSpan RefreshWriteInterval = TimeSpan.FromMinutes(1);
     private const string ExternalMessagePrefix = "xm|";
     private const string FrontMessagePrefix = "fm|";
     private const string ExternalConversationPrefix = "xc|";
@@ -403,9 +404,12 @@ public sealed class IdMap
             result = list;
             entity["ConversationId"] = conversationId;
             entity["ExternalConversationIds"] = JsonSerializer.Serialize(list, IdMapJsonContext.Default.ListString);
-            if (refresh)
+            // RefreshedAt is rewritten at most once a minute: every message of a busy conversation would otherwise write
+            // (and contend for) the same row just to move a timestamp.
+            var now = _time.GetUtcNow();
+            if (refresh && (changed || entity.GetDateTimeOffset("RefreshedAt") is not { } last || now - last >= RefreshWriteInterval))
             {
-                entity["RefreshedAt"] = _time.GetUtcNow();
+                entity["RefreshedAt"] = now;
                 changed = true;
             }
 
