@@ -22,6 +22,7 @@ public sealed partial class NotificationEnricher(
     IdMap.IdMap map,
     FrontApiClient front,
     FrontConversationCache conversations,
+    Channels.ChannelRegistry channels,
     IOptions<EnrichmentOptions> options,
     TimeProvider time,
     ILogger<NotificationEnricher> logger)
@@ -121,7 +122,7 @@ public sealed partial class NotificationEnricher(
         }
         catch (FrontApiException e) when (e.Permanent)
         {
-            throw new PermanentEnrichmentException(e.Reason, e);
+            throw new PermanentEnrichmentException(await ExplainAsync(channelId, e, cancellationToken).ConfigureAwait(false), e);
         }
     }
 
@@ -141,6 +142,23 @@ public sealed partial class NotificationEnricher(
 
         var update = await map.RecordConversationAsync(channelId, result.ConversationId, result.ExternalConversationIds, cancellationToken).ConfigureAwait(false);
         return (update, fetched ? 1 : 0);
+    }
+
+    /// <summary>A refused token usually means the channel is gone: say so when the channel registry knows it.</summary>
+    private async Task<string> ExplainAsync(string channelId, FrontApiException e, CancellationToken cancellationToken)
+    {
+        if (e.StatusCode is not (401 or 403))
+        {
+            return e.Reason;
+        }
+
+        var channel = await channels.FindAsync(channelId, cancellationToken).ConfigureAwait(false);
+        return channel switch
+        {
+            null => e.Reason + " The channel is unknown to this app (never authorized here).",
+            { Status: Channels.ChannelStatus.Deleted } => e.Reason + $" The channel was deleted at {channel.DeletedAt:O}.",
+            _ => e.Reason,
+        };
     }
 
     private static string? Blank(string? value) => string.IsNullOrEmpty(value) ? null : value;

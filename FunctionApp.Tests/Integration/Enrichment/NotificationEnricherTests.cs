@@ -178,6 +178,19 @@ public sealed class NotificationEnricherTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_refused_token_for_a_deleted_channel_says_so()
+    {
+        var registry = _host.Get<FrontFunctions.Channels.ChannelRegistry>();
+        await registry.AuthorizeAsync(_channel, CancellationToken.None);
+        await registry.MarkDeletedAsync(_channel, CancellationToken.None);
+        _host.Front.Respond = _ => Task.FromResult(new HttpResponseMessage(HttpStatusCode.Unauthorized));
+
+        var e = await Assert.ThrowsAsync<PermanentEnrichmentException>(() => Enricher.EnrichAsync(Notification("msg_1", "cnv_1"), CancellationToken.None));
+
+        Assert.Contains("deleted", e.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Server_errors_propagate_as_transient_after_retries()
     {
         _host.Front.Respond = _ => Task.FromResult(new HttpResponseMessage(HttpStatusCode.BadGateway));
