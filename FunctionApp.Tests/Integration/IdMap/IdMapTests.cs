@@ -1,0 +1,239 @@
+using Azure.Data.Tables;
+using FrontFunctions.Storage;
+using FrontFunctions.Tests.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
+using IdMapStore = FrontFunctions.IdMap.IdMap;
+
+namespace FrontFunctions.Tests.Integration.IdMap;
+
+/// <summary>The id map against Azurite: each test in its own channel (partition).</summary>
+public sealed class IdMapTests
+{
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
+    private readonly IdMapStore _map;
+    private readonly string _channel = TestStorage.NewChannelId();
+
+    public IdMapTests()
+    {
+        var tables = TestStorage.Tables();
+        _map = new IdMapStore(tables, new StorageInitializer(TestStorage.Queues(), tables, TestStorage.Blobs()), _time);
+    }
+
+    private async Task<List<string>> SnapshotAsync()
+    {
+        var table = TestStorage.Tables().GetTableClient(StorageNames.IdMapTable);
+        var rows = new List<string>();
+        await foreach (var row in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {_channel}")))
+        {
+            rows.Add(row.RowKey + " => " + string.Join(", ", row.Keys
+                .Where(k => k is not ("odata.etag" or "Timestamp" or "PartitionKey" or "RowKey"))
+                .OrderBy(k => k, StringComparer.Ordinal)
+                .Select(k => k + "=" + Convert.ToString(row[k], System.Globalization.CultureInfo.InvariantCulture))));
+        }
+
+        rows.Sort(StringComparer.Ordinal);
+        return rows;
+    }
+
+    private async Task ImportAsync(string messageId, string conversationId, string? externalId, params string[] externalConversationIds)
+    {
+        var update = await _map.RecordConversationAsync(_channel, conversationId, externalConversationIds);
+        await _map.RecordMessageAsync(_channel, messageId, update.ConversationId, externalId, "uid-" + messageId);
+    }
+
+    [Fact]
+    public async Task Each_lookup_finds_what_was_recorded_with_hostile_ids()
+    {
+        const string external = "ext/1 #?\\ 100% 😀\u0001";
+        const string thread = "thread/ä #1?";
+        await ImportAsync("msg_1", "cnv_1", external, thread);
+
+        var byExternal = await _map.FindMessageByExternalIdAsync(_channel, external);
+        var byFront = await _map.FindMessageByFrontIdAsync(_channel, "msg_1");
+        var conversationByExternal = await _map.FindConversationByExternalIdAsync(_channel, thread);
+        var conversationByFront = await _map.FindConversationByFrontIdAsync(_channel, "cnv_1");
+
+        var expected = new[] { thread };
+        Assert.NotNull(byExternal);
+        Assert.Equal(("msg_1", external, "cnv_1", "uid-msg_1"), (byExternal.MessageId, byExternal.ExternalId, byExternal.ConversationId, byExternal.MessageUid));
+        Assert.Equal(expected, byExternal.ExternalConversationIds);
+        Assert.NotNull(byFront);
+        Assert.Equal(byExternal, byFront with { ExternalConversationIds = byExternal.ExternalConversationIds });
+        Assert.Equal(expected, byFront!.ExternalConversationIds);
+        Assert.Equal("cnv_1", conversationByExternal!.ConversationId);
+        Assert.Equal(expected, conversationByExternal.ExternalConversationIds);
+        Assert.Equal("cnv_1", conversationByFront!.ConversationId);
+        Assert.Equal(expected, conversationByFront.ExternalConversationIds);
+        Assert.Null(await _map.FindMessageByExternalIdAsync(_channel, "unknown"));
+        Assert.Null(await _map.FindMessageByFrontIdAsync(_channel, "msg_unknown"));
+        Assert.Null(await _map.FindConversationByExternalIdAsync(_channel, "unknown"));
+        Assert.Null(await _map.FindConversationByFrontIdAsync(_channel, "cnv_unknown"));
+    }
+
+    [Fact]
+    public async Task Channels_never_see_each_others_rows()
+    {
+        await ImportAsync("msg_1", "cnv_1", "same-external", "same-thread");
+        var other = TestStorage.NewChannelId();
+
+        Assert.Null(await _map.FindMessageByExternalIdAsync(other, "same-external"));
+        Assert.Null(await _map.FindConversationByExternalIdAsync(other, "same-thread"));
+        Assert.NotNull(await _map.FindMessageByExternalIdAsync(_channel, "same-external"));
+    }
+
+    [Fact]
+    public async Task Processing_the_same_notification_twice_leaves_the_same_rows()
+    {
+        await ImportAsync("msg_1", "cnv_1", "e1", "t1", "t2");
+        var once = await SnapshotAsync();
+
+        await ImportAsync("msg_1", "cnv_1", "e1", "t1", "t2");
+        var twice = await SnapshotAsync();
+
+        Assert.Equal(5, once.Count); // xm, fm, xc ×2, fc
+        Assert.Equal(once, twice);
+    }
+
+    [Fact]
+    public async Task A_survivor_listing_all_ids_of_another_conversation_records_the_merge_and_repoints_rows()
+    {
+        await ImportAsync("msg_old", "cnv_old", "e-old", "t-old");
+        await ImportAsync("msg_new", "cnv_new", "e-new", "t-new", "t-old"); // Front gave the survivor t-old
+
+        var oldRow = await _map.GetConversationRowAsync(_channel, "cnv_old");
+        Assert.Equal("cnv_new", oldRow!.MergedInto);
+        Assert.Equal("cnv_new", (await _map.FindConversationByExternalIdAsync(_channel, "t-old"))!.ConversationId);
+        Assert.Equal("cnv_new", (await _map.FindConversationByFrontIdAsync(_channel, "cnv_old"))!.ConversationId);
+        var moved = await _map.GetMessageRowAsync(_channel, "msg_old");
+        Assert.Equal("cnv_new", moved!.ConversationId); // repointed, not just resolved at read time
+        var message = await _map.FindMessageByExternalIdAsync(_channel, "e-old");
+        Assert.Equal("cnv_new", message!.ConversationId);
+        Assert.Equal(["t-new", "t-old"], message.ExternalConversationIds.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task An_older_notification_after_a_merge_does_not_undo_it()
+    {
+        await ImportAsync("msg_old", "cnv_old", "e-old", "t-old");
+        await ImportAsync("msg_new", "cnv_new", "e-new", "t-new", "t-old");
+        var merged = await SnapshotAsync();
+
+        // The first notification arrives again, late: conversation cnv_old, only t-old.
+        await ImportAsync("msg_old", "cnv_old", "e-old", "t-old");
+
+        Assert.Equal(merged, await SnapshotAsync());
+        Assert.Equal("cnv_new", (await _map.FindMessageByFrontIdAsync(_channel, "msg_old"))!.ConversationId);
+    }
+
+    [Fact]
+    public async Task A_notification_listing_only_some_ids_of_another_conversation_is_not_a_merge()
+    {
+        await ImportAsync("msg_a", "cnv_a", "e-a", "t-a", "t-shared");
+
+        var update = await _map.RecordConversationAsync(_channel, "cnv_b", ["t-shared", "t-b"]);
+
+        Assert.Equal(["cnv_a"], update.UnresolvedClaims);
+        Assert.Equal("cnv_a", (await _map.FindConversationByExternalIdAsync(_channel, "t-shared"))!.ConversationId);
+        Assert.Null((await _map.GetConversationRowAsync(_channel, "cnv_a"))!.MergedInto);
+        Assert.Equal(["t-b"], (await _map.FindConversationByFrontIdAsync(_channel, "cnv_b"))!.ExternalConversationIds);
+    }
+
+    [Fact]
+    public async Task A_merge_reported_by_Front_repoints_rows_and_beats_an_inferred_reverse_merge()
+    {
+        await ImportAsync("msg_a", "cnv_a", "e-a", "t-a");
+        await ImportAsync("msg_b", "cnv_b", "e-b", "t-b", "t-a"); // inferred: a → b (suppose wrongly)
+
+        await _map.RecordMergeAsync(_channel, "cnv_b", "cnv_a", confirmedByFront: true); // Front: 301 b → a
+
+        Assert.Null((await _map.GetConversationRowAsync(_channel, "cnv_a"))!.MergedInto);
+        Assert.Equal("cnv_a", (await _map.GetConversationRowAsync(_channel, "cnv_b"))!.MergedInto);
+        Assert.Equal("cnv_a", (await _map.FindConversationByExternalIdAsync(_channel, "t-b"))!.ConversationId);
+        Assert.Equal("cnv_a", (await _map.FindMessageByExternalIdAsync(_channel, "e-b"))!.ConversationId);
+        Assert.Equal("cnv_a", (await _map.GetMessageRowAsync(_channel, "msg_a"))!.ConversationId);
+        Assert.Equal(["t-a", "t-b"], (await _map.FindConversationByFrontIdAsync(_channel, "cnv_a"))!.ExternalConversationIds.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task Merges_chain_to_the_final_survivor()
+    {
+        await ImportAsync("msg_1", "cnv_1", "e1", "t1");
+        await _map.RecordMergeAsync(_channel, "cnv_1", "cnv_2", confirmedByFront: true);
+        await _map.RecordMergeAsync(_channel, "cnv_2", "cnv_3", confirmedByFront: true);
+
+        var message = await _map.FindMessageByExternalIdAsync(_channel, "e1");
+        Assert.Equal("cnv_3", message!.ConversationId);
+        Assert.Equal(["t1"], message.ExternalConversationIds);
+        Assert.Equal("cnv_3", (await _map.FindConversationByExternalIdAsync(_channel, "t1"))!.ConversationId);
+
+        // A late notification for the first conversation lands on the survivor.
+        await ImportAsync("msg_late", "cnv_1", "e-late", "t-late");
+        Assert.Equal("cnv_3", (await _map.FindMessageByFrontIdAsync(_channel, "msg_late"))!.ConversationId);
+        Assert.Contains("t-late", (await _map.FindConversationByFrontIdAsync(_channel, "cnv_3"))!.ExternalConversationIds);
+    }
+
+    [Fact]
+    public async Task Concurrent_writers_to_one_conversation_converge_on_the_union()
+    {
+        var ids = Enumerable.Range(0, 12).Select(i => "t" + i).ToArray();
+
+        await Task.WhenAll(ids.Select(id => _map.RecordConversationAsync(_channel, "cnv_race", ["t-common", id])));
+
+        var conversation = await _map.FindConversationByFrontIdAsync(_channel, "cnv_race");
+        Assert.Equal(ids.Append("t-common").Order(StringComparer.Ordinal), conversation!.ExternalConversationIds.Order(StringComparer.Ordinal));
+        foreach (var id in ids)
+        {
+            Assert.Equal("cnv_race", (await _map.FindConversationByExternalIdAsync(_channel, id))!.ConversationId);
+        }
+    }
+
+    [Fact]
+    public async Task Concurrent_duplicates_of_one_message_write_one_consistent_set_of_rows()
+    {
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(i => ImportAsync("msg_1", "cnv_1", i % 2 == 0 ? "e1" : null, "t1")));
+
+        var message = await _map.FindMessageByFrontIdAsync(_channel, "msg_1");
+        Assert.Equal("e1", message!.ExternalId);
+        Assert.Equal("msg_1", (await _map.FindMessageByExternalIdAsync(_channel, "e1"))!.MessageId);
+        Assert.Equal(4, (await SnapshotAsync()).Count); // xm, fm, xc, fc
+    }
+
+    [Fact]
+    public async Task Concurrent_merge_and_late_notification_converge_on_the_survivor()
+    {
+        await ImportAsync("msg_old", "cnv_old", "e-old", "t-old");
+
+        await Task.WhenAll(
+            _map.RecordMergeAsync(_channel, "cnv_old", "cnv_new", confirmedByFront: true),
+            ImportAsync("msg_late", "cnv_old", "e-late", "t-old", "t-late"),
+            ImportAsync("msg_new", "cnv_new", "e-new", "t-new", "t-old"));
+        // Whatever the interleaving, a second pass of the same work must settle everything on the survivor.
+        await ImportAsync("msg_late", "cnv_old", "e-late", "t-old", "t-late");
+
+        foreach (var external in new[] { "e-old", "e-late", "e-new" })
+        {
+            Assert.Equal("cnv_new", (await _map.FindMessageByExternalIdAsync(_channel, external))!.ConversationId);
+        }
+
+        foreach (var thread in new[] { "t-old", "t-late", "t-new" })
+        {
+            Assert.Equal("cnv_new", (await _map.FindConversationByExternalIdAsync(_channel, thread))!.ConversationId);
+        }
+    }
+
+    [Fact]
+    public async Task An_external_message_id_stays_with_the_first_Front_message()
+    {
+        await ImportAsync("msg_first", "cnv_1", "e-dup", "t1");
+        await ImportAsync("msg_second", "cnv_1", "e-dup", "t1");
+
+        Assert.Equal("msg_first", (await _map.FindMessageByExternalIdAsync(_channel, "e-dup"))!.MessageId);
+        Assert.Equal("e-dup", (await _map.FindMessageByFrontIdAsync(_channel, "msg_second"))!.ExternalId);
+    }
+
+    [Fact]
+    public async Task A_channel_id_that_is_not_key_safe_is_refused()
+    {
+        await Assert.ThrowsAsync<ArgumentException>(() => _map.FindMessageByFrontIdAsync("cha_a/b", "msg_1"));
+    }
+}

@@ -1,0 +1,181 @@
+using System.Text.Json;
+using Azure;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
+using FrontFunctions.Front;
+using FrontFunctions.Ingest;
+using FrontFunctions.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace FrontFunctions.Enrichment;
+
+/// <summary>
+/// Handles one ingest queue message: parse, enrich, and decide what a failure means.
+/// <list type="bullet">
+/// <item>Permanent failure or unreadable message: a row in <c>FrontDeliveryFailures</c>, the original text to
+/// <c>front-ingest-poison</c>, and a normal return (retrying cannot help; the host deletes the message).</item>
+/// <item>Transient failure: rethrown so the queue retries; at the last attempt (<c>dequeueCount &gt;= maxDequeueCount</c>)
+/// the reason is recorded first, because the host then moves the message to the poison queue without saying why.</item>
+/// </list>
+/// Logs carry ids and reasons, never message bodies or tokens.
+/// </summary>
+public sealed partial class IngestProcessor(
+    NotificationEnricher enricher,
+    DeliveryFailures failures,
+    QueueServiceClient queues,
+    BlobServiceClient blobs,
+    StorageInitializer storage,
+    ILogger<IngestProcessor> logger)
+{
+    public async Task ProcessAsync(string queueMessageText, long dequeueCount, int maxDequeueCount, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(queueMessageText);
+        var notification = Parse(queueMessageText, out var problem);
+        if (notification is null)
+        {
+            Log.Malformed(logger, problem!, dequeueCount);
+            await failures.RecordAsync(null, null, null, problem!, dequeueCount, queueMessageText, permanent: true, cancellationToken).ConfigureAwait(false);
+            await SendToPoisonAsync(queueMessageText, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        try
+        {
+            notification = await CompleteFromEnvelopeBlobAsync(notification, cancellationToken).ConfigureAwait(false);
+            var outcome = await enricher.EnrichAsync(notification, cancellationToken).ConfigureAwait(false);
+            Log.Enriched(logger, outcome.ChannelId, outcome.MessageId, outcome.ConversationId, outcome.ExternalId is not null, outcome.FrontCalls, dequeueCount);
+        }
+        catch (PermanentEnrichmentException e)
+        {
+            Log.Permanent(logger, notification.ChannelId, notification.MessageId, e.Reason, dequeueCount);
+            await failures.RecordAsync(notification.ChannelId, notification.DeliveryKey, notification.MessageId, e.Reason, dequeueCount, queueMessageText, permanent: true, cancellationToken).ConfigureAwait(false);
+            await SendToPoisonAsync(queueMessageText, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            var reason = Describe(e);
+            var last = dequeueCount >= maxDequeueCount;
+            Log.Transient(logger, notification.ChannelId, notification.MessageId, reason, dequeueCount, maxDequeueCount);
+            if (last)
+            {
+                try
+                {
+                    await failures.RecordAsync(notification.ChannelId, notification.DeliveryKey, notification.MessageId, reason, dequeueCount, queueMessageText, permanent: false, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception recordFailure) when (recordFailure is not OperationCanceledException)
+                {
+                    // The original failure is what the host must see; the missing row is logged.
+                    Log.FailureNotRecorded(logger, notification.ChannelId, notification.MessageId, recordFailure.GetType().Name);
+                }
+            }
+
+            throw;
+        }
+    }
+
+    private static IngestNotification? Parse(string text, out string? problem)
+    {
+        IngestNotification? notification;
+        try
+        {
+            notification = JsonSerializer.Deserialize(text, IngestJsonContext.Default.IngestNotification);
+        }
+        catch (JsonException e)
+        {
+            // The exception's message names the path and position, not the content.
+            problem = $"The queue message is not an ingest notification: {e.Message}";
+            return null;
+        }
+
+        if (notification is null || string.IsNullOrEmpty(notification.ChannelId) || string.IsNullOrEmpty(notification.MessageId)
+            || string.IsNullOrEmpty(notification.ConversationId) || string.IsNullOrEmpty(notification.DeliveryKey))
+        {
+            problem = "The queue message lacks channel_id, message_id, conversation_id or delivery_key.";
+            return null;
+        }
+
+        if (notification.Version > IngestNotification.CurrentVersion)
+        {
+            problem = $"The queue message has version {notification.Version}; this build reads up to {IngestNotification.CurrentVersion}.";
+            return null;
+        }
+
+        problem = null;
+        return notification;
+    }
+
+    /// <summary>
+    /// The webhook extracts every field before queueing, so the envelope is normally not needed. Only when a notification
+    /// arrives with neither an external id nor external conversation ids and its envelope sits in a blob (a notification
+    /// queued by an older ingest) is the blob read, to spare the Front calls if it has them.
+    /// </summary>
+    private async Task<IngestNotification> CompleteFromEnvelopeBlobAsync(IngestNotification notification, CancellationToken cancellationToken)
+    {
+        if (notification.EnvelopeBlob is not { Length: > 0 } blobName || notification.ExternalId is not null || notification.ExternalConversationIds.Count > 0)
+        {
+            return notification;
+        }
+
+        await storage.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        BinaryData content;
+        try
+        {
+            content = (await blobs.GetBlobContainerClient(StorageNames.PayloadContainer).GetBlobClient(blobName)
+                .DownloadContentAsync(cancellationToken).ConfigureAwait(false)).Value.Content;
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            Log.EnvelopeBlobMissing(logger, notification.ChannelId, notification.MessageId);
+            return notification;
+        }
+
+        var envelope = FrontWebhookEnvelope.TryParse(content.ToMemory(), out _);
+        var read = envelope is null ? null : ImportedMessageReader.TryRead(notification.ChannelId, envelope, notification.ReceivedAt, out _);
+        if (read is null)
+        {
+            return notification;
+        }
+
+        return notification with
+        {
+            ExternalId = notification.ExternalId ?? read.ExternalId,
+            MessageUid = notification.MessageUid ?? read.MessageUid,
+            ExternalConversationIds = notification.ExternalConversationIds.Count > 0 ? notification.ExternalConversationIds : read.ExternalConversationIds,
+        };
+    }
+
+    private async Task SendToPoisonAsync(string text, CancellationToken cancellationToken)
+    {
+        await storage.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        // The client from DI encodes Base64, as the queue trigger expects (StorageClientRegistration).
+        await queues.GetQueueClient(StorageNames.IngestPoisonQueue).SendMessageAsync(text, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static string Describe(Exception e)
+    {
+        var message = e is FrontApiException front ? front.Reason : e.Message;
+        var firstLine = message.Split('\n', 2)[0].Trim();
+        return $"{e.GetType().Name}: {(firstLine.Length > 500 ? firstLine[..500] : firstLine)}";
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Mapped message {MessageId} of channel {ChannelId} to conversation {ConversationId} (external id known: {HasExternalId}, Front calls: {FrontCalls}, attempt {DequeueCount}).")]
+        public static partial void Enriched(ILogger logger, string channelId, string messageId, string conversationId, bool hasExternalId, int frontCalls, long dequeueCount);
+
+        [LoggerMessage(EventId = 2002, Level = LogLevel.Error, Message = "Message {MessageId} of channel {ChannelId} cannot be mapped: {Reason} (attempt {DequeueCount}); recorded and sent to the poison queue.")]
+        public static partial void Permanent(ILogger logger, string channelId, string messageId, string reason, long dequeueCount);
+
+        [LoggerMessage(EventId = 2003, Level = LogLevel.Error, Message = "An ingest queue message could not be read: {Problem} (attempt {DequeueCount}); recorded and sent to the poison queue.")]
+        public static partial void Malformed(ILogger logger, string problem, long dequeueCount);
+
+        [LoggerMessage(EventId = 2004, Level = LogLevel.Warning, Message = "Mapping message {MessageId} of channel {ChannelId} failed for now: {Reason} (attempt {DequeueCount} of {MaxDequeueCount}).")]
+        public static partial void Transient(ILogger logger, string channelId, string messageId, string reason, long dequeueCount, int maxDequeueCount);
+
+        [LoggerMessage(EventId = 2006, Level = LogLevel.Error, Message = "The failure of message {MessageId} of channel {ChannelId} could not be recorded ({ErrorType}); it goes to the poison queue without a reason row.")]
+        public static partial void FailureNotRecorded(ILogger logger, string channelId, string messageId, string errorType);
+
+        [LoggerMessage(EventId = 2005, Level = LogLevel.Warning, Message = "The envelope blob of message {MessageId} of channel {ChannelId} is gone; enriching from the queue message alone.")]
+        public static partial void EnvelopeBlobMissing(ILogger logger, string channelId, string messageId);
+    }
+}

@@ -1,0 +1,174 @@
+using FrontFunctions.Front;
+using FrontFunctions.Ingest;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace FrontFunctions.Enrichment;
+
+/// <summary>
+/// Maps one imported message: what the notification carries is used as is, and Front is asked only for what is missing.
+/// <list type="bullet">
+/// <item>External message id: from the notification, else from the id map's <c>fm|</c> row (a duplicate), else
+/// <c>GET /messages/{id}</c>.</item>
+/// <item>External conversation ids: from the notification, else from the id map when confirmed within
+/// <see cref="EnrichmentOptions.ConversationRefreshInterval"/>, else <c>GET /conversations/{id}</c> (shared by concurrent work
+/// through <see cref="FrontConversationCache"/>; a 301 there records the merge).</item>
+/// <item>A conversation that still claims some of the ids without a known merge is asked about once (a 301 settles it).</item>
+/// </list>
+/// Permanent failures (401, 403, 404, an unusable notification) become <see cref="PermanentEnrichmentException"/>;
+/// transient ones propagate so the queue retries.
+/// </summary>
+public sealed partial class NotificationEnricher(
+    IdMap.IdMap map,
+    FrontApiClient front,
+    FrontConversationCache conversations,
+    Channels.ChannelRegistry channels,
+    IOptions<EnrichmentOptions> options,
+    TimeProvider time,
+    ILogger<NotificationEnricher> logger)
+{
+    private readonly TimeSpan _refreshInterval = options.Value.ConversationRefreshInterval;
+
+    public async Task<EnrichmentOutcome> EnrichAsync(IngestNotification notification, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(notification);
+        var channelId = notification.ChannelId;
+        var messageId = notification.MessageId;
+        if (!FrontIds.IsChannelId(channelId) || !FrontIds.IsResourceId(messageId, "msg_") || !FrontIds.IsResourceId(notification.ConversationId, "cnv_"))
+        {
+            throw new PermanentEnrichmentException("The notification does not carry a usable channel, message and conversation id.");
+        }
+
+        var calls = 0;
+        try
+        {
+            // 1. The message's external id and uid.
+            var externalId = Blank(notification.ExternalId);
+            var messageUid = Blank(notification.MessageUid);
+            var conversationId = notification.ConversationId;
+            if (externalId is null)
+            {
+                var row = await map.GetMessageRowAsync(channelId, messageId, cancellationToken).ConfigureAwait(false);
+                externalId = row?.ExternalId;
+                messageUid ??= row?.MessageUid;
+            }
+
+            if (externalId is null)
+            {
+                var message = await front.GetMessageAsync(channelId, messageId, cancellationToken).ConfigureAwait(false);
+                calls++;
+                externalId = message.ExternalId;
+                messageUid ??= Blank(message.MessageUid);
+                if (message.ConversationId is { } current && !string.Equals(current, conversationId, StringComparison.Ordinal))
+                {
+                    // Messages change conversation only through a merge: Front now files it under the survivor.
+                    await map.RecordMergeAsync(channelId, conversationId, current, confirmedByFront: true, cancellationToken).ConfigureAwait(false);
+                    conversations.Forget(channelId, conversationId);
+                }
+
+                if (externalId is null)
+                {
+                    Log.NoExternalId(logger, channelId, messageId);
+                }
+            }
+
+            // 2. The conversation's external ids.
+            IdMap.ConversationUpdate update;
+            if (notification.ExternalConversationIds.Count > 0)
+            {
+                update = await map.RecordConversationAsync(channelId, conversationId, notification.ExternalConversationIds, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                var (survivor, row) = await map.ResolveAsync(channelId, conversationId, cancellationToken).ConfigureAwait(false);
+                if (row?.RefreshedAt is { } refreshed && time.GetUtcNow() - refreshed < _refreshInterval)
+                {
+                    update = new IdMap.ConversationUpdate(survivor, row.ExternalConversationIds, []);
+                }
+                else
+                {
+                    (update, var fetched) = await RefreshConversationAsync(channelId, survivor, cancellationToken).ConfigureAwait(false);
+                    calls += fetched;
+                }
+            }
+
+            // 3. Conversations still holding some of the ids without a known merge: Front's 301 says which survived.
+            if (update.UnresolvedClaims.Count > 0)
+            {
+                foreach (var claimant in update.UnresolvedClaims)
+                {
+                    var (_, fetched) = await RefreshConversationAsync(channelId, claimant, cancellationToken).ConfigureAwait(false);
+                    calls += fetched;
+                }
+
+                update = await map.RecordConversationAsync(channelId, update.ConversationId, notification.ExternalConversationIds, cancellationToken).ConfigureAwait(false);
+                if (update.UnresolvedClaims.Count > 0)
+                {
+                    Log.UnresolvedClaims(logger, channelId, update.ConversationId, update.UnresolvedClaims.Count);
+                }
+            }
+
+            // 4. The message rows.
+            await map.RecordMessageAsync(channelId, messageId, update.ConversationId, externalId, messageUid, cancellationToken).ConfigureAwait(false);
+            var final = await map.FindConversationByFrontIdAsync(channelId, update.ConversationId, cancellationToken).ConfigureAwait(false);
+            return new EnrichmentOutcome(
+                channelId,
+                messageId,
+                final?.ConversationId ?? update.ConversationId,
+                externalId,
+                final?.ExternalConversationIds ?? update.ExternalConversationIds,
+                messageUid,
+                calls);
+        }
+        catch (FrontApiException e) when (e.Permanent)
+        {
+            throw new PermanentEnrichmentException(await ExplainAsync(channelId, e, cancellationToken).ConfigureAwait(false), e);
+        }
+    }
+
+    /// <summary>Reads the conversation from Front (or the shared in-flight/cached read) and records what it says.</summary>
+    private async Task<(IdMap.ConversationUpdate Update, int Calls)> RefreshConversationAsync(string channelId, string conversationId, CancellationToken cancellationToken)
+    {
+        var (result, fetched) = await conversations.GetAsync(
+            channelId,
+            conversationId,
+            () => front.GetConversationAsync(channelId, conversationId, CancellationToken.None),
+            cancellationToken).ConfigureAwait(false);
+
+        if (result.Redirected)
+        {
+            await map.RecordMergeAsync(channelId, result.RequestedId, result.ConversationId, confirmedByFront: true, cancellationToken).ConfigureAwait(false);
+        }
+
+        var update = await map.RecordConversationAsync(channelId, result.ConversationId, result.ExternalConversationIds, cancellationToken).ConfigureAwait(false);
+        return (update, fetched ? 1 : 0);
+    }
+
+    /// <summary>A refused token usually means the channel is gone: say so when the channel registry knows it.</summary>
+    private async Task<string> ExplainAsync(string channelId, FrontApiException e, CancellationToken cancellationToken)
+    {
+        if (e.StatusCode is not (401 or 403))
+        {
+            return e.Reason;
+        }
+
+        var channel = await channels.FindAsync(channelId, cancellationToken).ConfigureAwait(false);
+        return channel switch
+        {
+            null => e.Reason + " The channel is unknown to this app (never authorized here).",
+            { Status: Channels.ChannelStatus.Deleted } => e.Reason + $" The channel was deleted at {channel.DeletedAt:O}.",
+            _ => e.Reason,
+        };
+    }
+
+    private static string? Blank(string? value) => string.IsNullOrEmpty(value) ? null : value;
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 2101, Level = LogLevel.Warning, Message = "Front returned message {MessageId} of channel {ChannelId} without an external id; it is mapped by Front id only.")]
+        public static partial void NoExternalId(ILogger logger, string channelId, string messageId);
+
+        [LoggerMessage(EventId = 2102, Level = LogLevel.Warning, Message = "Conversation {ConversationId} of channel {ChannelId}: {Count} other conversation(s) still hold some of its external ids and Front did not report a merge; the existing mapping is kept.")]
+        public static partial void UnresolvedClaims(ILogger logger, string channelId, string conversationId, int count);
+    }
+}

@@ -1,0 +1,132 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+
+namespace FrontFunctions.Front;
+
+/// <summary>
+/// The Channel API reads enrichment needs (shared/front-channel-api.md, "Endpoints"), each signed with a fresh channel
+/// token. Registered as a typed client: retries (5xx, 408, 429, timeouts; never 401/403/404), the rate gate and the token
+/// handler sit in its pipeline (see <c>EnrichmentServices</c>); automatic redirects are off so a merged conversation's 301
+/// is seen and followed here.
+/// </summary>
+public sealed class FrontApiClient(HttpClient http)
+{
+    private const int MaxRedirects = 5;
+
+    /// <summary><c>GET /messages/{message_id}</c>.</summary>
+    public Task<FrontMessage> GetMessageAsync(string channelId, string messageId, CancellationToken cancellationToken = default) =>
+        GetJsonAsync(channelId, "messages/" + Uri.EscapeDataString(messageId), FrontApiJsonContext.Default.FrontMessage, cancellationToken);
+
+    /// <summary><c>GET /messages/alt:uid:{message_uid}</c>: 404 until Front has created the message.</summary>
+    public Task<FrontMessage> GetMessageByUidAsync(string channelId, string messageUid, CancellationToken cancellationToken = default) =>
+        GetJsonAsync(channelId, "messages/alt:uid:" + Uri.EscapeDataString(messageUid), FrontApiJsonContext.Default.FrontMessage, cancellationToken);
+
+    /// <summary>
+    /// <c>GET /conversations/{conversation_id}</c>, following 301 (the conversation was merged) to the survivor: the result
+    /// carries the survivor's id and external ids, and whether a redirect happened.
+    /// </summary>
+    public async Task<FrontConversationResult> GetConversationAsync(string channelId, string conversationId, CancellationToken cancellationToken = default)
+    {
+        var current = conversationId;
+        for (var hop = 0; hop <= MaxRedirects; hop++)
+        {
+            var path = "conversations/" + Uri.EscapeDataString(current);
+            using var response = await SendAsync(channelId, path, cancellationToken).ConfigureAwait(false);
+            if (response.StatusCode is HttpStatusCode.MovedPermanently or HttpStatusCode.PermanentRedirect
+                or HttpStatusCode.Found or HttpStatusCode.TemporaryRedirect or HttpStatusCode.SeeOther)
+            {
+                var survivor = SurvivorFrom(response.Headers.Location);
+                if (survivor is null)
+                {
+                    throw new FrontApiException(
+                        $"GET /{path} answered {(int)response.StatusCode} without a usable conversation Location.", permanent: true, (int)response.StatusCode);
+                }
+
+                if (string.Equals(survivor, current, StringComparison.Ordinal))
+                {
+                    throw new FrontApiException($"GET /{path} redirected to itself.", permanent: false, (int)response.StatusCode);
+                }
+
+                current = survivor;
+                continue;
+            }
+
+            var conversation = await ReadAsync(response, path, FrontApiJsonContext.Default.FrontConversation, cancellationToken).ConfigureAwait(false);
+            var id = FrontIds.IsResourceId(conversation.Id, "cnv_") ? conversation.Id! : current;
+            return new FrontConversationResult(conversationId, id, conversation.ExternalConversationIds, !string.Equals(id, conversationId, StringComparison.Ordinal));
+        }
+
+        throw new FrontApiException($"GET /conversations/{conversationId} redirected more than {MaxRedirects} times.", permanent: false, 301);
+    }
+
+    private string? SurvivorFrom(Uri? location)
+    {
+        if (location is null)
+        {
+            return null;
+        }
+
+        var absolute = location.IsAbsoluteUri ? location : new Uri(http.BaseAddress ?? new Uri("https://api2.frontapp.com/"), location);
+        return FrontIds.ConversationIdFromLink(absolute.AbsoluteUri);
+    }
+
+    private async Task<T> GetJsonAsync<T>(string channelId, string path, JsonTypeInfo<T> type, CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync(channelId, path, cancellationToken).ConfigureAwait(false);
+        return await ReadAsync(response, path, type, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(string channelId, string path, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Options.Set(ChannelTokenHandler.ChannelId, channelId);
+        request.Headers.Accept.ParseAdd("application/json");
+        try
+        {
+            return await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new FrontApiException($"GET /{path} failed after retries: {e.HttpRequestError}.", permanent: false, null, e);
+        }
+        catch (TimeoutException e)
+        {
+            throw new FrontApiException($"GET /{path} timed out after retries.", permanent: false, null, e);
+        }
+        catch (Polly.Timeout.TimeoutRejectedException e)
+        {
+            throw new FrontApiException($"GET /{path} timed out after retries.", permanent: false, null, e);
+        }
+    }
+
+    private static async Task<T> ReadAsync<T>(HttpResponseMessage response, string path, JsonTypeInfo<T> type, CancellationToken cancellationToken)
+    {
+        var status = (int)response.StatusCode;
+        if (!response.IsSuccessStatusCode)
+        {
+            var permanent = response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden or HttpStatusCode.NotFound or HttpStatusCode.Gone;
+            var meaning = response.StatusCode switch
+            {
+                HttpStatusCode.Unauthorized => "the channel token was refused (wrong App UID or secret, or the channel was removed)",
+                HttpStatusCode.Forbidden => "the channel token may not read this resource (another channel's, or the channel was removed)",
+                HttpStatusCode.NotFound => "Front does not know this resource",
+                HttpStatusCode.Gone => "the resource was deleted",
+                HttpStatusCode.TooManyRequests => "rate limited, still after retries",
+                _ => permanent ? "permanent failure" : "still failing after retries",
+            };
+            throw new FrontApiException($"GET /{path} answered {status} {response.ReasonPhrase}: {meaning}.", permanent, status);
+        }
+
+        try
+        {
+            return await response.Content.ReadFromJsonAsync(type, cancellationToken).ConfigureAwait(false)
+                ?? throw new FrontApiException($"GET /{path} answered {status} with an empty body.", permanent: false, status);
+        }
+        catch (JsonException e)
+        {
+            throw new FrontApiException($"GET /{path} answered {status} with a body that is not the expected JSON.", permanent: false, status, e);
+        }
+    }
+}

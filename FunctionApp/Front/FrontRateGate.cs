@@ -1,0 +1,204 @@
+using System.Globalization;
+using System.Net;
+using System.Threading.RateLimiting;
+using Microsoft.Extensions.Options;
+
+namespace FrontFunctions.Front;
+
+/// <summary>
+/// The one gate every Front API attempt passes (a singleton): it paces calls so a backlog drains at the plan's rate
+/// instead of discovering the limit through 429s, and it listens to Front's own accounting in each response.
+/// <list type="bullet">
+/// <item>Pacing: a token bucket refilled at <c>Front:RequestsPerMinute</c>, holding a few tokens for short bursts, sized so
+/// that a burst plus the refill within one second stays under <c>Front:BurstPerSecond</c>.</item>
+/// <item>Front's headers (<c>x-ratelimit-limit</c>, <c>-remaining</c>, <c>-reset</c> in UNIX seconds, <c>retry-after</c> in
+/// seconds; dev.frontapp.com "Rate limiting"): the limit is per company, shared with every other instance of this app and
+/// every other integration, so the headers are the only shared signal. <c>remaining = 0</c> holds every caller until
+/// <c>reset</c>; a low <c>remaining</c> spreads the rest of the window; a 429 with <c>remaining &gt; 0</c> is the per-second
+/// burst limit and holds callers for <c>retry-after</c> (or one second) only.</item>
+/// </list>
+/// </summary>
+public sealed class FrontRateGate : IDisposable
+{
+    private static readonly TimeSpan BurstPause = TimeSpan.FromSeconds(1);
+    private readonly TokenBucketRateLimiter _bucket;
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _maxPause;
+    private readonly int _lowWatermark;
+    private long _pausedUntilTicks;
+    private int _throttled;
+    private long _passed;
+
+    public FrontRateGate(IOptions<FrontApiOptions> options, TimeProvider time)
+    {
+        var o = options.Value;
+        _time = time;
+        _maxPause = o.MaxRateLimitPause;
+        _lowWatermark = Math.Max(1, o.BurstPerSecond);
+        var perSecond = (int)Math.Ceiling(o.RequestsPerMinute / 60.0);
+        _bucket = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+        {
+            // A full bucket plus one second of refill must not exceed the burst limit.
+            TokenLimit = Math.Max(1, o.BurstPerSecond - perSecond),
+            TokensPerPeriod = 1,
+            ReplenishmentPeriod = TimeSpan.FromTicks(Math.Max(1, TimeSpan.TicksPerMinute / o.RequestsPerMinute)),
+            QueueLimit = int.MaxValue,
+            QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+            AutoReplenishment = true,
+        });
+    }
+
+    /// <summary>Until when every caller is held (in the past when the gate is open).</summary>
+    public DateTimeOffset PausedUntil => new(Interlocked.Read(ref _pausedUntilTicks), TimeSpan.Zero);
+
+    /// <summary>How many requests (attempts, retries included) the gate has let through.</summary>
+    public long RequestsPassed => Interlocked.Read(ref _passed);
+
+    /// <summary>How many 429 answers this process has seen.</summary>
+    public int ThrottledResponses => Volatile.Read(ref _throttled);
+
+    /// <summary>Waits for any pause Front imposed, then for a token.</summary>
+    public async ValueTask WaitAsync(CancellationToken cancellationToken)
+    {
+        await WaitWhilePausedAsync(cancellationToken).ConfigureAwait(false);
+        using var lease = await _bucket.AcquireAsync(1, cancellationToken).ConfigureAwait(false);
+        if (!lease.IsAcquired)
+        {
+            throw new InvalidOperationException("The Front rate gate refused a request (its queue is full).");
+        }
+
+        // A pause may have begun while this caller queued for its token.
+        await WaitWhilePausedAsync(cancellationToken).ConfigureAwait(false);
+        Interlocked.Increment(ref _passed);
+    }
+
+    /// <summary>Reads Front's rate-limit headers from a response and pauses the gate when they say so.</summary>
+    public void Observe(HttpResponseMessage response)
+    {
+        var now = _time.GetUtcNow();
+        var remaining = HeaderNumber(response, "x-ratelimit-remaining");
+        var reset = HeaderNumber(response, "x-ratelimit-reset") is { } seconds
+            ? DateTimeOffset.FromUnixTimeMilliseconds((long)(seconds * 1000))
+            : (DateTimeOffset?)null;
+        var retryAfter = RetryAfter(response, now);
+
+        if (response.StatusCode == HttpStatusCode.TooManyRequests)
+        {
+            Interlocked.Increment(ref _throttled);
+            if (remaining > 0)
+            {
+                // The burst limit: the minute still has room, so wait the second out, not the minute.
+                PauseUntil(now + (retryAfter ?? BurstPause), now);
+            }
+            else
+            {
+                var until = now + (retryAfter ?? BurstPause);
+                if (reset is { } r && r > until)
+                {
+                    until = r;
+                }
+
+                PauseUntil(until, now);
+            }
+
+            return;
+        }
+
+        if (remaining is not { } left)
+        {
+            return;
+        }
+
+        if (left <= 0)
+        {
+            PauseUntil(reset is { } r && r > now ? r : now + BurstPause, now);
+        }
+        else if (left <= _lowWatermark && reset is { } r && r > now)
+        {
+            // Others (other instances, other integrations) are using the same budget: spread what is left of it.
+            PauseUntil(now + (r - now) / (left + 1), now);
+        }
+    }
+
+    private async ValueTask WaitWhilePausedAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var wait = PausedUntil - _time.GetUtcNow();
+            if (wait <= TimeSpan.Zero)
+            {
+                return;
+            }
+
+            await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private void PauseUntil(DateTimeOffset until, DateTimeOffset now)
+    {
+        if (until - now > _maxPause)
+        {
+            until = now + _maxPause; // a reset far ahead is clock skew or a bad header, not a reason to stall for long
+        }
+
+        var ticks = until.UtcTicks;
+        long current;
+        do
+        {
+            current = Interlocked.Read(ref _pausedUntilTicks);
+            if (current >= ticks)
+            {
+                return;
+            }
+        }
+        while (Interlocked.CompareExchange(ref _pausedUntilTicks, ticks, current) != current);
+    }
+
+    private static double? HeaderNumber(HttpResponseMessage response, string name) =>
+        response.Headers.TryGetValues(name, out var values)
+        && double.TryParse(values.FirstOrDefault(), NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
+            ? value
+            : null;
+
+    private static TimeSpan? RetryAfter(HttpResponseMessage response, DateTimeOffset now) =>
+        response.Headers.RetryAfter switch
+        {
+            { Delta: { } delta } => delta,
+            { Date: { } date } => date > now ? date - now : TimeSpan.Zero,
+            _ => null,
+        };
+
+    public void Dispose() => _bucket.Dispose();
+}
+
+/// <summary>Puts every attempt (retries included: it sits inside the retry strategy) through the <see cref="FrontRateGate"/>.</summary>
+public sealed class FrontRateGateHandler(FrontRateGate gate) : DelegatingHandler
+{
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        gate.Observe(response);
+        return response;
+    }
+}
+
+/// <summary>
+/// Signs each attempt with a fresh channel token just before it leaves (after any rate-limit wait, so a token never
+/// expires in a queue, and each retry carries a new <c>jti</c>).
+/// </summary>
+public sealed class ChannelTokenHandler(ChannelTokenIssuer issuer) : DelegatingHandler
+{
+    public static readonly HttpRequestOptionsKey<string> ChannelId = new("front-channel-id");
+
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        if (!request.Options.TryGetValue(ChannelId, out var channelId) || string.IsNullOrEmpty(channelId))
+        {
+            throw new InvalidOperationException("A Front API request was sent without a channel id to sign its token for.");
+        }
+
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", issuer.Issue(channelId));
+        return base.SendAsync(request, cancellationToken);
+    }
+}

@@ -1,0 +1,29 @@
+namespace FrontFunctions.IdMap;
+
+/// <summary>A mapped message as the lookup API returns it: the conversation is the surviving one, with all its external ids.</summary>
+public sealed record MappedMessage(
+    string ChannelId,
+    string MessageId,
+    string? ExternalId,
+    string ConversationId,
+    IReadOnlyList<string> ExternalConversationIds,
+    string? MessageUid);
+
+/// <summary>A mapped conversation: the surviving Front conversation and every external conversation id it carries.</summary>
+public sealed record MappedConversation(string ChannelId, string ConversationId, IReadOnlyList<string> ExternalConversationIds);
+
+/// <summary>The stored row of one Front conversation (<c>fc|</c>), as enrichment reads it.</summary>
+public sealed record ConversationRow(
+    string ConversationId,
+    IReadOnlyList<string> ExternalConversationIds,
+    string? MergedInto,
+    DateTimeOffset? RefreshedAt);
+
+/// <summary>The stored row of one Front message (<c>fm|</c>).</summary>
+public sealed record MessageRow(string MessageId, string? ExternalId, string ConversationId, string? MessageUid);
+
+/// <summary>
+/// What recording a conversation's external ids did: the survivor they were written to, its full list afterwards, and
+/// the conversations that still claim some of the ids without a known merge (enrichment asks Front about those).
+/// </summary>
+public sealed record ConversationUpdate(string ConversationId, IReadOnlyList<string> ExternalConversationIds, IReadOnlyList<string> UnresolvedClaims);
