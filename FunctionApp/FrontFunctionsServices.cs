@@ -37,6 +37,9 @@ public static class FrontFunctionsServices
         // Enrichment, the Front API client and the id map
         services.AddEnrichment(configuration);
 
+        // Lookup API
+        services.AddSingleton<Lookup.MapLookup>();
+
         return services;
     }
 }

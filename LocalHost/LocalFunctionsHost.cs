@@ -20,7 +20,8 @@ public static class LocalFunctionsHost
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
-        // Same settings file the Functions host reads (local.settings.json "Values"), then environment and command line.
+        // host.json (copied next to the binaries from the repository root) and the settings file the Functions host reads (local.settings.json "Values"), then environment and command line.
+        builder.Configuration.AddHostJson(Path.Combine(AppContext.BaseDirectory, "host.json"));
         builder.Configuration.AddLocalSettingsJson(Path.Combine(Directory.GetCurrentDirectory(), "local.settings.json"));
         builder.Configuration.AddEnvironmentVariables();
         builder.Configuration.AddCommandLine(args);
@@ -33,6 +34,12 @@ public static class LocalFunctionsHost
         builder.Services.AddMvcCore(); // executes the IActionResult the functions return, as the Functions host does
         builder.Services.AddFrontFunctions(builder.Configuration);
         builder.Services.AddSingleton<FrontWebhookFunctions>();
+        builder.Services.AddSingleton<MapLookupFunctions>();
+        builder.Services.AddSingleton<EnrichmentFunction>();
+        if (builder.Configuration.GetValue("LocalHost:RunQueueListener", true))
+        {
+            builder.Host.AddQueueListener(builder.Configuration);
+        }
 
         var app = builder.Build();
         var api = app.MapGroup("/api");
@@ -40,6 +47,14 @@ public static class LocalFunctionsHost
             Execute(context, functions.AppWebhook(context.Request, context.RequestAborted)));
         api.Map("/" + FrontWebhookFunctions.ChannelRoute, (HttpContext context, string channelId, FrontWebhookFunctions functions) =>
             Execute(context, functions.ChannelWebhook(context.Request, channelId, context.RequestAborted)));
+
+        // AuthorizationLevel.Function routes: the key check the Functions host does before calling the function.
+        var functionKey = app.Configuration["LocalHost:FunctionKey"];
+        var keyed = api.MapGroup("").AddEndpointFilter(new FunctionKeyFilter(functionKey));
+        keyed.MapGet("/" + MapLookupFunctions.MessagesRoute, (HttpContext context, string channelId, MapLookupFunctions functions) =>
+            Execute(context, functions.LookupMessage(context.Request, channelId, context.RequestAborted)));
+        keyed.MapGet("/" + MapLookupFunctions.ConversationsRoute, (HttpContext context, string channelId, MapLookupFunctions functions) =>
+            Execute(context, functions.LookupConversation(context.Request, channelId, context.RequestAborted)));
         return app;
     }
 

@@ -84,6 +84,7 @@ public partial class FunctionsMetadataContractTests
     public void Queue_triggers_listen_on_the_queue_the_webhook_writes_to()
     {
         var queues = FromMetadata().Where(f => f.Trigger == "Queue").Select(f => f.RouteOrQueue).ToList();
+        Assert.NotEmpty(queues);
         Assert.All(queues, q => Assert.Equal(StorageNames.IngestQueue, q));
     }
 

@@ -1,0 +1,108 @@
+using System.Net;
+using System.Text.Json;
+using FrontFunctions.Tests.Infrastructure;
+using FrontSimulator;
+
+namespace FrontFunctions.Tests.Integration.EndToEnd;
+
+/// <summary>
+/// The whole loop over real HTTP and a real queue: a sync import in the Front simulator → a signed message_imported
+/// webhook to the local host → the ingest queue → the WebJobs queue listener → enrichment → the id map → the lookup API.
+/// </summary>
+[Collection(SharedQueueCollection.Name)]
+public sealed class ImportToLookupTests : IAsyncLifetime
+{
+    private RunningFrontSimulator _front = null!;
+    private RunningLocalHost _host = null!;
+    private readonly string _channelId = TestStorage.NewChannelId();
+
+    public async Task InitializeAsync()
+    {
+        _front = await FrontSimulatorServer.StartAsync();
+        _host = await RunningLocalHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Front:ApiBaseUrl"] = _front.BaseUrl.AbsoluteUri,
+            ["LocalHost:RunQueueListener"] = "true",
+        });
+        await _front.Control.CreateChannelAsync(
+            _channelId, RunningLocalHost.AppUid, RunningLocalHost.AppSecret, new Uri(_host.BaseUrl, $"api/front/channels/{_channelId}"));
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _host.DisposeAsync();
+        await _front.DisposeAsync();
+    }
+
+    private async Task<JsonElement> LookupAsync(string path, TimeSpan deadline)
+    {
+        var until = DateTime.UtcNow + deadline;
+        while (true)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, path);
+            request.Headers.Add("x-functions-key", RunningLocalHost.FunctionKey);
+            using var response = await _host.Http.SendAsync(request);
+            if (response.StatusCode == HttpStatusCode.OK)
+            {
+                return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+            }
+
+            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+            Assert.True(DateTime.UtcNow < until, $"{path} was still 404 after {deadline}.");
+            await Task.Delay(100);
+        }
+    }
+
+    [Fact]
+    public async Task A_sync_import_ends_as_a_lookup_answer()
+    {
+        var import = await _front.Control.ImportInboundAsync(
+            _channelId, RunningLocalHost.AppUid, RunningLocalHost.AppSecret, "ext/msg #1?", "thread/one", "Hello");
+        Assert.Equal(202, import.StatusCode);
+
+        var message = await LookupAsync(
+            $"/api/map/{_channelId}/messages?external_id={Uri.EscapeDataString("ext/msg #1?")}", TimeSpan.FromSeconds(30));
+
+        Assert.Equal(_channelId, message.GetProperty("channel_id").GetString());
+        Assert.StartsWith("msg_", message.GetProperty("message_id").GetString());
+        Assert.StartsWith("cnv_", message.GetProperty("conversation_id").GetString());
+        Assert.Equal(["thread/one"], message.GetProperty("external_conversation_ids").EnumerateArray().Select(e => e.GetString()));
+
+        var conversation = await LookupAsync(
+            $"/api/map/{_channelId}/conversations?front_id={message.GetProperty("conversation_id").GetString()}", TimeSpan.FromSeconds(5));
+        Assert.Equal(["thread/one"], conversation.GetProperty("external_conversation_ids").EnumerateArray().Select(e => e.GetString()));
+        var byFrontId = await LookupAsync(
+            $"/api/map/{_channelId}/messages?front_id={message.GetProperty("message_id").GetString()}", TimeSpan.FromSeconds(5));
+        Assert.Equal("ext/msg #1?", byFrontId.GetProperty("external_id").GetString());
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("?code=wrong")]
+    public async Task Lookup_without_the_function_key_is_401(string query)
+    {
+        var response = await _host.Http.GetAsync($"/api/map/{_channelId}/messages?external_id=x" + query.Replace('?', '&'));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("messages", "")]
+    [InlineData("messages", "?external_id=a&front_id=msg_1")]
+    [InlineData("messages", "?front_id=cnv_1")]
+    [InlineData("conversations", "?front_id=msg_1")]
+    public async Task Lookup_with_neither_or_both_or_wrong_ids_is_400(string kind, string query)
+    {
+        var response = await _host.Http.GetAsync($"/api/map/{_channelId}/{kind}{query}{(query.Length == 0 ? "?" : "&")}code={RunningLocalHost.FunctionKey}");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Lookup_of_an_unknown_id_is_404()
+    {
+        var response = await _host.Http.GetAsync($"/api/map/{_channelId}/conversations?external_id=nobody&code={RunningLocalHost.FunctionKey}");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+}

@@ -1,0 +1,33 @@
+using FrontFunctions.Lookup;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+
+namespace FrontFunctions.Functions;
+
+/// <summary>The id map for the partner system. Function-key protected (the host checks <c>x-functions-key</c> or <c>code</c>).</summary>
+public sealed class MapLookupFunctions(MapLookup lookup)
+{
+    public const string MessagesRoute = "map/{channelId}/messages";
+    public const string ConversationsRoute = "map/{channelId}/conversations";
+
+    [Function("LookupMessage")]
+    public async Task<IActionResult> LookupMessage(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = MessagesRoute)] HttpRequest request,
+        string channelId,
+        CancellationToken cancellationToken) =>
+        ToResult(await lookup.FindMessageAsync(channelId, Query(request, "external_id"), Query(request, "front_id"), cancellationToken));
+
+    [Function("LookupConversation")]
+    public async Task<IActionResult> LookupConversation(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = ConversationsRoute)] HttpRequest request,
+        string channelId,
+        CancellationToken cancellationToken) =>
+        ToResult(await lookup.FindConversationAsync(channelId, Query(request, "external_id"), Query(request, "front_id"), cancellationToken));
+
+    /// <summary>A query parameter given once; null when absent. Given twice, the values are joined and so rejected as malformed.</summary>
+    private static string? Query(HttpRequest request, string name) =>
+        request.Query.TryGetValue(name, out var values) ? values.ToString() : null;
+
+    private static ObjectResult ToResult(LookupResponse response) => new(response.Body) { StatusCode = response.StatusCode };
+}
