@@ -30,6 +30,8 @@ public static class LocalFunctionsHost
             builder.WebHost.UseUrls(DefaultUrl);
         }
 
+        // Azure.Core logs every 409 of CreateIfNotExists as a warning; keep the console for what matters.
+        builder.Logging.AddFilter("Azure.Core", LogLevel.Error);
         configure?.Invoke(builder);
         builder.Services.AddMvcCore(); // executes the IActionResult the functions return, as the Functions host does
         builder.Services.AddFrontFunctions(builder.Configuration);
