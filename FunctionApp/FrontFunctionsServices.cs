@@ -37,6 +37,8 @@ public static class FrontFunctionsServices
         // Enrichment, the Front API client and the id map
         services.AddEnrichment(configuration);
 
+        services.AddSingleton<PoisonRequeue>();
+
         // Lookup API
         services.AddSingleton<Lookup.MapLookup>();
 
