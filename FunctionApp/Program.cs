@@ -1,8 +1,21 @@
 using FrontFunctions;
+using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
+
+// Traces, requests, dependencies (Front API calls, storage) and logs to Application Insights when
+// APPLICATIONINSIGHTS_CONNECTION_STRING is set (infra/ sets it, with Entra authentication).
+builder.Services.AddApplicationInsightsTelemetryWorkerService().ConfigureFunctionsApplicationInsights();
+
+// The Application Insights SDK adds a rule that keeps only warnings; host.json's log levels should decide instead.
+builder.Logging.Services.Configure<LoggerFilterOptions>(options =>
+    options.Rules.Remove(options.Rules.FirstOrDefault(rule =>
+        rule.ProviderName == "Microsoft.Extensions.Logging.ApplicationInsights.ApplicationInsightsLoggerProvider")!));
+
 builder.Services.AddFrontFunctions(builder.Configuration);
 builder.Build().Run();
