@@ -70,7 +70,7 @@ param instanceMemoryMB int = 2048
 @maxValue(1000)
 param maximumInstanceCount int = 40
 
-@description('Always-ready instances per trigger group. One warm HTTP instance answers Front\'s webhooks without a cold start; add function:<QueueFunctionName> to keep enrichment warm too.')
+@description('Always-ready instances per trigger group. One warm HTTP instance answers Front\'s webhooks without a cold start; add function:EnrichImportedMessage to keep enrichment warm too.')
 param alwaysReady alwaysReadyInstance[] = [
   {
     name: 'http'
