@@ -1,0 +1,66 @@
+using FrontFunctions.Tests.Infrastructure;
+using FrontSimulator.Control;
+
+namespace FrontFunctions.Tests.Integration.Enrichment;
+
+/// <summary>
+/// A merge in Front repoints the id map: once the app learns of it (a later notification for the survivor lists both
+/// external conversation ids), the merged-away external conversation id and its earlier messages answer the survivor.
+/// </summary>
+[Collection(SharedQueueCollection.Name)]
+public sealed class MergeRepointsRowsTests
+{
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_merge_repoints_the_merged_away_conversation_and_its_messages(bool notificationsCarryMetadata)
+    {
+        await using var pipeline = await EnrichmentPipeline.StartAsync();
+        await pipeline.Sim.SetNotificationsAsync(new NotificationSettings
+        {
+            IncludeExternalId = notificationsCarryMetadata,
+            IncludeMessageUid = notificationsCarryMetadata,
+        });
+
+        await pipeline.ImportAsync("merge/a-1", "merge thread A");
+        await pipeline.ImportAsync("merge/a-2", "merge thread A");
+        await pipeline.ImportAsync("merge/b-1", "merge thread B");
+        var before = await pipeline.WaitCreatedAsync(3);
+        await pipeline.AssertMapMatchesAsync(before);
+        var cnvA = before.Conversations.Single(c => c.ExternalConversationIds.Single() == "merge thread A").Id;
+        var cnvB = before.Conversations.Single(c => c.ExternalConversationIds.Single() == "merge thread B").Id;
+        var messageA1 = before.Conversations.Single(c => c.Id == cnvA).Messages.Single(m => m.ExternalId == "merge/a-1").Id;
+
+        await pipeline.Sim.MergeAsync(cnvA, cnvB);
+        // One more message into the merged-away thread: Front files it in the survivor and notifies with both ids.
+        await pipeline.ImportAsync("merge/a-3", "merge thread A");
+        var after = await pipeline.WaitCreatedAsync(4);
+        Assert.Equal(cnvB, EnrichmentPipeline.SurvivorOf(after, cnvA));
+        Assert.Equal(
+            ["merge thread A", "merge thread B"],
+            EnrichmentPipeline.Sorted(after.Conversations.Single(c => c.Id == cnvB).ExternalConversationIds));
+
+        // The merged-away external conversation id answers the survivor, which lists both external ids.
+        var conversationA = await pipeline.WaitForAsync(
+            pipeline.ConversationByExternalId("merge thread A"), c => c.GetProperty("conversation_id").GetString() == cnvB);
+        Assert.Equal(["merge thread A", "merge thread B"], EnrichmentPipeline.Sorted(EnrichmentPipeline.Ids(conversationA)));
+        var survivor = await pipeline.WaitForAsync(pipeline.ConversationByFrontId(cnvB), c => EnrichmentPipeline.Ids(c).Count() == 2);
+        Assert.Equal(["merge thread A", "merge thread B"], EnrichmentPipeline.Sorted(EnrichmentPipeline.Ids(survivor)));
+        var byOldFrontId = await pipeline.WaitForAsync(pipeline.ConversationByFrontId(cnvA), c => c.GetProperty("conversation_id").GetString() == cnvB);
+        Assert.Equal(["merge thread A", "merge thread B"], EnrichmentPipeline.Sorted(EnrichmentPipeline.Ids(byOldFrontId)));
+
+        // Earlier messages of the merged-away conversation answer the survivor, both ways.
+        foreach (var externalId in new[] { "merge/a-1", "merge/a-2", "merge/a-3", "merge/b-1" })
+        {
+            var message = await pipeline.WaitForAsync(
+                pipeline.MessageByExternalId(externalId), m => m.GetProperty("conversation_id").GetString() == cnvB);
+            Assert.Equal(["merge thread A", "merge thread B"], EnrichmentPipeline.Sorted(EnrichmentPipeline.Ids(message)));
+        }
+
+        var a1 = await pipeline.WaitForAsync(pipeline.MessageByFrontId(messageA1), m => m.GetProperty("conversation_id").GetString() == cnvB);
+        Assert.Equal("merge/a-1", a1.GetProperty("external_id").GetString());
+
+        // And the whole map agrees with the simulator's state after the merge.
+        await pipeline.AssertMapMatchesAsync(after);
+    }
+}
