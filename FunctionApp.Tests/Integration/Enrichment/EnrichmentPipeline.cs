@@ -83,7 +83,8 @@ internal sealed class EnrichmentPipeline : IAsyncDisposable
         while (true)
         {
             var snapshot = await Sim.GetChannelAsync(ChannelId);
-            var count = snapshot.Conversations.Sum(c => c.Messages.Count);
+            // A merge copies the merged-away conversation's messages into the survivor: count each message once.
+            var count = snapshot.Conversations.SelectMany(c => c.Messages).Select(m => m.Id).Distinct().Count();
             if (snapshot.PendingMessageUids.Count == 0 && count == expectedMessages)
             {
                 return snapshot;
@@ -138,7 +139,8 @@ internal sealed class EnrichmentPipeline : IAsyncDisposable
     {
         foreach (var conversation in snapshot.Conversations.Where(c => c.MergedInto is null))
         {
-            foreach (var message in snapshot.Conversations.Where(c => SurvivorOf(snapshot, c.Id) == conversation.Id).SelectMany(c => c.Messages))
+            var messages = snapshot.Conversations.Where(c => SurvivorOf(snapshot, c.Id) == conversation.Id).SelectMany(c => c.Messages).DistinctBy(m => m.Id);
+            foreach (var message in messages)
             {
                 var byExternal = await WaitForAsync(
                     MessageByExternalId(message.ExternalId),

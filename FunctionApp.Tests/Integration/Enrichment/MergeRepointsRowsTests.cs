@@ -63,4 +63,52 @@ public sealed class MergeRepointsRowsTests
         // And the whole map agrees with the simulator's state after the merge.
         await pipeline.AssertMapMatchesAsync(after);
     }
+
+    /// <summary>
+    /// The app learns the merge from Front itself: a notification sent before the merge (it still names the merged-away
+    /// conversation and carries no external id) arrives after it; reading the message from Front shows it now lives in
+    /// the survivor, which is recorded as a confirmed merge and repoints every row.
+    /// </summary>
+    [Fact]
+    public async Task A_late_notification_naming_the_merged_away_conversation_repoints_it_through_Front()
+    {
+        await using var pipeline = await EnrichmentPipeline.StartAsync();
+        await pipeline.ImportAsync("late/a-1", "late thread A");
+        await pipeline.ImportAsync("late/a-2", "late thread A");
+        await pipeline.ImportAsync("late/b-1", "late thread B");
+        var before = await pipeline.WaitCreatedAsync(3);
+        await pipeline.AssertMapMatchesAsync(before);
+        var cnvA = before.Conversations.Single(c => c.ExternalConversationIds.Single() == "late thread A").Id;
+        var cnvB = before.Conversations.Single(c => c.ExternalConversationIds.Single() == "late thread B").Id;
+
+        // A third message in A whose notification the simulator does not send (no webhook for now): it is delivered
+        // below, after the merge, as Front would deliver a notification that was late.
+        await pipeline.Sim.CreateChannelAsync(pipeline.ChannelId, RunningLocalHost.AppUid, RunningLocalHost.AppSecret, webhookUrl: null);
+        await pipeline.ImportAsync("late/a-3", "late thread A");
+        var created = await pipeline.WaitCreatedAsync(4);
+        var a3 = created.Conversations.Single(c => c.Id == cnvA).Messages.Single(m => m.ExternalId == "late/a-3").Id;
+        await pipeline.Sim.MergeAsync(cnvA, cnvB);
+        var after = await pipeline.WaitCreatedAsync(4);
+        var messageReadsBefore = EnrichmentPipeline.Calls(await pipeline.Sim.GetCountersAsync(), EnrichmentPipeline.GetMessageRoute, s => s == "200");
+
+        var response = await pipeline.Host.SendSignedAsync(
+            HttpMethod.Post, $"/api/front/channels/{pipeline.ChannelId}", FrontPayloads.MessageImported(a3, cnvA, ["late thread A"]));
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+
+        var conversationA = await pipeline.WaitForAsync(
+            pipeline.ConversationByExternalId("late thread A"), c => c.GetProperty("conversation_id").GetString() == cnvB);
+        Assert.Equal(["late thread A", "late thread B"], EnrichmentPipeline.Sorted(EnrichmentPipeline.Ids(conversationA)));
+        foreach (var externalId in new[] { "late/a-1", "late/a-2", "late/a-3", "late/b-1" })
+        {
+            var message = await pipeline.WaitForAsync(
+                pipeline.MessageByExternalId(externalId), m => m.GetProperty("conversation_id").GetString() == cnvB);
+            Assert.Equal(["late thread A", "late thread B"], EnrichmentPipeline.Sorted(EnrichmentPipeline.Ids(message)));
+        }
+
+        await pipeline.AssertMapMatchesAsync(after);
+        var counters = await pipeline.Sim.GetCountersAsync();
+        Assert.True(
+            EnrichmentPipeline.Calls(counters, EnrichmentPipeline.GetMessageRoute, s => s == "200") > messageReadsBefore,
+            "the app asked Front about the late message");
+    }
 }
