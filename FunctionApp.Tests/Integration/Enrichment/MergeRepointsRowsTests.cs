@@ -62,6 +62,14 @@ public sealed class MergeRepointsRowsTests
 
         // And the whole map agrees with the simulator's state after the merge.
         await pipeline.AssertMapMatchesAsync(after);
+
+        // A replay of a notification from before the merge (Front delivers at least once, late) does not undo it.
+        var mappedBefore = pipeline.MappedLogLines();
+        var replay = await pipeline.Host.SendSignedAsync(
+            HttpMethod.Post, $"/api/front/channels/{pipeline.ChannelId}", FrontPayloads.MessageImported(messageA1, cnvA, ["merge thread A"], "merge/a-1"));
+        Assert.Equal(System.Net.HttpStatusCode.OK, replay.StatusCode);
+        await pipeline.WaitAsync(() => Task.FromResult(pipeline.MappedLogLines() > mappedBefore), "the replayed notification to be enriched");
+        await pipeline.AssertMapMatchesAsync(after);
     }
 
     /// <summary>

@@ -42,7 +42,7 @@ public sealed class PoisonDeliveryTests
     /// Finds a poison queue message matching <paramref name="match"/>. Peek sees the oldest 32 only, so messages of other
     /// tests are received (hidden for a while, not deleted) to look further.
     /// </summary>
-    private static async Task<string> WaitPoisonAsync(EnrichmentPipeline pipeline, Func<string, bool> match)
+    private static async Task<string> WaitPoisonAsync(EnrichmentPipeline pipeline, Func<string, bool> match, TimeSpan? deadline = null)
     {
         var poison = TestStorage.Queues().GetQueueClient(StorageNames.IngestPoisonQueue);
         string? found = null;
@@ -56,7 +56,7 @@ public sealed class PoisonDeliveryTests
             found = (await poison.PeekMessagesAsync(32)).Value.Select(m => m.Body.ToString()).FirstOrDefault(match)
                 ?? (await poison.ReceiveMessagesAsync(32, TimeSpan.FromSeconds(30))).Value.Select(m => m.Body.ToString()).FirstOrDefault(match);
             return found is not null;
-        }, "the poison queue message");
+        }, "the poison queue message", deadline);
         return found!;
     }
 
@@ -89,6 +89,35 @@ public sealed class PoisonDeliveryTests
         var counters = await pipeline.Sim.GetCountersAsync();
         Assert.Equal(1, EnrichmentPipeline.Calls(counters, EnrichmentPipeline.GetMessageRoute, s => s == "404"));
         Assert.Equal(HttpStatusCode.NotFound, (await pipeline.GetAsync(pipeline.MessageByFrontId(messageId))).Status);
+    }
+
+    /// <summary>
+    /// A failure that stays transient is retried by the queue (host.json: visibility 5 s, maxDequeueCount 5); at the last
+    /// attempt its reason is recorded before the queue listener moves it to the poison queue.
+    /// </summary>
+    [Fact]
+    public async Task A_failure_that_never_clears_is_recorded_at_the_last_attempt_and_poisoned_by_the_queue()
+    {
+        await using var pipeline = await EnrichmentPipeline.StartAsync(new Dictionary<string, string?>
+        {
+            ["Front:MaxRetries"] = "0", // each queue attempt fails at once; the queue's own retries are under test
+        });
+        await pipeline.Sim.SetFaultsAsync(new FrontSimulator.Control.FaultSettings { ErrorRate = 1.0 });
+        var messageId = "msg_" + Guid.NewGuid().ToString("N")[..10];
+        var response = await pipeline.Host.SendSignedAsync(
+            HttpMethod.Post, $"/api/front/channels/{pipeline.ChannelId}", FrontPayloads.MessageImported(messageId, "cnv_" + Guid.NewGuid().ToString("N")[..10]));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        var deliveryKey = IngestNotification.DeliveryKeyFor(pipeline.ChannelId, messageId);
+        var poisoned = await WaitPoisonAsync(pipeline, text => text.Contains(pipeline.ChannelId, StringComparison.Ordinal), TimeSpan.FromSeconds(40));
+        Assert.Contains(deliveryKey, poisoned, StringComparison.Ordinal);
+
+        var row = await WaitFailureRowAsync(pipeline, pipeline.ChannelId, TableKeyEncoding.Encode(deliveryKey));
+        Assert.False(row.GetBoolean("Permanent"));
+        Assert.Equal(5, row.GetInt64("DequeueCount"));
+        Assert.Matches("50[023]", row.GetString("Reason"));
+        var counters = await pipeline.Sim.GetCountersAsync();
+        Assert.True(EnrichmentPipeline.Calls(counters, EnrichmentPipeline.GetMessageRoute, s => s is "500" or "502" or "503") >= 5, "one Front call per queue attempt");
     }
 
     [Theory]
