@@ -92,7 +92,7 @@ public sealed class PoisonDeliveryTests
     }
 
     /// <summary>
-    /// A failure that stays transient is retried by the queue (host.json: visibility 5 s, maxDequeueCount 5); at the last
+    /// A failure that stays transient is retried by the queue (host.json: maxDequeueCount 5); at the last
     /// attempt its reason is recorded before the queue listener moves it to the poison queue.
     /// </summary>
     [Fact]
@@ -101,6 +101,8 @@ public sealed class PoisonDeliveryTests
         await using var pipeline = await EnrichmentPipeline.StartAsync(new Dictionary<string, string?>
         {
             ["Front:MaxRetries"] = "0", // each queue attempt fails at once; the queue's own retries are under test
+            // host.json's 5 s between attempts makes five attempts take ~30 s; maxDequeueCount (5) stays as deployed.
+            ["AzureFunctionsJobHost:extensions:queues:visibilityTimeout"] = "00:00:01",
         });
         await pipeline.Sim.SetFaultsAsync(new FrontSimulator.Control.FaultSettings { ErrorRate = 1.0 });
         var messageId = "msg_" + Guid.NewGuid().ToString("N")[..10];
