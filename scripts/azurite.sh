@@ -45,3 +45,12 @@ stop_azurite() {
     AZURITE_PID=
   fi
 }
+
+# npm ci, skipped when node_modules was installed from the same package-lock.json (npm ci always reinstalls from scratch).
+install_azurite() {
+  if cmp -s package-lock.json node_modules/.installed-from-package-lock.json 2>/dev/null; then
+    return 0
+  fi
+  npm ci --no-audit --no-fund --loglevel=error
+  cp package-lock.json node_modules/.installed-from-package-lock.json
+}

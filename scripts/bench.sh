@@ -5,7 +5,7 @@ set -euo pipefail
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$REPO_ROOT"
 source scripts/azurite.sh
-npm ci --no-audit --no-fund --loglevel=error
+install_azurite
 dotnet build bench/Benchmarks -c Release --nologo -v quiet
 trap stop_azurite EXIT
 start_azurite "$(free_port)" "$(free_port)" "$(free_port)"

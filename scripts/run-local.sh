@@ -8,7 +8,7 @@ REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$REPO_ROOT"
 source scripts/azurite.sh
 
-npm ci --no-audit --no-fund --loglevel=error
+install_azurite
 dotnet build LocalHost -c Debug --nologo -v quiet
 dotnet build FrontSimulator -c Debug --nologo -v quiet
 if [[ ! -f local.settings.json ]]; then

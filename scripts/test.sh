@@ -6,7 +6,7 @@ REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$REPO_ROOT"
 source scripts/azurite.sh
 
-npm ci --no-audit --no-fund --loglevel=error
+install_azurite
 dotnet build FrontFunctions.sln -c Release --nologo -v quiet
 
 trap stop_azurite EXIT
