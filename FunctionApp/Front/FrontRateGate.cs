@@ -21,6 +21,7 @@ namespace FrontFunctions.Front;
 public sealed class FrontRateGate : IDisposable
 {
     private static readonly TimeSpan BurstPause = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan MinReplenishmentPeriod = TimeSpan.FromMilliseconds(100);
     private readonly TokenBucketRateLimiter _bucket;
     private readonly TimeProvider _time;
     private readonly TimeSpan _maxPause;
@@ -36,12 +37,16 @@ public sealed class FrontRateGate : IDisposable
         _maxPause = o.MaxRateLimitPause;
         _lowWatermark = Math.Max(1, o.BurstPerSecond);
         var perSecond = (int)Math.Ceiling(o.RequestsPerMinute / 60.0);
+        // One token per 60/rpm seconds, except that the period never goes below MinReplenishmentPeriod: the limiter's
+        // timer counts whole milliseconds, so a shorter period (above 60,000 rpm) became 0 ms, a one-shot timer, and the
+        // gate never refilled. Faster rates add several tokens per period instead.
+        var tokensPerPeriod = (int)Math.Ceiling(o.RequestsPerMinute * MinReplenishmentPeriod.TotalMinutes);
         _bucket = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
         {
-            // A full bucket plus one second of refill must not exceed the burst limit.
-            TokenLimit = Math.Max(1, o.BurstPerSecond - perSecond),
-            TokensPerPeriod = 1,
-            ReplenishmentPeriod = TimeSpan.FromTicks(Math.Max(1, TimeSpan.TicksPerMinute / o.RequestsPerMinute)),
+            // A full bucket plus one second of refill must not exceed the burst limit (but it must hold one period's refill).
+            TokenLimit = Math.Max(tokensPerPeriod, o.BurstPerSecond - perSecond),
+            TokensPerPeriod = tokensPerPeriod,
+            ReplenishmentPeriod = TimeSpan.FromTicks(Math.Max(1, TimeSpan.TicksPerMinute * tokensPerPeriod / o.RequestsPerMinute)),
             QueueLimit = int.MaxValue,
             QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
             AutoReplenishment = true,
