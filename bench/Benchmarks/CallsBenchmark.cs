@@ -64,6 +64,8 @@ public static class CallsBenchmark
         Console.WriteLine($"[{label}] {count} imported ({imports.Failures} failed), {mapped} mapped in {mappedAfter.TotalSeconds:F1} s, lookup API 200 for {count - lookups.Failures}/{count}");
         Console.WriteLine($"[{label}] Front reads answered 2xx: GET /messages/* {delta.Messages2xx}, GET /conversations/* {delta.Conversations2xx}; all answers {delta.All}, 429s {delta.TooMany}");
         Console.WriteLine($"[{label}] simulator counters (cumulative): {FrontReadCounts.Describe(counters)}; notifications delivered {counters.Notifications.Delivered}, failed attempts {counters.Notifications.FailedAttempts}, abandoned {counters.Notifications.Abandoned}, by status {{{string.Join(", ", counters.Notifications.ByStatus.Select(s => $"{s.Key}: {s.Value}"))}}}");
+        Console.WriteLine($"[{label}] app warnings/errors: {rig.Warnings.Summary()}");
+        rig.Warnings.Clear();
         var complete = mapped == count && lookups.Failures == 0 && imports.Failures == 0;
         var met = withMetadata ? delta.Ok == 0 : perMessage <= 1.1;
         return Goal.Report($"calls/message {label}",

@@ -90,6 +90,8 @@ public static class DrainBenchmark
         var total = last.Counts;
         Console.WriteLine($"whole run from t0 ({last.Seconds:F0} s): 2xx {total.Ok} ({total.Ok / (last.Seconds / 60):F1}/min), 429 {total.TooMany}, all answers {total.All}; mapped {mapped} of {messages} (backlog {(mapped < messages ? "not exhausted" : "EXHAUSTED — window may under-measure")})");
         Console.WriteLine($"window t0+{start.Seconds:F0}…{last.Seconds:F0} s ({minutes:F2} min): 2xx {window.Ok}, 429 {window.TooMany}");
+        var counters = await rig.Control.GetCountersAsync();
+        Console.WriteLine($"simulator 429s by cause (whole run incl. backlog set-up): burst {counters.RateLimited.Burst}, company {counters.RateLimited.Company}, injected {counters.RateLimited.Injected}; app warnings/errors: {rig.Warnings.Summary()}");
         var share = okPerMinute / LimitPerMinute;
         var a1 = Goal.Report("drain rate", $"{Goal.F(okPerMinute, "F1")} calls 2xx/min = {Goal.F(share * 100, "F1")} % of {LimitPerMinute} rpm", share >= 0.95, "≥ 95 %");
         var a2 = Goal.Report("429 rate", $"{Goal.F(tooManyPerMinute, "F2")} 429/min ({window.TooMany} in the window; {total.TooMany} in the whole run)", tooManyPerMinute <= 1, "≤ 1/min");

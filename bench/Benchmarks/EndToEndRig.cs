@@ -49,12 +49,16 @@ public sealed class EndToEndRig : IAsyncDisposable
     public Uri HostUrl { get; }
     public HttpClient Http { get; }
     public NotificationArrivals Arrivals { get; }
+
+    /// <summary>Warnings and errors the app logged (by category and event), to explain retries and extra calls.</summary>
+    public WarningCounter Warnings { get; private init; } = new();
     public TableClient IdMapTable => _idMap;
 
     public static async Task<EndToEndRig> StartAsync(string storage, int appRequestsPerMinute, int appBurstPerSecond, bool recordArrivals)
     {
         var front = await FrontSimulatorServer.StartAsync();
         var arrivals = new NotificationArrivals();
+        var warnings = new WarningCounter();
         var settings = new Dictionary<string, string?>
         {
             ["AzureWebJobsStorage"] = storage,
@@ -81,6 +85,7 @@ public sealed class EndToEndRig : IAsyncDisposable
             builder.Configuration.AddInMemoryCollection(settings);
             builder.WebHost.UseUrls("http://127.0.0.1:0");
             builder.Logging.ClearProviders();
+            builder.Logging.AddProvider(warnings);
             if (Environment.GetEnvironmentVariable("BENCH_LOG") is { Length: > 0 } level)
             {
                 builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(Enum.Parse<LogLevel>(level));
@@ -95,7 +100,7 @@ public sealed class EndToEndRig : IAsyncDisposable
         var hostUrl = new Uri(host.Urls.First().TrimEnd('/') + "/");
         var idMap = new TableServiceClient(storage).GetTableClient(StorageNames.IdMapTable);
         await idMap.CreateIfNotExistsAsync();
-        return new EndToEndRig(front, host, hostUrl, idMap, arrivals);
+        return new EndToEndRig(front, host, hostUrl, idMap, arrivals) { Warnings = warnings };
     }
 
     public Task CreateChannelAsync(string channelId) =>
@@ -244,4 +249,40 @@ public static class Goal
     }
 
     public static string F(double value, string format = "F2") => value.ToString(format, CultureInfo.InvariantCulture);
+}
+
+/// <summary>Counts the app's log events at Warning and above by "category/event" (Azure SDK and ASP.NET noise left out).</summary>
+public sealed class WarningCounter : ILoggerProvider
+{
+    private readonly ConcurrentDictionary<string, int> _counts = new(StringComparer.Ordinal);
+
+    public ILogger CreateLogger(string categoryName) => new Counter(this, categoryName);
+
+    public string Summary() => _counts.IsEmpty
+        ? "none"
+        : string.Join(", ", _counts.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}: {p.Value}"));
+
+    public void Clear() => _counts.Clear();
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Counter(WarningCounter owner, string category) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning
+            && (category.StartsWith("FrontFunctions", StringComparison.Ordinal) || category.StartsWith("Function", StringComparison.Ordinal)
+                || category.StartsWith("Host.Results", StringComparison.Ordinal));
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (IsEnabled(logLevel))
+            {
+                var key = $"{category.Split('.').Last()}/{(eventId.Id != 0 ? eventId.Id : eventId.Name)}{(exception is null ? "" : ":" + exception.GetType().Name)}";
+                owner._counts.AddOrUpdate(key, 1, (_, n) => n + 1);
+            }
+        }
+    }
 }

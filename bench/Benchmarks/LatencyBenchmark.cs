@@ -46,6 +46,8 @@ public static class LatencyBenchmark
                 $"min {sorted.FirstOrDefault():F0} ms, p50 {P(sorted, 0.50):F0} ms, p90 {P(sorted, 0.90):F0} ms, p99 {P(sorted, 0.99):F0} ms, max {sorted.LastOrDefault():F0} ms (poll every {PollMs} ms)");
             ok &= Goal.Report($"notification→lookup p50 {label}", $"{Goal.F(P(sorted, 0.50), "F0")} ms", P(sorted, 0.50) <= 500 && failures == 0, "≤ 500 ms");
             ok &= Goal.Report($"notification→lookup p99 {label}", $"{Goal.F(P(sorted, 0.99), "F0")} ms", P(sorted, 0.99) <= 2000 && failures == 0, "≤ 2000 ms");
+            Console.WriteLine($"[{label}] app warnings/errors: {rig.Warnings.Summary()}");
+            rig.Warnings.Clear();
             lastIds = ids;
             lastChannel = channelId;
         }
