@@ -27,6 +27,9 @@ public sealed class FrontRateGate : IDisposable
     private readonly TimeSpan _maxPause;
     private readonly int _lowWatermark;
     private long _pausedUntilTicks;
+    private readonly object _budgetLock = new();
+    private long _budgetResetTicks; // end of Front's current window as its headers gave it (0 = unknown)
+    private int _budgetLeft;        // Front's remaining for that window, minus what this process sent since
     private int _throttled;
     private long _passed;
 
@@ -74,7 +77,63 @@ public sealed class FrontRateGate : IDisposable
 
         // A pause may have begun while this caller queued for its token.
         await WaitWhilePausedAsync(cancellationToken).ConfigureAwait(false);
+        await TakeFromBudgetAsync(cancellationToken).ConfigureAwait(false);
         Interlocked.Increment(ref _passed);
+    }
+
+    /// <summary>
+    /// Counts this request against what Front said is left of the current window; when nothing is left, waits for the
+    /// window's reset. Without this, the tokens the bucket saved up during a pause would let several callers leave at
+    /// once when it ends, and more of them than Front's <c>remaining</c> would be refused with 429.
+    /// </summary>
+    private async ValueTask TakeFromBudgetAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            TimeSpan wait;
+            lock (_budgetLock)
+            {
+                var now = _time.GetUtcNow();
+                if (_budgetResetTicks == 0 || now.UtcTicks >= _budgetResetTicks)
+                {
+                    _budgetResetTicks = 0; // a new window: its budget is known again from the next answer
+                    return;
+                }
+
+                if (_budgetLeft > 0)
+                {
+                    _budgetLeft--;
+                    return;
+                }
+
+                wait = new DateTimeOffset(_budgetResetTicks, TimeSpan.Zero) - now;
+                if (wait > _maxPause)
+                {
+                    wait = _maxPause;
+                    _budgetResetTicks = 0; // a reset far ahead is clock skew or a bad header: go after the capped wait
+                }
+            }
+
+            await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Records Front's <c>remaining</c> for the window ending at <paramref name="reset"/> (the lower count wins within a window).</summary>
+    private void RecordBudget(int left, DateTimeOffset reset)
+    {
+        lock (_budgetLock)
+        {
+            var ticks = reset.UtcTicks;
+            if (ticks > _budgetResetTicks)
+            {
+                _budgetResetTicks = ticks;
+                _budgetLeft = left;
+            }
+            else if (ticks == _budgetResetTicks)
+            {
+                _budgetLeft = Math.Min(_budgetLeft, left);
+            }
+        }
     }
 
     /// <summary>Reads Front's rate-limit headers from a response and pauses the gate when they say so.</summary>
@@ -86,6 +145,10 @@ public sealed class FrontRateGate : IDisposable
             ? DateTimeOffset.FromUnixTimeMilliseconds((long)(seconds * 1000))
             : (DateTimeOffset?)null;
         var retryAfter = RetryAfter(response, now);
+        if (remaining is { } known && reset is { } windowEnd && windowEnd > now)
+        {
+            RecordBudget((int)Math.Max(0, Math.Min(known, int.MaxValue)), windowEnd);
+        }
 
         if (response.StatusCode == HttpStatusCode.TooManyRequests)
         {
