@@ -65,57 +65,63 @@ public sealed class FrontRateGate : IDisposable
     /// <summary>How many 429 answers this process has seen.</summary>
     public int ThrottledResponses => Volatile.Read(ref _throttled);
 
-    /// <summary>Waits for any pause Front imposed, then for a token.</summary>
+    /// <summary>Waits for any pause Front imposed, then for a token, then for room in Front's current window.</summary>
     public async ValueTask WaitAsync(CancellationToken cancellationToken)
-    {
-        await WaitWhilePausedAsync(cancellationToken).ConfigureAwait(false);
-        using var lease = await _bucket.AcquireAsync(1, cancellationToken).ConfigureAwait(false);
-        if (!lease.IsAcquired)
-        {
-            throw new InvalidOperationException("The Front rate gate refused a request (its queue is full).");
-        }
-
-        // A pause may have begun while this caller queued for its token.
-        await WaitWhilePausedAsync(cancellationToken).ConfigureAwait(false);
-        await TakeFromBudgetAsync(cancellationToken).ConfigureAwait(false);
-        Interlocked.Increment(ref _passed);
-    }
-
-    /// <summary>
-    /// Counts this request against what Front said is left of the current window; when nothing is left, waits for the
-    /// window's reset. Without this, the tokens the bucket saved up during a pause would let several callers leave at
-    /// once when it ends, and more of them than Front's <c>remaining</c> would be refused with 429.
-    /// </summary>
-    private async ValueTask TakeFromBudgetAsync(CancellationToken cancellationToken)
     {
         while (true)
         {
-            TimeSpan wait;
-            lock (_budgetLock)
+            await WaitWhilePausedAsync(cancellationToken).ConfigureAwait(false);
+            using var lease = await _bucket.AcquireAsync(1, cancellationToken).ConfigureAwait(false);
+            if (!lease.IsAcquired)
             {
-                var now = _time.GetUtcNow();
-                if (_budgetResetTicks == 0 || now.UtcTicks >= _budgetResetTicks)
-                {
-                    _budgetResetTicks = 0; // a new window: its budget is known again from the next answer
-                    return;
-                }
-
-                if (_budgetLeft > 0)
-                {
-                    _budgetLeft--;
-                    return;
-                }
-
-                wait = new DateTimeOffset(_budgetResetTicks, TimeSpan.Zero) - now;
-                if (wait > _maxPause)
-                {
-                    wait = _maxPause;
-                    _budgetResetTicks = 0; // a reset far ahead is clock skew or a bad header: go after the capped wait
-                }
+                throw new InvalidOperationException("The Front rate gate refused a request (its queue is full).");
             }
 
-            await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
+            // A pause may have begun while this caller queued for its token.
+            await WaitWhilePausedAsync(cancellationToken).ConfigureAwait(false);
+            if (TryTakeFromBudget())
+            {
+                Interlocked.Increment(ref _passed);
+                return;
+            }
+
+            // Front's window is spent: TryTakeFromBudget paused the gate until its reset. This token is dropped and the
+            // caller queues again behind the pause, so callers do not pile up holding tokens and leave all at once.
         }
+    }
+
+    /// <summary>
+    /// Counts this request against what Front said is left of the current window. When nothing is left it pauses the gate
+    /// until the window's reset and returns false. Without this, the tokens the bucket saved up during a low-remaining
+    /// pause let several callers leave at once when it ended, more of them than Front's <c>remaining</c> (429s).
+    /// </summary>
+    private bool TryTakeFromBudget()
+    {
+        DateTimeOffset until, now;
+        lock (_budgetLock)
+        {
+            now = _time.GetUtcNow();
+            if (_budgetResetTicks == 0 || now.UtcTicks >= _budgetResetTicks)
+            {
+                _budgetResetTicks = 0; // a new window: its budget is known again from the next answer
+                return true;
+            }
+
+            if (_budgetLeft > 0)
+            {
+                _budgetLeft--;
+                return true;
+            }
+
+            until = new DateTimeOffset(_budgetResetTicks, TimeSpan.Zero);
+            if (until - now > _maxPause)
+            {
+                _budgetResetTicks = 0; // a reset far ahead is clock skew or a bad header: go after the capped pause
+            }
+        }
+
+        PauseUntil(until, now); // capped at MaxRateLimitPause
+        return false;
     }
 
     /// <summary>Records Front's <c>remaining</c> for the window ending at <paramref name="reset"/> (the lower count wins within a window).</summary>
