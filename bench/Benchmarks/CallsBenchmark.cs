@@ -53,15 +53,18 @@ public static class CallsBenchmark
         var delta = FrontReadCounts.From(counters) - before;
 
         // Every message answers through the lookup API.
+        var statuses = new System.Collections.Concurrent.ConcurrentDictionary<int, int>();
         var lookups = await LatencyRecorder.RunAsync($"lookup check ({label})", count, 16, async i =>
         {
             var conversation = i % conversations;
             var message = i / conversations;
-            return await rig.LookupAsync(channelId, $"calls/{label}/c{conversation}/m{message}") == System.Net.HttpStatusCode.OK;
+            var status = await rig.LookupAsync(channelId, $"calls/{label}/c{conversation}/m{message}");
+            statuses.AddOrUpdate((int)status, 1, (_, n) => n + 1);
+            return status == System.Net.HttpStatusCode.OK;
         });
 
         var perMessage = mapped == 0 ? double.NaN : (double)delta.Ok / mapped;
-        Console.WriteLine($"[{label}] {count} imported ({imports.Failures} failed), {mapped} mapped in {mappedAfter.TotalSeconds:F1} s, lookup API 200 for {count - lookups.Failures}/{count}");
+        Console.WriteLine($"[{label}] {count} imported ({imports.Failures} failed), {mapped} mapped in {mappedAfter.TotalSeconds:F1} s, lookup API 200 for {count - lookups.Failures}/{count} (statuses {string.Join(", ", statuses.OrderBy(p => p.Key).Select(p => $"{p.Key}: {p.Value}"))})");
         Console.WriteLine($"[{label}] Front reads answered 2xx: GET /messages/* {delta.Messages2xx}, GET /conversations/* {delta.Conversations2xx}; all answers {delta.All}, 429s {delta.TooMany}");
         Console.WriteLine($"[{label}] simulator counters (cumulative): {FrontReadCounts.Describe(counters)}; notifications delivered {counters.Notifications.Delivered}, failed attempts {counters.Notifications.FailedAttempts}, abandoned {counters.Notifications.Abandoned}, by status {{{string.Join(", ", counters.Notifications.ByStatus.Select(s => $"{s.Key}: {s.Value}"))}}}");
         Console.WriteLine($"[{label}] app warnings/errors: {rig.Warnings.Summary()}");
