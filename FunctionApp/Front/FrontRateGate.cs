@@ -21,11 +21,15 @@ namespace FrontFunctions.Front;
 public sealed class FrontRateGate : IDisposable
 {
     private static readonly TimeSpan BurstPause = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan MinReplenishmentPeriod = TimeSpan.FromMilliseconds(100);
     private readonly TokenBucketRateLimiter _bucket;
     private readonly TimeProvider _time;
     private readonly TimeSpan _maxPause;
     private readonly int _lowWatermark;
     private long _pausedUntilTicks;
+    private readonly object _budgetLock = new();
+    private long _budgetResetTicks; // end of Front's current window as its headers gave it (0 = unknown)
+    private int _budgetLeft;        // Front's remaining for that window, minus what this process sent since
     private int _throttled;
     private long _passed;
 
@@ -36,12 +40,16 @@ public sealed class FrontRateGate : IDisposable
         _maxPause = o.MaxRateLimitPause;
         _lowWatermark = Math.Max(1, o.BurstPerSecond);
         var perSecond = (int)Math.Ceiling(o.RequestsPerMinute / 60.0);
+        // One token per 60/rpm seconds, except that the period never goes below MinReplenishmentPeriod: the limiter's
+        // timer counts whole milliseconds, so a shorter period (above 60,000 rpm) became 0 ms, a one-shot timer, and the
+        // gate never refilled. Faster rates add several tokens per period instead.
+        var tokensPerPeriod = (int)Math.Ceiling(o.RequestsPerMinute * MinReplenishmentPeriod.TotalMinutes);
         _bucket = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
         {
-            // A full bucket plus one second of refill must not exceed the burst limit.
-            TokenLimit = Math.Max(1, o.BurstPerSecond - perSecond),
-            TokensPerPeriod = 1,
-            ReplenishmentPeriod = TimeSpan.FromTicks(Math.Max(1, TimeSpan.TicksPerMinute / o.RequestsPerMinute)),
+            // A full bucket plus one second of refill must not exceed the burst limit (but it must hold one period's refill).
+            TokenLimit = Math.Max(tokensPerPeriod, o.BurstPerSecond - perSecond),
+            TokensPerPeriod = tokensPerPeriod,
+            ReplenishmentPeriod = TimeSpan.FromTicks(Math.Max(1, TimeSpan.TicksPerMinute * tokensPerPeriod / o.RequestsPerMinute)),
             QueueLimit = int.MaxValue,
             QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
             AutoReplenishment = true,
@@ -57,19 +65,81 @@ public sealed class FrontRateGate : IDisposable
     /// <summary>How many 429 answers this process has seen.</summary>
     public int ThrottledResponses => Volatile.Read(ref _throttled);
 
-    /// <summary>Waits for any pause Front imposed, then for a token.</summary>
+    /// <summary>Waits for any pause Front imposed, then for a token, then for room in Front's current window.</summary>
     public async ValueTask WaitAsync(CancellationToken cancellationToken)
     {
-        await WaitWhilePausedAsync(cancellationToken).ConfigureAwait(false);
-        using var lease = await _bucket.AcquireAsync(1, cancellationToken).ConfigureAwait(false);
-        if (!lease.IsAcquired)
+        while (true)
         {
-            throw new InvalidOperationException("The Front rate gate refused a request (its queue is full).");
+            await WaitWhilePausedAsync(cancellationToken).ConfigureAwait(false);
+            using var lease = await _bucket.AcquireAsync(1, cancellationToken).ConfigureAwait(false);
+            if (!lease.IsAcquired)
+            {
+                throw new InvalidOperationException("The Front rate gate refused a request (its queue is full).");
+            }
+
+            // A pause may have begun while this caller queued for its token.
+            await WaitWhilePausedAsync(cancellationToken).ConfigureAwait(false);
+            if (TryTakeFromBudget())
+            {
+                Interlocked.Increment(ref _passed);
+                return;
+            }
+
+            // Front's window is spent: TryTakeFromBudget paused the gate until its reset. This token is dropped and the
+            // caller queues again behind the pause, so callers do not pile up holding tokens and leave all at once.
+        }
+    }
+
+    /// <summary>
+    /// Counts this request against what Front said is left of the current window. When nothing is left it pauses the gate
+    /// until the window's reset and returns false. Without this, the tokens the bucket saved up during a low-remaining
+    /// pause let several callers leave at once when it ended, more of them than Front's <c>remaining</c> (429s).
+    /// </summary>
+    private bool TryTakeFromBudget()
+    {
+        DateTimeOffset until, now;
+        lock (_budgetLock)
+        {
+            now = _time.GetUtcNow();
+            if (_budgetResetTicks == 0 || now.UtcTicks >= _budgetResetTicks)
+            {
+                _budgetResetTicks = 0; // a new window: its budget is known again from the next answer
+                return true;
+            }
+
+            if (_budgetLeft > 0)
+            {
+                _budgetLeft--;
+                return true;
+            }
+
+            until = new DateTimeOffset(_budgetResetTicks, TimeSpan.Zero);
+            if (until - now > _maxPause)
+            {
+                _budgetResetTicks = 0; // a reset far ahead is clock skew or a bad header: go after the capped pause
+            }
         }
 
-        // A pause may have begun while this caller queued for its token.
-        await WaitWhilePausedAsync(cancellationToken).ConfigureAwait(false);
-        Interlocked.Increment(ref _passed);
+        PauseUntil(until, now); // capped at MaxRateLimitPause
+        return false;
+    }
+
+    /// <summary>Records Front's <c>remaining</c> for the window ending at <paramref name="reset"/> (the lower count wins within a window).</summary>
+    private void RecordBudget(int left, DateTimeOffset reset)
+    {
+        lock (_budgetLock)
+        {
+            var ticks = reset.UtcTicks;
+            if (ticks > _budgetResetTicks)
+            {
+                _budgetResetTicks = ticks;
+                _budgetLeft = left;
+            }
+            else if (ticks == _budgetResetTicks)
+            {
+                _budgetLeft = Math.Min(_budgetLeft, left);
+            }
+        }
     }
 
     /// <summary>Reads Front's rate-limit headers from a response and pauses the gate when they say so.</summary>
@@ -81,6 +151,10 @@ public sealed class FrontRateGate : IDisposable
             ? DateTimeOffset.FromUnixTimeMilliseconds((long)(seconds * 1000))
             : (DateTimeOffset?)null;
         var retryAfter = RetryAfter(response, now);
+        if (remaining is { } known && reset is { } windowEnd && windowEnd > now)
+        {
+            RecordBudget((int)Math.Max(0, Math.Min(known, int.MaxValue)), windowEnd);
+        }
 
         if (response.StatusCode == HttpStatusCode.TooManyRequests)
         {
