@@ -106,7 +106,9 @@ internal sealed class NotificationDispatcher : IDisposable
             return;
         }
 
-        await Task.Delay(TimeSpan.FromMilliseconds(Math.Max(500, 2 * (settings.DelayMs ?? 0))), _time, token).ConfigureAwait(false);
+        // Held until the next notification of the channel overtakes it; released alone after a generous wait so none is lost
+        // (a short wait made the order depend on machine load).
+        await Task.Delay(TimeSpan.FromMilliseconds(Math.Max(5000, 5 * (settings.DelayMs ?? 0))), _time, token).ConfigureAwait(false);
         bool release;
         lock (_gate)
         {

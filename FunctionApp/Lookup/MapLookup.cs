@@ -1,4 +1,5 @@
 using FrontFunctions.Front;
+using FrontFunctions.IdMap;
 using IdMapStore = FrontFunctions.IdMap.IdMap;
 
 namespace FrontFunctions.Lookup;
@@ -9,6 +10,9 @@ public sealed record LookupResponse(int StatusCode, object Body)
     public static LookupResponse BadRequest(string message) => new(400, new { type = "bad_request", message });
 
     public static LookupResponse NotFound(string message) => new(404, new { type = "not_found", message });
+
+    public static LookupResponse Unavailable { get; } =
+        new(503, new { type = "unavailable", message = "Storage is unavailable; retry later." });
 }
 
 /// <summary>
@@ -27,9 +31,18 @@ public sealed class MapLookup(IdMapStore map)
             return problem;
         }
 
-        var message = externalId is not null
-            ? await map.FindMessageByExternalIdAsync(channelId, externalId, cancellationToken).ConfigureAwait(false)
-            : await map.FindMessageByFrontIdAsync(channelId, frontId!, cancellationToken).ConfigureAwait(false);
+        MappedMessage? message;
+        try
+        {
+            message = externalId is not null
+                ? await map.FindMessageByExternalIdAsync(channelId, externalId, cancellationToken).ConfigureAwait(false)
+                : await map.FindMessageByFrontIdAsync(channelId, frontId!, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (IsStorageFailure(e, cancellationToken))
+        {
+            return LookupResponse.Unavailable;
+        }
+
         if (message is null)
         {
             return LookupResponse.NotFound("No message with that id is mapped in this channel.");
@@ -53,9 +66,18 @@ public sealed class MapLookup(IdMapStore map)
             return problem;
         }
 
-        var conversation = externalId is not null
-            ? await map.FindConversationByExternalIdAsync(channelId, externalId, cancellationToken).ConfigureAwait(false)
-            : await map.FindConversationByFrontIdAsync(channelId, frontId!, cancellationToken).ConfigureAwait(false);
+        MappedConversation? conversation;
+        try
+        {
+            conversation = externalId is not null
+                ? await map.FindConversationByExternalIdAsync(channelId, externalId, cancellationToken).ConfigureAwait(false)
+                : await map.FindConversationByFrontIdAsync(channelId, frontId!, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (IsStorageFailure(e, cancellationToken))
+        {
+            return LookupResponse.Unavailable;
+        }
+
         if (conversation is null)
         {
             return LookupResponse.NotFound("No conversation with that id is mapped in this channel.");
@@ -68,6 +90,11 @@ public sealed class MapLookup(IdMapStore map)
             external_conversation_ids = conversation.ExternalConversationIds,
         });
     }
+
+    // Storage errors and timeouts (Azure SDK retries already spent) answer 503, never a 500; a cancelled request is not one.
+    private static bool IsStorageFailure(Exception e, CancellationToken cancellationToken) =>
+        e is Azure.RequestFailedException or HttpRequestException or AggregateException
+        || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested);
 
     private static LookupResponse? Validate(string channelId, string? externalId, string? frontId, string frontPrefix)
     {

@@ -33,4 +33,14 @@ public sealed class StorageOutageTests
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
     }
+
+    [Fact]
+    public async Task Lookup_answers_503_not_500_when_storage_is_unavailable()
+    {
+        await using var host = await RunningLocalHost.StartAsync(new Dictionary<string, string?> { ["AzureWebJobsStorage"] = UnreachableStorage });
+
+        var response = await host.Http.GetAsync($"/api/map/cha_outage/messages?external_id=x&code={RunningLocalHost.FunctionKey}");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+    }
 }
