@@ -41,6 +41,10 @@ start_azurite() {
 stop_azurite() {
   if [[ -n "${AZURITE_PID:-}" ]]; then
     kill "$AZURITE_PID" 2>/dev/null || true
+    # Azurite closes gracefully and waits for open keep-alive connections; give it 5 s, then end it.
+    local deadline=$((SECONDS + 5))
+    while kill -0 "$AZURITE_PID" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.2; done
+    kill -KILL "$AZURITE_PID" 2>/dev/null || true
     wait "$AZURITE_PID" 2>/dev/null || true
     AZURITE_PID=
   fi
