@@ -91,6 +91,8 @@ public sealed class ImportToLookupTests : IAsyncLifetime
     [InlineData("messages", "?external_id=a&front_id=msg_1")]
     [InlineData("messages", "?front_id=cnv_1")]
     [InlineData("conversations", "?front_id=msg_1")]
+    [InlineData("messages", "?external_id=a&external_id=b")]
+    [InlineData("conversations", "?front_id=cnv_1&front_id=cnv_2")]
     public async Task Lookup_with_neither_or_both_or_wrong_ids_is_400(string kind, string query)
     {
         var response = await _host.Http.GetAsync($"/api/map/{_channelId}/{kind}{query}{(query.Length == 0 ? "?" : "&")}code={RunningLocalHost.FunctionKey}");
