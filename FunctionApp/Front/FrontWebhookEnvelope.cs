@@ -6,7 +6,7 @@ namespace FrontFunctions.Front;
 /// A request Front sends to a channel webhook: <c>{ "type": …, "payload": {…}, "metadata": {…}? }</c>
 /// (see shared/front-channel-api.md). Parsed from the raw bytes; the bytes themselves stay the source of truth.
 /// </summary>
-public sealed record FrontWebhookEnvelope(string Type, JsonElement Payload, JsonElement? Metadata)
+public sealed record FrontWebhookEnvelope(string Type, JsonElement Root, JsonElement Payload, JsonElement? Metadata)
 {
     public const string Authorization = "authorization";
     public const string MessageImported = "message_imported";
@@ -30,7 +30,8 @@ public sealed record FrontWebhookEnvelope(string Type, JsonElement Payload, Json
 
         using (document)
         {
-            var root = document.RootElement;
+            // One copy of the whole envelope: Payload and Metadata are elements of it, and Root is what gets queued.
+            var root = document.RootElement.Clone();
             if (root.ValueKind != JsonValueKind.Object)
             {
                 problem = "The body must be a JSON object with \"type\" and \"payload\".";
@@ -64,11 +65,11 @@ public sealed record FrontWebhookEnvelope(string Type, JsonElement Payload, Json
                     return null;
                 }
 
-                metadata = m.Clone();
+                metadata = m;
             }
 
             problem = null;
-            return new FrontWebhookEnvelope(typeName, payload.Clone(), metadata);
+            return new FrontWebhookEnvelope(typeName, root, payload, metadata);
         }
     }
 }

@@ -44,6 +44,7 @@ public static class ImportedMessageReader
                 ? NonEmptyString(pm, "external_id")
                 : null,
             MessageUid = NonEmptyString(payload, "message_uid"),
+            Envelope = envelope.Root,
         };
     }
 

@@ -26,15 +26,15 @@ public sealed class IngestQueue
     }
 
     /// <summary>
-    /// Queues the notification. Returns only after the queue write succeeded; throws on any storage failure,
-    /// which the webhook turns into 503 so Front retries (never a silent loss).
+    /// Queues the notification (with its parsed <see cref="IngestNotification.Envelope"/>; <paramref name="rawEnvelope"/> is the
+    /// body as Front sent it, stored instead when it is too large). Returns only after the queue write succeeded; throws on any
+    /// storage failure, which the webhook turns into 503 so Front retries (never a silent loss).
     /// </summary>
-    public async Task EnqueueAsync(IngestNotification notification, ReadOnlyMemory<byte> envelope, CancellationToken cancellationToken)
+    public async Task EnqueueAsync(IngestNotification notification, ReadOnlyMemory<byte> rawEnvelope, CancellationToken cancellationToken)
     {
         await _storage.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
 
-        using var document = JsonDocument.Parse(envelope);
-        var inline = JsonSerializer.SerializeToUtf8Bytes(notification with { Envelope = document.RootElement }, IngestJsonContext.Default.IngestNotification);
+        var inline = JsonSerializer.SerializeToUtf8Bytes(notification, IngestJsonContext.Default.IngestNotification);
         if (inline.Length <= MaxInlineJsonBytes)
         {
             await _queue.SendMessageAsync(BinaryData.FromBytes(inline), cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -45,10 +45,10 @@ public sealed class IngestQueue
         // fails the blob is removed again; a leftover blob (the process died in between) is never referenced by anything.
         var blobName = $"{notification.ChannelId}/{notification.DeliveryKey}-{Guid.NewGuid():N}.json";
         var blob = _payloads.GetBlobClient(blobName);
-        await blob.UploadAsync(BinaryData.FromBytes(envelope), cancellationToken).ConfigureAwait(false);
+        await blob.UploadAsync(BinaryData.FromBytes(rawEnvelope), cancellationToken).ConfigureAwait(false);
         try
         {
-            var pointer = JsonSerializer.SerializeToUtf8Bytes(notification with { EnvelopeBlob = blobName }, IngestJsonContext.Default.IngestNotification);
+            var pointer = JsonSerializer.SerializeToUtf8Bytes(notification with { Envelope = null, EnvelopeBlob = blobName }, IngestJsonContext.Default.IngestNotification);
             await _queue.SendMessageAsync(BinaryData.FromBytes(pointer), cancellationToken: cancellationToken).ConfigureAwait(false);
         }
         catch
