@@ -1,13 +1,10 @@
-using FrontFunctions.Functions;
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Mvc.Abstractions;
-
 namespace FrontFunctions.LocalHost;
 
 /// <summary>
 /// A development stand-in for the Azure Functions host (which cannot be installed on every machine): it serves the
-/// function classes' HTTP routes under the same <c>/api</c> prefix. It holds no logic of its own: each route resolves
-/// the function class and calls the same method the Functions host would.
+/// functions the <see cref="FunctionCatalog"/> finds — every HTTP trigger under the same <c>/api</c> prefix, every queue
+/// trigger through the WebJobs queue listener — from their attributes, the declaration the Functions host reads too.
+/// It holds no logic of its own and nothing per function: each request or message calls the function's method.
 /// </summary>
 public static class LocalFunctionsHost
 {
@@ -35,34 +32,19 @@ public static class LocalFunctionsHost
         configure?.Invoke(builder);
         builder.Services.AddMvcCore(); // executes the IActionResult the functions return, as the Functions host does
         builder.Services.AddFrontFunctions(builder.Configuration);
-        builder.Services.AddSingleton<FrontWebhookFunctions>();
-        builder.Services.AddSingleton<MapLookupFunctions>();
-        builder.Services.AddSingleton<EnrichmentFunction>();
+        var functions = FunctionCatalog.Functions;
+        foreach (var functionClass in functions.Where(f => !f.Method.IsStatic).Select(f => f.FunctionClass).Distinct())
+        {
+            builder.Services.AddSingleton(functionClass);
+        }
+
         if (builder.Configuration.GetValue("LocalHost:RunQueueListener", true))
         {
             builder.Host.AddQueueListener(builder.Configuration);
         }
 
         var app = builder.Build();
-        var api = app.MapGroup("/api");
-        api.Map("/" + FrontWebhookFunctions.AppRoute, (HttpContext context, FrontWebhookFunctions functions) =>
-            Execute(context, functions.AppWebhook(context.Request, context.RequestAborted)));
-        api.Map("/" + FrontWebhookFunctions.ChannelRoute, (HttpContext context, string channelId, FrontWebhookFunctions functions) =>
-            Execute(context, functions.ChannelWebhook(context.Request, channelId, context.RequestAborted)));
-
-        // AuthorizationLevel.Function routes: the key check the Functions host does before calling the function.
-        var functionKey = app.Configuration["LocalHost:FunctionKey"];
-        var keyed = api.MapGroup("").AddEndpointFilter(new FunctionKeyFilter(functionKey));
-        keyed.MapGet("/" + MapLookupFunctions.MessagesRoute, (HttpContext context, string channelId, MapLookupFunctions functions) =>
-            Execute(context, functions.LookupMessage(context.Request, channelId, context.RequestAborted)));
-        keyed.MapGet("/" + MapLookupFunctions.ConversationsRoute, (HttpContext context, string channelId, MapLookupFunctions functions) =>
-            Execute(context, functions.LookupConversation(context.Request, channelId, context.RequestAborted)));
+        app.MapHttpFunctions(functions, app.Configuration["LocalHost:FunctionKey"]);
         return app;
-    }
-
-    private static async Task Execute(HttpContext context, Task<IActionResult> invocation)
-    {
-        var result = await invocation;
-        await result.ExecuteResultAsync(new ActionContext(context, context.GetRouteData(), new ActionDescriptor()));
     }
 }
