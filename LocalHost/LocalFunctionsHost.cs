@@ -27,6 +27,12 @@ public static class LocalFunctionsHost
             builder.WebHost.UseUrls(DefaultUrl);
         }
 
+        // host.json's log levels, as the Functions host applies them: framework categories (ASP.NET Core, WebJobs, HttpClient,
+        // Polly) from Warning up, the app's own lines at Information — and so no request URL (with its ?code= key) is logged.
+        builder.Logging.AddConfiguration(builder.Configuration.GetSection(HostJson.Prefix + ":logging"));
+        // Here "Function" and "Host" hold only the WebJobs SDK's own lines (Executing/Executed, start-up): the app logs under
+        // its own categories. (On the Functions host "Function" also carries the worker's lines, so host.json keeps it.)
+        builder.Logging.AddFilter("Function", LogLevel.Warning).AddFilter("Host", LogLevel.Warning);
         // Azure.Core logs every 409 of CreateIfNotExists as a warning; keep the console for what matters.
         builder.Logging.AddFilter("Azure.Core", LogLevel.Error);
         configure?.Invoke(builder);
