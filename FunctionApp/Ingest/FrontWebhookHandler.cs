@@ -103,7 +103,9 @@ public sealed partial class FrontWebhookHandler(
             return StorageUnavailable();
         }
 
-        var webhookUrl = new Uri(options.Value.PublicBaseUrl, $"api/front/channels/{channelId}").AbsoluteUri;
+        // The channel webhook's own route declaration (its [HttpTrigger] Route), under the host's "api" prefix.
+        var channelPath = Functions.FrontWebhookFunctions.ChannelRoute.Replace("{channelId}", channelId, StringComparison.Ordinal);
+        var webhookUrl = new Uri(options.Value.PublicBaseUrl, "api/" + channelPath).AbsoluteUri;
         LogAuthorized(channelId!);
         return new WebhookResponse(200, new { type = "success", webhook_url = webhookUrl });
     }
