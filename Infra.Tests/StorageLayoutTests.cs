@@ -28,8 +28,4 @@ public sealed class StorageLayoutTests
     [Fact]
     public void Payload_container_is_created_up_front() =>
         Assert.Contains(StorageNames.PayloadContainer, Names("Microsoft.Storage/storageAccounts/blobServices/containers"));
-
-    [Fact]
-    public void The_poison_queue_is_the_one_the_Functions_host_uses() =>
-        Assert.Equal(StorageNames.IngestQueue + "-poison", StorageNames.IngestPoisonQueue);
 }
