@@ -1,7 +1,8 @@
 # Sourced by the run and test scripts: starts Azurite in memory on 127.0.0.1 and exports AzureWebJobsStorage for it.
 # Usage: start_azurite <blob-port> <queue-port> <table-port>   (ports must be free; it fails loudly when they are not)
-# Azurite is pinned in package.json; --skipApiVersionCheck because the current Azure.Storage.Queues asks for an API
-# version Azurite does not know yet (Azurite#2562).
+# Azurite is pinned in package.json, and its flags are there, once: the "azurite" script (`npm run azurite` runs it on the
+# default ports). --skipApiVersionCheck because the current Azure.Storage.Queues asks for an API version Azurite does not
+# know yet (Azurite#2562).
 
 free_port() {
   node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close();});'
@@ -20,9 +21,11 @@ start_azurite() {
     fi
   done
   AZURITE_LOG=$(mktemp -t azurite.XXXXXX.log)
-  "$REPO_ROOT/node_modules/.bin/azurite" --inMemoryPersistence --skipApiVersionCheck --silent \
-    --blobHost 127.0.0.1 --blobPort "$blob" --queueHost 127.0.0.1 --queuePort "$queue" \
-    --tableHost 127.0.0.1 --tablePort "$table" >"$AZURITE_LOG" 2>&1 &
+  local flags
+  flags=$(node -p 'require(process.argv[1]).scripts.azurite.replace(/^azurite\s+/, "")' "$REPO_ROOT/package.json")
+  # shellcheck disable=SC2086 # the flags are words
+  "$REPO_ROOT/node_modules/.bin/azurite" $flags --silent \
+    --blobPort "$blob" --queuePort "$queue" --tablePort "$table" >"$AZURITE_LOG" 2>&1 &
   AZURITE_PID=$!
   local deadline=$((SECONDS + 60))
   until port_in_use "$blob" && port_in_use "$queue" && port_in_use "$table"; do
