@@ -31,14 +31,56 @@ public sealed partial class CompiledTemplateTests
         }
     }
 
-    [Fact]
-    public void Function_app_is_https_only_with_TLS_1_2_and_FTPS_disabled()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Function_app_is_https_only_with_TLS_1_2(bool vnetEnabled)
     {
-        var site = Assert.Single(ArmTemplate.OfType(Main, "Microsoft.Web/sites"));
-        var properties = site.Properties!;
-        Assert.True(properties["httpsOnly"]!.GetValue<bool>());
-        Assert.Equal("1.2", properties["siteConfig"]?["minTlsVersion"]?.GetValue<string>());
-        Assert.Equal("Disabled", properties["siteConfig"]?["ftpsState"]?.GetValue<string>());
+        var deployment = ArmDeployment.Of(Main, vnetEnabled);
+        var site = Assert.Single(deployment.OfType("Microsoft.Web/sites"));
+        Assert.True(deployment.Property(site, "httpsOnly").AsBool);
+        Assert.Equal("1.2", deployment.Property(site, "siteConfig.minTlsVersion").AsString);
+        Assert.Equal("1.2", deployment.Property(site, "siteConfig.scmMinTlsVersion").AsString);
+    }
+
+    /// <summary>
+    /// Site properties Learn's "Flex Consumption plan deprecations" (functions-app-settings#flex-consumption-plan-deprecations)
+    /// says not to set on a Flex app (the runtime, scale and networking moved to functionAppConfig or are implied); the
+    /// service answers BadRequest for invalid Flex site config, region by region.
+    /// </summary>
+    private static readonly string[] FlexDeprecatedSiteConfig =
+    [
+        "ftpsState", "alwaysOn", "linuxFxVersion", "windowsFxVersion", "netFrameworkVersion", "javaVersion", "powerShellVersion",
+        "functionAppScaleLimit", "functionsRuntimeScaleMonitoringEnabled", "preWarmedInstanceCount", "minimumElasticInstanceCount",
+        "use32BitWorkerProcess", "vnetRouteAllEnabled", "appSettings",
+    ];
+
+    private static readonly string[] FlexDeprecatedSiteProperties =
+    [
+        "containerSize", "dailyMemoryTimeQuota", "vnetRouteAllEnabled", "vnetContentShareEnabled", "vnetImagePullEnabled",
+        "vnetBackupRestoreEnabled", "isXenon", "hyperV",
+    ];
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Flex_site_sets_no_deprecated_site_config_and_FTP_is_off_through_the_publishing_policy(bool vnetEnabled)
+    {
+        var deployment = ArmDeployment.Of(Main, vnetEnabled);
+        var site = Assert.Single(deployment.OfType("Microsoft.Web/sites"));
+        var siteConfig = site.Properties?["siteConfig"]?.AsObject() ?? [];
+        foreach (var name in FlexDeprecatedSiteConfig)
+        {
+            Assert.False(siteConfig.Any(p => p.Key.Equals(name, StringComparison.OrdinalIgnoreCase)), $"siteConfig.{name} is not valid on Flex Consumption.");
+        }
+
+        foreach (var name in FlexDeprecatedSiteProperties)
+        {
+            Assert.False(site.Properties!.Any(p => p.Key.Equals(name, StringComparison.OrdinalIgnoreCase)), $"properties.{name} is not valid on Flex Consumption.");
+        }
+
+        var ftp = Assert.Single(deployment.OfType("Microsoft.Web/sites/basicPublishingCredentialsPolicies"), p => ArmTemplate.ChildNames(p).Contains("ftp"));
+        Assert.False(deployment.Property(ftp, "allow").AsBool);
     }
 
     [Fact]

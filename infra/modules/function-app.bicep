@@ -113,10 +113,12 @@ resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
     publicNetworkAccess: 'Enabled'
     // Key Vault references resolve with the user-assigned identity (the default would be a system-assigned one).
     keyVaultReferenceIdentity: identityId
+    // Only properties Flex Consumption accepts: Learn's "Flex Consumption plan deprecations" (functions-app-settings)
+    // lists ftpsState among the site properties not to use, and the service answers BadRequest for invalid Flex site
+    // config. FTP is off through the ftp basicPublishingCredentialsPolicies below instead.
     siteConfig: {
       minTlsVersion: '1.2'
       scmMinTlsVersion: '1.2'
-      ftpsState: 'Disabled'
       http20Enabled: true
     }
     functionAppConfig: {
