@@ -147,6 +147,21 @@ public sealed partial class CompiledTemplateTests
         Assert.Contains("defaultHostName", setting.ValueText, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(false, null, "0")]
+    [InlineData(true, null, "0")]
+    [InlineData(false, false, "0")]
+    [InlineData(true, true, "1")]
+    public void The_dotnet_isolated_placeholder_setting_is_in_the_template_off_by_default(bool vnetEnabled, bool? placeholder, string expected)
+    {
+        // Set by hand it would be lost: the appsettings resource replaces all settings on every provision.
+        var deployment = placeholder is { } on
+            ? ArmDeployment.Of(Main, vnetEnabled, ("dotnetIsolatedPlaceholder", JsonValue.Create(on)))
+            : ArmDeployment.Of(Main, vnetEnabled);
+        var setting = Assert.Single(Settings, s => s.Name == "WEBSITE_USE_PLACEHOLDER_DOTNETISOLATED");
+        Assert.Equal(expected, deployment.Evaluate(setting.Value, setting.Scope).AsString);
+    }
+
     [Fact]
     public void AzureWebJobsStorage_is_identity_based()
     {

@@ -38,6 +38,9 @@ param environmentName string
 })
 param location string
 
+@description('WEBSITE_USE_PLACEHOLDER_DOTNETISOLATED. Off (0) by default: the .NET 10 isolated host on Flex Consumption can exit at start with placeholders on (Azure/azure-functions-dotnet-worker#3335, open; 0 is the workaround given there). Turn on for faster cold starts once that is fixed. A parameter because the appsettings resource replaces every setting on each provision, so a value set by hand would not survive.')
+param dotnetIsolatedPlaceholder bool = false
+
 @description('Resource group name; empty for rg-<environmentName>.')
 param resourceGroupName string = ''
 
@@ -227,6 +230,7 @@ module functionApp 'modules/function-app.bicep' = {
     frontAppUid: frontAppUid
     frontAppSecretUri: keyVault.outputs.appSecretUri
     frontPreviousAppSecretUri: keyVault.outputs.previousAppSecretUri
+    dotnetIsolatedPlaceholder: dotnetIsolatedPlaceholder
   }
   // The roles must exist before the app first starts: the host needs storage, and Key Vault references resolve at start.
   dependsOn: [

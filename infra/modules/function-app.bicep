@@ -78,6 +78,9 @@ param frontAppSecretUri string
 @description('Key Vault secret URI (with version) of the previous Front App secret; empty when none.')
 param frontPreviousAppSecretUri string
 
+@description('WEBSITE_USE_PLACEHOLDER_DOTNETISOLATED on (1) or off (0); see main.bicep.')
+param dotnetIsolatedPlaceholder bool
+
 resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: applicationInsightsName
 }
@@ -185,6 +188,10 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
       ? ''
       : '@Microsoft.KeyVault(SecretUri=${frontPreviousAppSecretUri})'
     Front__PublicBaseUrl: 'https://${functionApp.properties.defaultHostName}'
+
+    // Here, not by hand: this resource replaces all settings on every `azd provision`. Default 0 works around the .NET 10
+    // isolated host exiting on Flex with placeholders on (azure-functions-dotnet-worker#3335).
+    WEBSITE_USE_PLACEHOLDER_DOTNETISOLATED: dotnetIsolatedPlaceholder ? '1' : '0'
   }
 }
 
