@@ -243,10 +243,14 @@ public sealed partial class CompiledTemplateTests
         }
     }
 
-    [Fact]
-    public void App_identity_has_the_storage_key_vault_and_monitoring_roles()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void App_identity_has_the_storage_key_vault_and_monitoring_roles(bool vnetEnabled)
     {
-        var roleIds = ArmTemplate.OfType(Main, "Microsoft.Authorization/roleAssignments")
+        var deployment = ArmDeployment.Of(Main, vnetEnabled);
+        var appAssignments = deployment.OfType("Microsoft.Authorization/roleAssignments").Where(r => !IsOperatorAssignment(r)).ToArray();
+        var roleIds = appAssignments
             .Select(r => r.Properties?["roleDefinitionId"]?.GetValue<string>() ?? "")
             .SelectMany(id => RoleGuid().Matches(id).Select(m => m.Value.ToLowerInvariant()))
             .ToHashSet();
@@ -260,10 +264,67 @@ public sealed partial class CompiledTemplateTests
         // Least privilege: nothing broader (Owner, Contributor, Storage Account Contributor, Key Vault Administrator…).
         Assert.Subset(BuiltInRoles.All, roleIds);
 
-        foreach (var assignment in ArmTemplate.OfType(Main, "Microsoft.Authorization/roleAssignments"))
+        foreach (var assignment in appAssignments)
         {
             Assert.Equal("ServicePrincipal", assignment.Properties?["principalType"]?.GetValue<string>());
         }
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void The_deploying_operator_gets_queue_contributor_table_reader_and_blob_reader_on_the_storage_account_by_default(bool vnetEnabled)
+    {
+        var deployment = ArmDeployment.Of(Main, vnetEnabled);
+        var assignment = Assert.Single(deployment.OfType("Microsoft.Authorization/roleAssignments"), IsOperatorAssignment);
+
+        Assert.Equal(OperatorRoles, OperatorRoleIds(deployment, assignment));
+        Assert.Contains("Microsoft.Storage/storageAccounts", ArmTemplate.TextOf(assignment.Resource["scope"]), StringComparison.Ordinal);
+        Assert.Contains("parameters('principalId')", ArmTemplate.TextOf(assignment.Properties?["principalId"]), StringComparison.Ordinal);
+
+        // The default principal is whoever deploys (deployer().objectId, known only at deployment time).
+        Assert.False(deployment.Parameter("principalId", assignment.Scope).IsKnown);
+        Assert.Contains("deployer()", ArmTemplate.TextOf(assignment.Scope.Deployment?["properties"]?["parameters"]?["principalId"]), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_given_operator_principal_is_used_and_the_roles_can_be_turned_off(bool vnetEnabled)
+    {
+        const string group = "11111111-2222-3333-4444-555555555555";
+        var given = ArmDeployment.Of(Main, vnetEnabled, ("operatorPrincipalId", JsonValue.Create(group)), ("operatorPrincipalType", JsonValue.Create("Group")));
+        var assignment = Assert.Single(given.OfType("Microsoft.Authorization/roleAssignments"), IsOperatorAssignment);
+        Assert.Equal(group, given.Parameter("principalId", assignment.Scope).AsString);
+        Assert.Equal("Group", given.Property(assignment, "principalType").AsString);
+
+        var off = ArmDeployment.Of(Main, vnetEnabled, ("operatorRoles", JsonValue.Create(false)));
+        Assert.DoesNotContain(off.OfType("Microsoft.Authorization/roleAssignments"), IsOperatorAssignment);
+        Assert.NotEmpty(off.OfType("Microsoft.Authorization/roleAssignments"));
+    }
+
+    private static readonly HashSet<string> OperatorRoles =
+    [
+        "974c5e8b-45b9-4653-ba55-5f855dd0fb88", // Storage Queue Data Contributor
+        "76199698-9eea-4c19-bc75-cec21354c6b6", // Storage Table Data Reader
+        "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1", // Storage Blob Data Reader
+    ];
+
+    [GeneratedRegex(@"(?<array>variables\('[^']+'\))\[copyIndex\(\)\]")]
+    private static partial Regex LoopedArray();
+
+    private static bool IsOperatorAssignment(ArmResource assignment) =>
+        assignment.Scope.Path.EndsWith("/operatorAccess", StringComparison.Ordinal);
+
+    /// <summary>The role ids a (possibly looped) assignment grants: literal ids, or the ids of the array it loops over.</summary>
+    private static HashSet<string> OperatorRoleIds(ArmDeployment deployment, ArmResource assignment)
+    {
+        var definition = assignment.Properties?["roleDefinitionId"]?.GetValue<string>() ?? "";
+        var looped = LoopedArray().Match(definition);
+        var ids = looped.Success && deployment.Evaluate(JsonValue.Create($"[{looped.Groups["array"].Value}]"), assignment.Scope).Node is JsonArray roles
+            ? roles.Select(r => r?["id"]?.GetValue<string>() ?? "")
+            : RoleGuid().Matches(definition).Select(m => m.Value);
+        return ids.Select(id => id.ToLowerInvariant()).ToHashSet();
     }
 
     [Fact]

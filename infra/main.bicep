@@ -103,6 +103,21 @@ param keyVaultSoftDeleteRetentionInDays int = 7
 @description('Key Vault purge protection. Recommended in production; irreversible, and the vault name stays reserved after `azd down` until the soft-delete retention ends.')
 param keyVaultPurgeProtection bool = false
 
+@description('Give an operator data roles on the storage account (Queue Data Contributor, Table Data Reader, Blob Data Reader) so the README\'s poison-queue, re-queue and failures-table steps work with shared keys off. On by default (dev environments); set false in production and grant a group instead, or pass the group as operatorPrincipalId.')
+param operatorRoles bool = true
+
+@description('Object id of the operator (user or group) given those roles; empty for the identity running the deployment (deployer().objectId).')
+param operatorPrincipalId string = ''
+
+@description('Kind of operatorPrincipalId: User, Group or ServicePrincipal; empty lets Azure resolve it (use empty when a service principal deploys).')
+@allowed([
+  ''
+  'User'
+  'Group'
+  'ServicePrincipal'
+])
+param operatorPrincipalType string = ''
+
 var abbrs = loadJsonContent('abbreviations.json')
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = {
@@ -204,6 +219,19 @@ module rbac 'modules/rbac.bicep' = {
     storage
     keyVault
     monitoring
+  ]
+}
+
+module operatorAccess 'modules/operator-access.bicep' = if (operatorRoles) {
+  name: 'operatorAccess'
+  scope: rg
+  params: {
+    storageAccountName: storageAccountName
+    principalId: !empty(operatorPrincipalId) ? operatorPrincipalId : deployer().objectId
+    principalType: operatorPrincipalType
+  }
+  dependsOn: [
+    storage
   ]
 }
 

@@ -87,6 +87,13 @@ internal sealed class ArmDeployment(JsonObject root, IReadOnlyDictionary<string,
                 return Evaluate(passedObject["value"], parent);
             }
 
+            // Bicep compiles a conditional module parameter to one expression building {value: …}.
+            if (passed is JsonValue)
+            {
+                var whole = Evaluate(passed, parent);
+                return whole is { IsKnown: true, Node: JsonObject o } && o.ContainsKey("value") ? ArmValue.Of(o["value"]?.DeepClone()) : ArmValue.Unknown;
+            }
+
             return Default(name, scope);
         }
 
@@ -236,6 +243,16 @@ internal sealed class ArmDeployment(JsonObject root, IReadOnlyDictionary<string,
                         JsonValue s when s.TryGetValue<string>(out var str) => str.Length == 0,
                         _ => false,
                     }));
+                case "createobject" when arguments.Count % 2 == 0 && arguments.All(a => a.IsKnown):
+                    var created = new JsonObject();
+                    for (var i = 0; i < arguments.Count; i += 2)
+                    {
+                        created[String(arguments, i) ?? throw new FormatException("createObject key must be a string.")] = arguments[i + 1].Node?.DeepClone();
+                    }
+
+                    return ArmValue.Of(created);
+                case "length" when arguments.Count == 1 && arguments[0] is { IsKnown: true, Node: JsonArray counted }:
+                    return ArmValue.Of(JsonValue.Create((long)counted.Count));
                 case "bool" when Bool(arguments, 0) is { } b:
                     return ArmValue.Of(JsonValue.Create(b));
                 default:
