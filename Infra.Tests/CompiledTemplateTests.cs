@@ -163,6 +163,64 @@ public sealed partial class CompiledTemplateTests
     }
 
     [Fact]
+    public void Maximum_instance_count_allows_1_to_1000_and_defaults_to_one()
+    {
+        // Learn, "Event-driven scaling" (Limit scale-out): the lowest maximum instance count is 1, the highest 1000.
+        foreach (var scope in ArmTemplate.Scopes(Main).Where(s => s.Template["parameters"]?["maximumInstanceCount"] is not null))
+        {
+            var declared = scope.Template["parameters"]!["maximumInstanceCount"]!;
+            Assert.Equal(1, declared["minValue"]?.GetValue<int>());
+            Assert.Equal(1000, declared["maxValue"]?.GetValue<int>());
+        }
+
+        Assert.Equal(1, Main["parameters"]?["maximumInstanceCount"]?["defaultValue"]?.GetValue<int>());
+    }
+
+    [Fact]
+    public void Instance_memory_is_one_of_the_documented_Flex_sizes()
+    {
+        // Learn, Flex Consumption plan, "Instance sizes": 512, 2048 (default) and 4096 MB.
+        foreach (var scope in ArmTemplate.Scopes(Main).Where(s => s.Template["parameters"]?["instanceMemoryMB"] is not null))
+        {
+            var allowed = scope.Template["parameters"]!["instanceMemoryMB"]!["allowedValues"]!.AsArray().Select(v => v!.GetValue<int>()).Order();
+            Assert.Equal([512, 2048, 4096], allowed);
+        }
+
+        Assert.Equal(2048, Main["parameters"]?["instanceMemoryMB"]?["defaultValue"]?.GetValue<int>());
+    }
+
+    [Theory]
+    [InlineData(false, null, null, "100", "5")]
+    [InlineData(true, null, null, "100", "5")]
+    [InlineData(false, 4, 100, "25", "1")]
+    [InlineData(true, 4, 200, "50", "1")]
+    [InlineData(false, 1000, 50, "1", "1")]
+    public void Front_budget_is_split_over_the_maximum_instance_count(bool vnetEnabled, int? instances, int? companyLimit, string perMinute, string burst)
+    {
+        // Each instance paces its own Front calls: N instances at the company's full rate would send N times the limit.
+        var given = new List<(string, JsonNode?)>();
+        if (instances is { } n)
+        {
+            given.Add(("maximumInstanceCount", JsonValue.Create(n)));
+        }
+
+        if (companyLimit is { } limit)
+        {
+            given.Add(("frontRateLimitPerMinute", JsonValue.Create(limit)));
+        }
+
+        var deployment = ArmDeployment.Of(Main, vnetEnabled, [.. given]);
+        string Value(string name)
+        {
+            var setting = Assert.Single(Settings, s => s.Name == name);
+            return deployment.Evaluate(setting.Value, setting.Scope).AsString ?? $"<{name} not evaluated>";
+        }
+
+        Assert.Equal(perMinute, Value("Front__RequestsPerMinute"));
+        Assert.Equal(burst, Value("Front__BurstPerSecond"));
+    }
+
+    [Fact]
     public void AzureWebJobsStorage_is_identity_based()
     {
         string Value(string name) => Assert.Single(Settings, s => s.Name == name).ValueText;

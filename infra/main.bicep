@@ -60,7 +60,7 @@ param frontPreviousAppSecret string = ''
 @description('Base URL of Front\'s API.')
 param frontApiBaseUrl string = 'https://api2.frontapp.com'
 
-@description('Memory per Flex Consumption instance in MB.')
+@description('Memory per Flex Consumption instance in MB: the three sizes Learn documents for Flex Consumption ("Instance sizes": 512 MB = 0.25 core, 2048 MB = 1 core, the default, 4096 MB = 2 cores).')
 @allowed([
   512
   2048
@@ -68,10 +68,20 @@ param frontApiBaseUrl string = 'https://api2.frontapp.com'
 ])
 param instanceMemoryMB int = 2048
 
-@description('Most instances the app scales out to. Flex Consumption does not accept fewer than 40.')
-@minValue(40)
+@description('Most on-demand instances per scale group (the HTTP group, and each queue-triggered function on its own). Learn ("Event-driven scaling", Limit scale-out): lowest 1, highest 1000; always-ready instances come on top. Each enrichment instance paces Front calls on its own, so the template divides Front\'s per-company limit by this number (Front__RequestsPerMinute): fewer instances, more budget each.')
+@minValue(1)
 @maxValue(1000)
-param maximumInstanceCount int = 40
+param maximumInstanceCount int = 1
+
+@description('Front\'s API rate limit for the company, per minute (50, 100 or 200 by Front plan). Split evenly over maximumInstanceCount enrichment instances as Front__RequestsPerMinute.')
+@minValue(1)
+@maxValue(100000)
+param frontRateLimitPerMinute int = 100
+
+@description('Front\'s burst limit for the company, per second (about 5). Split over maximumInstanceCount as Front__BurstPerSecond.')
+@minValue(1)
+@maxValue(1000)
+param frontBurstPerSecond int = 5
 
 @description('Always-ready instances per trigger group. One warm HTTP instance answers Front\'s webhooks without a cold start; add function:EnrichImportedMessage to keep enrichment warm too.')
 param alwaysReady alwaysReadyInstance[] = [
@@ -119,6 +129,9 @@ param operatorPrincipalId string = ''
 param operatorPrincipalType string = ''
 
 var abbrs = loadJsonContent('abbreviations.json')
+// Each enrichment instance has its own limiter: N instances at the full rate would send N times Front's limit.
+var frontRequestsPerMinutePerInstance = max(1, frontRateLimitPerMinute / maximumInstanceCount)
+var frontBurstPerSecondPerInstance = max(1, frontBurstPerSecond / maximumInstanceCount)
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = {
   'azd-env-name': environmentName
@@ -259,6 +272,8 @@ module functionApp 'modules/function-app.bicep' = {
     frontAppSecretUri: keyVault.outputs.appSecretUri
     frontPreviousAppSecretUri: keyVault.outputs.previousAppSecretUri
     dotnetIsolatedPlaceholder: dotnetIsolatedPlaceholder
+    frontRequestsPerMinute: frontRequestsPerMinutePerInstance
+    frontBurstPerSecond: frontBurstPerSecondPerInstance
   }
   // The roles must exist before the app first starts: the host needs storage, and Key Vault references resolve at start.
   dependsOn: [

@@ -253,6 +253,17 @@ internal sealed class ArmDeployment(JsonObject root, IReadOnlyDictionary<string,
                     return ArmValue.Of(created);
                 case "length" when arguments.Count == 1 && arguments[0] is { IsKnown: true, Node: JsonArray counted }:
                     return ArmValue.Of(JsonValue.Create((long)counted.Count));
+                case "div" when Long(arguments, 0) is { } dividend && Long(arguments, 1) is { } divisor and not 0:
+                    return ArmValue.Of(JsonValue.Create(dividend / divisor));
+                case "max" when arguments.Count > 0 && arguments.All(a => a.AsLong is not null):
+                    return ArmValue.Of(JsonValue.Create(arguments.Max(a => a.AsLong!.Value)));
+                case "min" when arguments.Count > 0 && arguments.All(a => a.AsLong is not null):
+                    return ArmValue.Of(JsonValue.Create(arguments.Min(a => a.AsLong!.Value)));
+                case "string" when arguments.Count == 1 && arguments[0] is { IsKnown: true, Node: JsonValue scalar }:
+                    return ArmValue.Of(JsonValue.Create(
+                        scalar.TryGetValue<string>(out var text1) ? text1
+                        : scalar.TryGetValue<bool>(out var flag) ? (flag ? "True" : "False")
+                        : scalar.ToJsonString()));
                 case "bool" when Bool(arguments, 0) is { } b:
                     return ArmValue.Of(JsonValue.Create(b));
                 default:
@@ -283,6 +294,8 @@ internal sealed class ArmDeployment(JsonObject root, IReadOnlyDictionary<string,
 
         private static string? String(List<ArmValue> arguments, int index) =>
             arguments.Count > index && arguments[index] is { IsKnown: true, Node: JsonValue v } && v.TryGetValue<string>(out var s) ? s : null;
+
+        private static long? Long(List<ArmValue> arguments, int index) => arguments.Count > index ? arguments[index].AsLong : null;
 
         private static bool? Bool(List<ArmValue> arguments, int index)
         {

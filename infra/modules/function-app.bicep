@@ -50,7 +50,7 @@ param deploymentContainerName string
 @description('Application Insights component the app sends telemetry to.')
 param applicationInsightsName string
 
-@description('Memory per instance; also sets the CPU share.')
+@description('Memory per instance; also sets the CPU share (Learn, Flex Consumption "Instance sizes").')
 @allowed([
   512
   2048
@@ -58,10 +58,18 @@ param applicationInsightsName string
 ])
 param instanceMemoryMB int
 
-@description('Upper bound of instances the app scales out to.')
-@minValue(40)
+@description('Upper bound of on-demand instances per scale group (Flex: 1 to 1000).')
+@minValue(1)
 @maxValue(1000)
 param maximumInstanceCount int
+
+@description('Front API requests per minute for one instance (Front__RequestsPerMinute): the company limit divided by maximumInstanceCount.')
+@minValue(1)
+param frontRequestsPerMinute int
+
+@description('Front API burst per second for one instance (Front__BurstPerSecond).')
+@minValue(1)
+param frontBurstPerSecond int
 
 @description('Instances kept warm per trigger group.')
 param alwaysReady alwaysReadyInstance[]
@@ -188,6 +196,9 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
       ? ''
       : '@Microsoft.KeyVault(SecretUri=${frontPreviousAppSecretUri})'
     Front__PublicBaseUrl: 'https://${functionApp.properties.defaultHostName}'
+    // Per-instance share of Front's per-company limit (FrontApiOptions); the limiter is per instance.
+    Front__RequestsPerMinute: string(frontRequestsPerMinute)
+    Front__BurstPerSecond: string(frontBurstPerSecond)
 
     // Here, not by hand: this resource replaces all settings on every `azd provision`. Default 0 works around the .NET 10
     // isolated host exiting on Flex with placeholders on (azure-functions-dotnet-worker#3335).
