@@ -10,26 +10,41 @@ import { alwaysReadyInstance } from 'modules/function-app.bicep'
 @maxLength(64)
 param environmentName string
 
-@description('Region of every resource. The list is the regions the official Flex Consumption quickstart allows (Azure-Samples/functions-quickstart-dotnet-azd); `az functionapp list-flexconsumption-locations` shows the current set.')
+@description('Region of every resource: the Flex Consumption regions of the official quickstart (Azure-Samples/functions-quickstart-dotnet-azd infra/main.bicep, commit fe74255, all 32). The set changes: `az functionapp list-flexconsumption-locations` is the current truth, and `az functionapp list-flexconsumption-runtimes --location <region> --runtime dotnet-isolated` shows whether .NET 10 runs there.')
 @minLength(1)
 @allowed([
   'australiaeast'
+  'australiasoutheast'
+  'brazilsouth'
+  'canadacentral'
   'centralindia'
   'centralus'
   'eastasia'
   'eastus'
   'eastus2'
+  'eastus2euap'
   'francecentral'
   'germanywestcentral'
+  'italynorth'
+  'japaneast'
+  'koreacentral'
   'northcentralus'
   'northeurope'
+  'norwayeast'
+  'southafricanorth'
   'southcentralus'
   'southeastasia'
+  'southindia'
+  'spaincentral'
   'swedencentral'
+  'uaenorth'
   'uksouth'
+  'ukwest'
   'westcentralus'
   'westeurope'
+  'westus'
   'westus2'
+  'westus3'
 ])
 @metadata({
   azd: {
