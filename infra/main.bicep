@@ -143,6 +143,9 @@ param operatorPrincipalId string = ''
 ])
 param operatorPrincipalType string = ''
 
+@description('E-mail address for the alerts (poison messages, ingest backlog, webhook 5xx, Front 429s); empty creates the alerts without a receiver.')
+param alertEmailAddress string = ''
+
 var abbrs = loadJsonContent('abbreviations.json')
 // Each enrichment instance has its own limiter: N instances at the full rate would send N times Front's limit.
 var frontRequestsPerMinutePerInstance = max(1, frontRateLimitPerMinute / maximumInstanceCount)
@@ -200,6 +203,22 @@ module monitoring 'modules/monitoring.bicep' = {
     tags: tags
     retentionInDays: logRetentionInDays
   }
+}
+
+module alerts 'modules/alerts.bicep' = {
+  name: 'alerts'
+  scope: rg
+  params: {
+    applicationInsightsName: applicationInsightsName
+    namePrefix: 'front-${resourceToken}'
+    location: location
+    tags: tags
+    alertEmailAddress: alertEmailAddress
+    frontApiBaseUrl: frontApiBaseUrl
+  }
+  dependsOn: [
+    monitoring
+  ]
 }
 
 module storage 'modules/storage.bicep' = {

@@ -62,8 +62,17 @@ internal sealed class ArmDeployment(JsonObject root, IReadOnlyDictionary<string,
             return ArmValue.Of(JsonValue.Create(text.StartsWith("[[", StringComparison.Ordinal) ? text[1..] : text));
         }
 
-        return ArmValue.Of(node?.DeepClone());
+        // Objects and arrays: each member evaluated where possible; one that cannot be keeps its expression text.
+        return node switch
+        {
+            JsonObject o => ArmValue.Of(new JsonObject(o.Select(p => KeyValuePair.Create(p.Key, Resolved(p.Value, scope))))),
+            JsonArray a => ArmValue.Of(new JsonArray([.. a.Select(item => Resolved(item, scope))])),
+            _ => ArmValue.Of(node?.DeepClone()),
+        };
     }
+
+    private JsonNode? Resolved(JsonNode? node, ArmScope scope) =>
+        Evaluate(node, scope) is { IsKnown: true } value ? value.Node : node?.DeepClone();
 
     /// <summary>A property of a resource, evaluated (a dotted path below <c>properties</c>, e.g. <c>networkAcls.defaultAction</c>).</summary>
     public ArmValue Property(ArmResource resource, string path)
@@ -251,6 +260,13 @@ internal sealed class ArmDeployment(JsonObject root, IReadOnlyDictionary<string,
                     }
 
                     return ArmValue.Of(created);
+                case "createarray" when arguments.All(a => a.IsKnown):
+                    return ArmValue.Of(new JsonArray([.. arguments.Select(a => a.Node?.DeepClone())]));
+                case "format" when arguments.Count > 0 && arguments.All(a => a.IsKnown) && String(arguments, 0) is { } template:
+                    return ArmValue.Of(JsonValue.Create(string.Format(
+                        CultureInfo.InvariantCulture,
+                        template,
+                        [.. arguments.Skip(1).Select(a => (object?)(a.AsString ?? a.Node?.ToJsonString()))])));
                 case "length" when arguments.Count == 1 && arguments[0] is { IsKnown: true, Node: JsonArray counted }:
                     return ArmValue.Of(JsonValue.Create((long)counted.Count));
                 case "div" when Long(arguments, 0) is { } dividend && Long(arguments, 1) is { } divisor and not 0:
