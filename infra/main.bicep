@@ -56,6 +56,9 @@ param location string
 @description('WEBSITE_USE_PLACEHOLDER_DOTNETISOLATED. Off (0) by default: the .NET 10 isolated host on Flex Consumption can exit at start with placeholders on (Azure/azure-functions-dotnet-worker#3335, open; 0 is the workaround given there). Turn on for faster cold starts once that is fixed. A parameter because the appsettings resource replaces every setting on each provision, so a value set by hand would not survive.')
 param dotnetIsolatedPlaceholder bool = false
 
+@description('Private-network option (azd VNET_ENABLED), as the Flex quickstart offers: a VNet with the function app\'s outbound integration and a NAT gateway, private endpoints for storage (blob, queue, table) and Key Vault, and public network access disabled on both. Off by default.')
+param vnetEnabled bool = false
+
 @description('Resource group name; empty for rg-<environmentName>.')
 param resourceGroupName string = ''
 
@@ -120,13 +123,13 @@ param storageSkuName string = 'Standard_LRS'
 @maxValue(730)
 param logRetentionInDays int = 30
 
-@description('Days a deleted Key Vault or secret can be recovered.')
+@description('Days a deleted Key Vault or secret can be recovered (7 to 90). 90 by default; a throwaway dev environment may use 7.')
 @minValue(7)
 @maxValue(90)
-param keyVaultSoftDeleteRetentionInDays int = 7
+param keyVaultSoftDeleteRetentionInDays int = 90
 
-@description('Key Vault purge protection. Recommended in production; irreversible, and the vault name stays reserved after `azd down` until the soft-delete retention ends.')
-param keyVaultPurgeProtection bool = false
+@description('Key Vault purge protection: on by default. Irreversible, and the vault name stays reserved after `azd down` until the soft-delete retention ends (a new `azd up` under the same environment name then fails): turn off only for throwaway environments.')
+param keyVaultPurgeProtection bool = true
 
 @description('Give an operator data roles on the storage account (Queue Data Contributor, Table Data Reader, Blob Data Reader) so the README\'s poison-queue, re-queue and failures-table steps work with shared keys off. On by default (dev environments); set false in production and grant a group instead, or pass the group as operatorPrincipalId.')
 param operatorRoles bool = true
@@ -160,6 +163,8 @@ var storageAccountName = '${abbrs.storageStorageAccounts}${resourceToken}'
 var keyVaultName = '${abbrs.keyVaultVaults}${resourceToken}'
 var applicationInsightsName = '${abbrs.insightsComponents}${resourceToken}'
 var deploymentContainerName = 'app-package-${take(resourceToken, 7)}'
+var vnetName = '${abbrs.networkVirtualNetworks}${resourceToken}'
+var privateEndpointSubnetName = 'private-endpoints'
 
 // Names the app uses (FunctionApp/Storage/StorageNames.cs), written as literals so Infra.Tests can compare them.
 // The poison queue is created up front too: the host would create it on the first failure, and monitoring can
@@ -233,6 +238,7 @@ module storage 'modules/storage.bicep' = {
     queueNames: storageQueueNames
     tableNames: storageTableNames
     containerNames: storageContainerNames
+    privateNetworkOnly: vnetEnabled
   }
 }
 
@@ -247,7 +253,41 @@ module keyVault 'modules/keyvault.bicep' = {
     enablePurgeProtection: keyVaultPurgeProtection
     frontAppSecret: frontAppSecret
     frontPreviousAppSecret: frontPreviousAppSecret
+    privateNetworkOnly: vnetEnabled
   }
+}
+
+module network 'modules/network.bicep' = if (vnetEnabled) {
+  name: 'network'
+  scope: rg
+  params: {
+    name: vnetName
+    natGatewayName: '${abbrs.networkNatGateways}${resourceToken}'
+    publicIpName: '${abbrs.networkPublicIPAddresses}${resourceToken}'
+    location: location
+    tags: tags
+    privateEndpointSubnetName: privateEndpointSubnetName
+    appSubnetName: 'app'
+  }
+}
+
+module privateEndpoints 'modules/private-endpoints.bicep' = if (vnetEnabled) {
+  name: 'privateEndpoints'
+  scope: rg
+  params: {
+    virtualNetworkName: vnetName
+    subnetName: privateEndpointSubnetName
+    storageAccountName: storageAccountName
+    keyVaultName: keyVaultName
+    location: location
+    tags: tags
+    namePrefix: '${abbrs.networkPrivateEndpoints}${resourceToken}-'
+  }
+  dependsOn: [
+    network
+    storage
+    keyVault
+  ]
 }
 
 module rbac 'modules/rbac.bicep' = {
@@ -308,11 +348,13 @@ module functionApp 'modules/function-app.bicep' = {
     dotnetIsolatedPlaceholder: dotnetIsolatedPlaceholder
     frontRequestsPerMinute: frontRequestsPerMinutePerInstance
     frontBurstPerSecond: frontBurstPerSecondPerInstance
+    virtualNetworkSubnetId: vnetEnabled ? network!.outputs.appSubnetId : ''
   }
   // The roles must exist before the app first starts: the host needs storage, and Key Vault references resolve at start.
   dependsOn: [
     monitoring
     rbac
+    privateEndpoints
   ]
 }
 
@@ -326,3 +368,6 @@ output FRONT_WEBHOOK_URL string = 'https://${functionApp.outputs.defaultHostName
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
 output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
 output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.applicationInsightsName
+output VNET_ENABLED bool = vnetEnabled
+// The app's fixed outbound address with the VNet option (NAT gateway); empty without it.
+output FUNCTION_OUTBOUND_IP string = vnetEnabled ? network!.outputs.outboundIp : ''

@@ -77,13 +77,14 @@ internal sealed class ArmDeployment(JsonObject root, IReadOnlyDictionary<string,
     /// <summary>A property of a resource, evaluated (a dotted path below <c>properties</c>, e.g. <c>networkAcls.defaultAction</c>).</summary>
     public ArmValue Property(ArmResource resource, string path)
     {
-        JsonNode? node = resource.Properties;
+        var value = ArmValue.Of(resource.Properties);
         foreach (var part in path.Split('.'))
         {
-            node = node?[part];
+            // Each level may itself be an expression (Bicep compiles `cond ? {…} : {…}` to one string).
+            value = value is { IsKnown: true, Node: JsonObject o } ? Evaluate(o[part], resource.Scope) : ArmValue.Unknown;
         }
 
-        return Evaluate(node, resource.Scope);
+        return value;
     }
 
     public ArmValue Parameter(string name, ArmScope scope)

@@ -89,6 +89,9 @@ param frontPreviousAppSecretUri string
 @description('WEBSITE_USE_PLACEHOLDER_DOTNETISOLATED on (1) or off (0); see main.bicep.')
 param dotnetIsolatedPlaceholder bool
 
+@description('Subnet for outbound VNet integration (delegated to Microsoft.App/environments); empty for none.')
+param virtualNetworkSubnetId string
+
 resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: applicationInsightsName
 }
@@ -121,7 +124,10 @@ resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
+    // Inbound stays public: Front calls the webhook from the internet. Outbound goes through the VNet when it is on
+    // (Flex routes all outbound traffic through the integration subnet).
     publicNetworkAccess: 'Enabled'
+    virtualNetworkSubnetId: empty(virtualNetworkSubnetId) ? null : virtualNetworkSubnetId
     // Key Vault references resolve with the user-assigned identity (the default would be a system-assigned one).
     keyVaultReferenceIdentity: identityId
     // Only properties Flex Consumption accepts: Learn's "Flex Consumption plan deprecations" (functions-app-settings)

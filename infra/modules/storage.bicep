@@ -34,6 +34,9 @@ param tableNames string[]
 @description('Blob containers the app uses, besides the deployment container.')
 param containerNames string[]
 
+@description('Private-network option: no public network access; the app reaches the account through private endpoints.')
+param privateNetworkOnly bool
+
 resource storage 'Microsoft.Storage/storageAccounts@2025-01-01' = {
   name: name
   location: location
@@ -50,11 +53,17 @@ resource storage 'Microsoft.Storage/storageAccounts@2025-01-01' = {
     allowCrossTenantReplication: false
     minimumTlsVersion: 'TLS1_2'
     supportsHttpsTrafficOnly: true
-    publicNetworkAccess: 'Enabled'
-    networkAcls: {
-      defaultAction: 'Allow'
-      bypass: 'AzureServices'
-    }
+    // With the VNet option, as in the Flex quickstart: public access off, deny by default, only the private endpoints.
+    publicNetworkAccess: privateNetworkOnly ? 'Disabled' : 'Enabled'
+    networkAcls: privateNetworkOnly
+      ? {
+          defaultAction: 'Deny'
+          bypass: 'None'
+        }
+      : {
+          defaultAction: 'Allow'
+          bypass: 'AzureServices'
+        }
   }
 
   resource blobService 'blobServices' = {
