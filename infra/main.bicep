@@ -118,6 +118,11 @@ param alwaysReady alwaysReadyInstance[] = [
 ])
 param storageSkuName string = 'Standard_LRS'
 
+@description('Days a webhook payload blob (container front-ingest-payloads) may live before the lifecycle rule deletes it. The app deletes each one once processed; this is the safety net. 7 = the ingest queue\'s message TTL, so a queued pointer never outlives its payload; re-queue poisoned messages within that time.')
+@minValue(1)
+@maxValue(365)
+param payloadRetentionDays int = 7
+
 @description('Days Log Analytics keeps logs and Application Insights telemetry.')
 @minValue(30)
 @maxValue(730)
@@ -239,6 +244,8 @@ module storage 'modules/storage.bicep' = {
     tableNames: storageTableNames
     containerNames: storageContainerNames
     privateNetworkOnly: vnetEnabled
+    payloadContainerName: storageContainerNames[0]
+    payloadRetentionDays: payloadRetentionDays
   }
 }
 

@@ -34,6 +34,13 @@ param tableNames string[]
 @description('Blob containers the app uses, besides the deployment container.')
 param containerNames string[]
 
+@description('Container whose blobs the lifecycle rule deletes (the webhook payloads).')
+param payloadContainerName string
+
+@description('Days after which a payload blob is deleted by the lifecycle rule.')
+@minValue(1)
+param payloadRetentionDays int
+
 @description('Private-network option: no public network access; the app reaches the account through private endpoints.')
 param privateNetworkOnly bool
 
@@ -84,6 +91,40 @@ resource storage 'Microsoft.Storage/storageAccounts@2025-01-01' = {
         }
       }
     ]
+  }
+
+  // Safety net: the app deletes a payload blob once its notification is mapped or recorded as failed; whatever is left
+  // (a crash in between, a bug) is deleted here. Only the payload container: never the deployment package.
+  resource lifecycle 'managementPolicies' = {
+    name: 'default'
+    properties: {
+      policy: {
+        rules: [
+          {
+            name: 'delete-ingest-payloads'
+            enabled: true
+            type: 'Lifecycle'
+            definition: {
+              filters: {
+                blobTypes: [
+                  'blockBlob'
+                ]
+                prefixMatch: [
+                  '${payloadContainerName}/'
+                ]
+              }
+              actions: {
+                baseBlob: {
+                  delete: {
+                    daysAfterModificationGreaterThan: payloadRetentionDays
+                  }
+                }
+              }
+            }
+          }
+        ]
+      }
+    }
   }
 
   resource queueService 'queueServices' = {
