@@ -172,8 +172,8 @@ var vnetName = '${abbrs.networkVirtualNetworks}${resourceToken}'
 var privateEndpointSubnetName = 'private-endpoints'
 
 // Names the app uses (FunctionApp/Storage/StorageNames.cs), written as literals so Infra.Tests can compare them.
-// The poison queue is created up front too: the host would create it on the first failure, and monitoring can
-// then alert on its length from day one.
+// The poison queue is created up front too: the host would create it on the first failure. The alert on messages
+// reaching it is modules/alerts.bicep (poison-messages).
 var storageQueueNames = [
   'front-ingest'
   'front-ingest-poison'
