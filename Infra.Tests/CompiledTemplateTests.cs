@@ -44,21 +44,24 @@ public sealed partial class CompiledTemplateTests
     }
 
     /// <summary>
-    /// Site properties Learn's "Flex Consumption plan deprecations" (functions-app-settings#flex-consumption-plan-deprecations)
-    /// says not to set on a Flex app (the runtime, scale and networking moved to functionAppConfig or are implied); the
-    /// service answers BadRequest for invalid Flex site config, region by region.
+    /// Site properties a Flex app must not set: Learn's "Flex Consumption plan deprecations"
+    /// (functions-app-settings#flex-consumption-plan-deprecations) lists ftpsState; the runtime version properties moved to
+    /// functionAppConfig.runtime, the scale properties (functionAppScaleLimit, pre-warmed/elastic counts) to
+    /// functionAppConfig.scaleAndConcurrency, and Flex routes all outbound traffic through its VNet (no vnet*Enabled
+    /// switches). The service answers BadRequest for invalid Flex site config, region by region. (alwaysOn: false is
+    /// accepted; the Flex quickstart sets it.)
     /// </summary>
     private static readonly string[] FlexDeprecatedSiteConfig =
     [
-        "ftpsState", "alwaysOn", "linuxFxVersion", "windowsFxVersion", "netFrameworkVersion", "javaVersion", "powerShellVersion",
+        "ftpsState", "linuxFxVersion", "windowsFxVersion", "netFrameworkVersion", "javaVersion", "powerShellVersion",
         "functionAppScaleLimit", "functionsRuntimeScaleMonitoringEnabled", "preWarmedInstanceCount", "minimumElasticInstanceCount",
-        "use32BitWorkerProcess", "vnetRouteAllEnabled", "appSettings",
+        "use32BitWorkerProcess", "vnetRouteAllEnabled",
     ];
 
     private static readonly string[] FlexDeprecatedSiteProperties =
     [
         "containerSize", "dailyMemoryTimeQuota", "vnetRouteAllEnabled", "vnetContentShareEnabled", "vnetImagePullEnabled",
-        "vnetBackupRestoreEnabled", "isXenon", "hyperV",
+        "vnetBackupRestoreEnabled",
     ];
 
     [Theory]
