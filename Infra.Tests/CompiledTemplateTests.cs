@@ -31,14 +31,59 @@ public sealed partial class CompiledTemplateTests
         }
     }
 
-    [Fact]
-    public void Function_app_is_https_only_with_TLS_1_2_and_FTPS_disabled()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Function_app_is_https_only_with_TLS_1_2(bool vnetEnabled)
     {
-        var site = Assert.Single(ArmTemplate.OfType(Main, "Microsoft.Web/sites"));
-        var properties = site.Properties!;
-        Assert.True(properties["httpsOnly"]!.GetValue<bool>());
-        Assert.Equal("1.2", properties["siteConfig"]?["minTlsVersion"]?.GetValue<string>());
-        Assert.Equal("Disabled", properties["siteConfig"]?["ftpsState"]?.GetValue<string>());
+        var deployment = ArmDeployment.Of(Main, vnetEnabled);
+        var site = Assert.Single(deployment.OfType("Microsoft.Web/sites"));
+        Assert.True(deployment.Property(site, "httpsOnly").AsBool);
+        Assert.Equal("1.2", deployment.Property(site, "siteConfig.minTlsVersion").AsString);
+        Assert.Equal("1.2", deployment.Property(site, "siteConfig.scmMinTlsVersion").AsString);
+    }
+
+    /// <summary>
+    /// Site properties a Flex app must not set: Learn's "Flex Consumption plan deprecations"
+    /// (functions-app-settings#flex-consumption-plan-deprecations) lists ftpsState; the runtime version properties moved to
+    /// functionAppConfig.runtime, the scale properties (functionAppScaleLimit, pre-warmed/elastic counts) to
+    /// functionAppConfig.scaleAndConcurrency, and Flex routes all outbound traffic through its VNet (no vnet*Enabled
+    /// switches). The service answers BadRequest for invalid Flex site config, region by region. (alwaysOn: false is
+    /// accepted; the Flex quickstart sets it.)
+    /// </summary>
+    private static readonly string[] FlexDeprecatedSiteConfig =
+    [
+        "ftpsState", "linuxFxVersion", "windowsFxVersion", "netFrameworkVersion", "javaVersion", "powerShellVersion",
+        "functionAppScaleLimit", "functionsRuntimeScaleMonitoringEnabled", "preWarmedInstanceCount", "minimumElasticInstanceCount",
+        "use32BitWorkerProcess", "vnetRouteAllEnabled",
+    ];
+
+    private static readonly string[] FlexDeprecatedSiteProperties =
+    [
+        "containerSize", "dailyMemoryTimeQuota", "vnetRouteAllEnabled", "vnetContentShareEnabled", "vnetImagePullEnabled",
+        "vnetBackupRestoreEnabled",
+    ];
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Flex_site_sets_no_deprecated_site_config_and_FTP_is_off_through_the_publishing_policy(bool vnetEnabled)
+    {
+        var deployment = ArmDeployment.Of(Main, vnetEnabled);
+        var site = Assert.Single(deployment.OfType("Microsoft.Web/sites"));
+        var siteConfig = site.Properties?["siteConfig"]?.AsObject() ?? [];
+        foreach (var name in FlexDeprecatedSiteConfig)
+        {
+            Assert.False(siteConfig.Any(p => p.Key.Equals(name, StringComparison.OrdinalIgnoreCase)), $"siteConfig.{name} is not valid on Flex Consumption.");
+        }
+
+        foreach (var name in FlexDeprecatedSiteProperties)
+        {
+            Assert.False(site.Properties!.Any(p => p.Key.Equals(name, StringComparison.OrdinalIgnoreCase)), $"properties.{name} is not valid on Flex Consumption.");
+        }
+
+        var ftp = Assert.Single(deployment.OfType("Microsoft.Web/sites/basicPublishingCredentialsPolicies"), p => ArmTemplate.ChildNames(p).Contains("ftp"));
+        Assert.False(deployment.Property(ftp, "allow").AsBool);
     }
 
     [Fact]
@@ -103,6 +148,79 @@ public sealed partial class CompiledTemplateTests
         var setting = Assert.Single(Settings, s => s.Name == "Front__PublicBaseUrl");
         Assert.Contains("https://", setting.ValueText, StringComparison.Ordinal);
         Assert.Contains("defaultHostName", setting.ValueText, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(false, null, "0")]
+    [InlineData(true, null, "0")]
+    [InlineData(false, false, "0")]
+    [InlineData(true, true, "1")]
+    public void The_dotnet_isolated_placeholder_setting_is_in_the_template_off_by_default(bool vnetEnabled, bool? placeholder, string expected)
+    {
+        // Set by hand it would be lost: the appsettings resource replaces all settings on every provision.
+        var deployment = placeholder is { } on
+            ? ArmDeployment.Of(Main, vnetEnabled, ("dotnetIsolatedPlaceholder", JsonValue.Create(on)))
+            : ArmDeployment.Of(Main, vnetEnabled);
+        var setting = Assert.Single(Settings, s => s.Name == "WEBSITE_USE_PLACEHOLDER_DOTNETISOLATED");
+        Assert.Equal(expected, deployment.Evaluate(setting.Value, setting.Scope).AsString);
+    }
+
+    [Fact]
+    public void Maximum_instance_count_allows_1_to_1000_and_defaults_to_one()
+    {
+        // Learn, "Event-driven scaling" (Limit scale-out): the lowest maximum instance count is 1, the highest 1000.
+        foreach (var scope in ArmTemplate.Scopes(Main).Where(s => s.Template["parameters"]?["maximumInstanceCount"] is not null))
+        {
+            var declared = scope.Template["parameters"]!["maximumInstanceCount"]!;
+            Assert.Equal(1, declared["minValue"]?.GetValue<int>());
+            Assert.Equal(1000, declared["maxValue"]?.GetValue<int>());
+        }
+
+        Assert.Equal(1, Main["parameters"]?["maximumInstanceCount"]?["defaultValue"]?.GetValue<int>());
+    }
+
+    [Fact]
+    public void Instance_memory_is_one_of_the_documented_Flex_sizes()
+    {
+        // Learn, Flex Consumption plan, "Instance sizes": 512, 2048 (default) and 4096 MB.
+        foreach (var scope in ArmTemplate.Scopes(Main).Where(s => s.Template["parameters"]?["instanceMemoryMB"] is not null))
+        {
+            var allowed = scope.Template["parameters"]!["instanceMemoryMB"]!["allowedValues"]!.AsArray().Select(v => v!.GetValue<int>()).Order();
+            Assert.Equal([512, 2048, 4096], allowed);
+        }
+
+        Assert.Equal(2048, Main["parameters"]?["instanceMemoryMB"]?["defaultValue"]?.GetValue<int>());
+    }
+
+    [Theory]
+    [InlineData(false, null, null, "100", "5")]
+    [InlineData(true, null, null, "100", "5")]
+    [InlineData(false, 4, 100, "25", "1")]
+    [InlineData(true, 4, 200, "50", "1")]
+    [InlineData(false, 1000, 50, "1", "1")]
+    public void Front_budget_is_split_over_the_maximum_instance_count(bool vnetEnabled, int? instances, int? companyLimit, string perMinute, string burst)
+    {
+        // Each instance paces its own Front calls: N instances at the company's full rate would send N times the limit.
+        var given = new List<(string, JsonNode?)>();
+        if (instances is { } n)
+        {
+            given.Add(("maximumInstanceCount", JsonValue.Create(n)));
+        }
+
+        if (companyLimit is { } limit)
+        {
+            given.Add(("frontRateLimitPerMinute", JsonValue.Create(limit)));
+        }
+
+        var deployment = ArmDeployment.Of(Main, vnetEnabled, [.. given]);
+        string Value(string name)
+        {
+            var setting = Assert.Single(Settings, s => s.Name == name);
+            return deployment.Evaluate(setting.Value, setting.Scope).AsString ?? $"<{name} not evaluated>";
+        }
+
+        Assert.Equal(perMinute, Value("Front__RequestsPerMinute"));
+        Assert.Equal(burst, Value("Front__BurstPerSecond"));
     }
 
     [Fact]
@@ -186,10 +304,14 @@ public sealed partial class CompiledTemplateTests
         }
     }
 
-    [Fact]
-    public void App_identity_has_the_storage_key_vault_and_monitoring_roles()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void App_identity_has_the_storage_key_vault_and_monitoring_roles(bool vnetEnabled)
     {
-        var roleIds = ArmTemplate.OfType(Main, "Microsoft.Authorization/roleAssignments")
+        var deployment = ArmDeployment.Of(Main, vnetEnabled);
+        var appAssignments = deployment.OfType("Microsoft.Authorization/roleAssignments").Where(r => !IsOperatorAssignment(r)).ToArray();
+        var roleIds = appAssignments
             .Select(r => r.Properties?["roleDefinitionId"]?.GetValue<string>() ?? "")
             .SelectMany(id => RoleGuid().Matches(id).Select(m => m.Value.ToLowerInvariant()))
             .ToHashSet();
@@ -203,10 +325,67 @@ public sealed partial class CompiledTemplateTests
         // Least privilege: nothing broader (Owner, Contributor, Storage Account Contributor, Key Vault Administrator…).
         Assert.Subset(BuiltInRoles.All, roleIds);
 
-        foreach (var assignment in ArmTemplate.OfType(Main, "Microsoft.Authorization/roleAssignments"))
+        foreach (var assignment in appAssignments)
         {
             Assert.Equal("ServicePrincipal", assignment.Properties?["principalType"]?.GetValue<string>());
         }
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void The_deploying_operator_gets_queue_contributor_table_reader_and_blob_reader_on_the_storage_account_by_default(bool vnetEnabled)
+    {
+        var deployment = ArmDeployment.Of(Main, vnetEnabled);
+        var assignment = Assert.Single(deployment.OfType("Microsoft.Authorization/roleAssignments"), IsOperatorAssignment);
+
+        Assert.Equal(OperatorRoles, OperatorRoleIds(deployment, assignment));
+        Assert.Contains("Microsoft.Storage/storageAccounts", ArmTemplate.TextOf(assignment.Resource["scope"]), StringComparison.Ordinal);
+        Assert.Contains("parameters('principalId')", ArmTemplate.TextOf(assignment.Properties?["principalId"]), StringComparison.Ordinal);
+
+        // The default principal is whoever deploys (deployer().objectId, known only at deployment time).
+        Assert.False(deployment.Parameter("principalId", assignment.Scope).IsKnown);
+        Assert.Contains("deployer()", ArmTemplate.TextOf(assignment.Scope.Deployment?["properties"]?["parameters"]?["principalId"]), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_given_operator_principal_is_used_and_the_roles_can_be_turned_off(bool vnetEnabled)
+    {
+        const string group = "11111111-2222-3333-4444-555555555555";
+        var given = ArmDeployment.Of(Main, vnetEnabled, ("operatorPrincipalId", JsonValue.Create(group)), ("operatorPrincipalType", JsonValue.Create("Group")));
+        var assignment = Assert.Single(given.OfType("Microsoft.Authorization/roleAssignments"), IsOperatorAssignment);
+        Assert.Equal(group, given.Parameter("principalId", assignment.Scope).AsString);
+        Assert.Equal("Group", given.Property(assignment, "principalType").AsString);
+
+        var off = ArmDeployment.Of(Main, vnetEnabled, ("operatorRoles", JsonValue.Create(false)));
+        Assert.DoesNotContain(off.OfType("Microsoft.Authorization/roleAssignments"), IsOperatorAssignment);
+        Assert.NotEmpty(off.OfType("Microsoft.Authorization/roleAssignments"));
+    }
+
+    private static readonly HashSet<string> OperatorRoles =
+    [
+        "974c5e8b-45b9-4653-ba55-5f855dd0fb88", // Storage Queue Data Contributor
+        "76199698-9eea-4c19-bc75-cec21354c6b6", // Storage Table Data Reader
+        "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1", // Storage Blob Data Reader
+    ];
+
+    [GeneratedRegex(@"(?<array>variables\('[^']+'\))\[copyIndex\(\)\]")]
+    private static partial Regex LoopedArray();
+
+    private static bool IsOperatorAssignment(ArmResource assignment) =>
+        assignment.Scope.Path.EndsWith("/operatorAccess", StringComparison.Ordinal);
+
+    /// <summary>The role ids a (possibly looped) assignment grants: literal ids, or the ids of the array it loops over.</summary>
+    private static HashSet<string> OperatorRoleIds(ArmDeployment deployment, ArmResource assignment)
+    {
+        var definition = assignment.Properties?["roleDefinitionId"]?.GetValue<string>() ?? "";
+        var looped = LoopedArray().Match(definition);
+        var ids = looped.Success && deployment.Evaluate(JsonValue.Create($"[{looped.Groups["array"].Value}]"), assignment.Scope).Node is JsonArray roles
+            ? roles.Select(r => r?["id"]?.GetValue<string>() ?? "")
+            : RoleGuid().Matches(definition).Select(m => m.Value);
+        return ids.Select(id => id.ToLowerInvariant()).ToHashSet();
     }
 
     [Fact]

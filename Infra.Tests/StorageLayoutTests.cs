@@ -28,4 +28,32 @@ public sealed class StorageLayoutTests
     [Fact]
     public void Payload_container_is_created_up_front() =>
         Assert.Contains(StorageNames.PayloadContainer, Names("Microsoft.Storage/storageAccounts/blobServices/containers"));
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_lifecycle_rule_deletes_payload_blobs_after_a_few_days_and_nothing_else(bool vnetEnabled)
+    {
+        var deployment = ArmDeployment.Of(Main, vnetEnabled);
+        var policy = Assert.Single(deployment.OfType("Microsoft.Storage/storageAccounts/managementPolicies"));
+        var rules = deployment.Property(policy, "policy.rules").Node as JsonArray;
+        var rule = Assert.Single(rules!)!.AsObject();
+        Assert.True(rule["enabled"]?.GetValue<bool>());
+        Assert.Equal("Lifecycle", rule["type"]?.GetValue<string>());
+
+        var prefixes = rule["definition"]!["filters"]!["prefixMatch"]!.AsArray().Select(p => p!.GetValue<string>());
+        Assert.Equal([StorageNames.PayloadContainer + "/"], prefixes);
+        Assert.Equal(["blockBlob"], rule["definition"]!["filters"]!["blobTypes"]!.AsArray().Select(t => t!.GetValue<string>()));
+
+        // Only a delete of the base blob, by age: 7 days by default (the queue TTL), and a parameter.
+        var actions = rule["definition"]!["actions"]!.AsObject();
+        Assert.Equal(["baseBlob"], actions.Select(a => a.Key));
+        Assert.Equal(7, actions["baseBlob"]!["delete"]!["daysAfterModificationGreaterThan"]!.GetValue<int>());
+
+        var longer = ArmDeployment.Of(Main, vnetEnabled, ("payloadRetentionDays", JsonValue.Create(30)));
+        var relaxed = Assert.Single(longer.OfType("Microsoft.Storage/storageAccounts/managementPolicies"));
+        var relaxedRule = (longer.Property(relaxed, "policy.rules").Node as JsonArray)![0]!;
+        Assert.Equal(30, relaxedRule["definition"]!["actions"]!["baseBlob"]!["delete"]!["daysAfterModificationGreaterThan"]!.GetValue<int>());
+    }
+
 }

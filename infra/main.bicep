@@ -10,26 +10,41 @@ import { alwaysReadyInstance } from 'modules/function-app.bicep'
 @maxLength(64)
 param environmentName string
 
-@description('Region of every resource. The list is the regions the official Flex Consumption quickstart allows (Azure-Samples/functions-quickstart-dotnet-azd); `az functionapp list-flexconsumption-locations` shows the current set.')
+@description('Region of every resource: the Flex Consumption regions of the official quickstart (Azure-Samples/functions-quickstart-dotnet-azd infra/main.bicep, commit fe74255, all 32). The set changes: `az functionapp list-flexconsumption-locations` is the current truth, and `az functionapp list-flexconsumption-runtimes --location <region> --runtime dotnet-isolated` shows whether .NET 10 runs there.')
 @minLength(1)
 @allowed([
   'australiaeast'
+  'australiasoutheast'
+  'brazilsouth'
+  'canadacentral'
   'centralindia'
   'centralus'
   'eastasia'
   'eastus'
   'eastus2'
+  'eastus2euap'
   'francecentral'
   'germanywestcentral'
+  'italynorth'
+  'japaneast'
+  'koreacentral'
   'northcentralus'
   'northeurope'
+  'norwayeast'
+  'southafricanorth'
   'southcentralus'
   'southeastasia'
+  'southindia'
+  'spaincentral'
   'swedencentral'
+  'uaenorth'
   'uksouth'
+  'ukwest'
   'westcentralus'
   'westeurope'
+  'westus'
   'westus2'
+  'westus3'
 ])
 @metadata({
   azd: {
@@ -37,6 +52,12 @@ param environmentName string
   }
 })
 param location string
+
+@description('WEBSITE_USE_PLACEHOLDER_DOTNETISOLATED. Off (0) by default: the .NET 10 isolated host on Flex Consumption can exit at start with placeholders on (Azure/azure-functions-dotnet-worker#3335, open; 0 is the workaround given there). Turn on for faster cold starts once that is fixed. A parameter because the appsettings resource replaces every setting on each provision, so a value set by hand would not survive.')
+param dotnetIsolatedPlaceholder bool = false
+
+@description('Private-network option (azd VNET_ENABLED), as the Flex quickstart offers: a VNet with the function app\'s outbound integration and a NAT gateway, private endpoints for storage (blob, queue, table) and Key Vault, and public network access disabled on both. Off by default.')
+param vnetEnabled bool = false
 
 @description('Resource group name; empty for rg-<environmentName>.')
 param resourceGroupName string = ''
@@ -57,7 +78,7 @@ param frontPreviousAppSecret string = ''
 @description('Base URL of Front\'s API.')
 param frontApiBaseUrl string = 'https://api2.frontapp.com'
 
-@description('Memory per Flex Consumption instance in MB.')
+@description('Memory per Flex Consumption instance in MB: the three sizes Learn documents for Flex Consumption ("Instance sizes": 512 MB = 0.25 core, 2048 MB = 1 core, the default, 4096 MB = 2 cores).')
 @allowed([
   512
   2048
@@ -65,10 +86,20 @@ param frontApiBaseUrl string = 'https://api2.frontapp.com'
 ])
 param instanceMemoryMB int = 2048
 
-@description('Most instances the app scales out to. Flex Consumption does not accept fewer than 40.')
-@minValue(40)
+@description('Most on-demand instances per scale group (the HTTP group, and each queue-triggered function on its own). Learn ("Event-driven scaling", Limit scale-out): lowest 1, highest 1000; always-ready instances come on top. Each enrichment instance paces Front calls on its own, so the template divides Front\'s per-company limit by this number (Front__RequestsPerMinute): fewer instances, more budget each.')
+@minValue(1)
 @maxValue(1000)
-param maximumInstanceCount int = 40
+param maximumInstanceCount int = 1
+
+@description('Front\'s API rate limit for the company, per minute (50, 100 or 200 by Front plan). Split evenly over maximumInstanceCount enrichment instances as Front__RequestsPerMinute.')
+@minValue(1)
+@maxValue(100000)
+param frontRateLimitPerMinute int = 100
+
+@description('Front\'s burst limit for the company, per second (about 5). Split over maximumInstanceCount as Front__BurstPerSecond.')
+@minValue(1)
+@maxValue(1000)
+param frontBurstPerSecond int = 5
 
 @description('Always-ready instances per trigger group. One warm HTTP instance answers Front\'s webhooks without a cold start; add function:EnrichImportedMessage to keep enrichment warm too.')
 param alwaysReady alwaysReadyInstance[] = [
@@ -87,20 +118,46 @@ param alwaysReady alwaysReadyInstance[] = [
 ])
 param storageSkuName string = 'Standard_LRS'
 
+@description('Days a webhook payload blob (container front-ingest-payloads) may live before the lifecycle rule deletes it. The app deletes each one once processed; this is the safety net. 7 = the ingest queue\'s message TTL, so a queued pointer never outlives its payload; re-queue poisoned messages within that time.')
+@minValue(1)
+@maxValue(365)
+param payloadRetentionDays int = 7
+
 @description('Days Log Analytics keeps logs and Application Insights telemetry.')
 @minValue(30)
 @maxValue(730)
 param logRetentionInDays int = 30
 
-@description('Days a deleted Key Vault or secret can be recovered.')
+@description('Days a deleted Key Vault or secret can be recovered (7 to 90). 90 by default; a throwaway dev environment may use 7.')
 @minValue(7)
 @maxValue(90)
-param keyVaultSoftDeleteRetentionInDays int = 7
+param keyVaultSoftDeleteRetentionInDays int = 90
 
-@description('Key Vault purge protection. Recommended in production; irreversible, and the vault name stays reserved after `azd down` until the soft-delete retention ends.')
-param keyVaultPurgeProtection bool = false
+@description('Key Vault purge protection: on by default. Irreversible, and the vault name stays reserved after `azd down` until the soft-delete retention ends (a new `azd up` under the same environment name then fails): turn off only for throwaway environments.')
+param keyVaultPurgeProtection bool = true
+
+@description('Give an operator data roles on the storage account (Queue Data Contributor, Table Data Reader, Blob Data Reader) so the README\'s poison-queue, re-queue and failures-table steps work with shared keys off. On by default (dev environments); set false in production and grant a group instead, or pass the group as operatorPrincipalId.')
+param operatorRoles bool = true
+
+@description('Object id of the operator (user or group) given those roles; empty for the identity running the deployment (deployer().objectId).')
+param operatorPrincipalId string = ''
+
+@description('Kind of operatorPrincipalId: User, Group or ServicePrincipal; empty lets Azure resolve it (use empty when a service principal deploys).')
+@allowed([
+  ''
+  'User'
+  'Group'
+  'ServicePrincipal'
+])
+param operatorPrincipalType string = ''
+
+@description('E-mail address for the alerts (poison messages, ingest backlog, webhook 5xx, Front 429s); empty creates the alerts without a receiver.')
+param alertEmailAddress string = ''
 
 var abbrs = loadJsonContent('abbreviations.json')
+// Each enrichment instance has its own limiter: N instances at the full rate would send N times Front's limit.
+var frontRequestsPerMinutePerInstance = max(1, frontRateLimitPerMinute / maximumInstanceCount)
+var frontBurstPerSecondPerInstance = max(1, frontBurstPerSecond / maximumInstanceCount)
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = {
   'azd-env-name': environmentName
@@ -111,10 +168,12 @@ var storageAccountName = '${abbrs.storageStorageAccounts}${resourceToken}'
 var keyVaultName = '${abbrs.keyVaultVaults}${resourceToken}'
 var applicationInsightsName = '${abbrs.insightsComponents}${resourceToken}'
 var deploymentContainerName = 'app-package-${take(resourceToken, 7)}'
+var vnetName = '${abbrs.networkVirtualNetworks}${resourceToken}'
+var privateEndpointSubnetName = 'private-endpoints'
 
 // Names the app uses (FunctionApp/Storage/StorageNames.cs), written as literals so Infra.Tests can compare them.
-// The poison queue is created up front too: the host would create it on the first failure, and monitoring can
-// then alert on its length from day one.
+// The poison queue is created up front too: the host would create it on the first failure. The alert on messages
+// reaching it is modules/alerts.bicep (poison-messages).
 var storageQueueNames = [
   'front-ingest'
   'front-ingest-poison'
@@ -156,6 +215,22 @@ module monitoring 'modules/monitoring.bicep' = {
   }
 }
 
+module alerts 'modules/alerts.bicep' = {
+  name: 'alerts'
+  scope: rg
+  params: {
+    applicationInsightsName: applicationInsightsName
+    namePrefix: 'front-${resourceToken}'
+    location: location
+    tags: tags
+    alertEmailAddress: alertEmailAddress
+    frontApiBaseUrl: frontApiBaseUrl
+  }
+  dependsOn: [
+    monitoring
+  ]
+}
+
 module storage 'modules/storage.bicep' = {
   name: 'storage'
   scope: rg
@@ -168,6 +243,9 @@ module storage 'modules/storage.bicep' = {
     queueNames: storageQueueNames
     tableNames: storageTableNames
     containerNames: storageContainerNames
+    privateNetworkOnly: vnetEnabled
+    payloadContainerName: storageContainerNames[0]
+    payloadRetentionDays: payloadRetentionDays
   }
 }
 
@@ -182,7 +260,41 @@ module keyVault 'modules/keyvault.bicep' = {
     enablePurgeProtection: keyVaultPurgeProtection
     frontAppSecret: frontAppSecret
     frontPreviousAppSecret: frontPreviousAppSecret
+    privateNetworkOnly: vnetEnabled
   }
+}
+
+module network 'modules/network.bicep' = if (vnetEnabled) {
+  name: 'network'
+  scope: rg
+  params: {
+    name: vnetName
+    natGatewayName: '${abbrs.networkNatGateways}${resourceToken}'
+    publicIpName: '${abbrs.networkPublicIPAddresses}${resourceToken}'
+    location: location
+    tags: tags
+    privateEndpointSubnetName: privateEndpointSubnetName
+    appSubnetName: 'app'
+  }
+}
+
+module privateEndpoints 'modules/private-endpoints.bicep' = if (vnetEnabled) {
+  name: 'privateEndpoints'
+  scope: rg
+  params: {
+    virtualNetworkName: vnetName
+    subnetName: privateEndpointSubnetName
+    storageAccountName: storageAccountName
+    keyVaultName: keyVaultName
+    location: location
+    tags: tags
+    namePrefix: '${abbrs.networkPrivateEndpoints}${resourceToken}-'
+  }
+  dependsOn: [
+    network
+    storage
+    keyVault
+  ]
 }
 
 module rbac 'modules/rbac.bicep' = {
@@ -201,6 +313,19 @@ module rbac 'modules/rbac.bicep' = {
     storage
     keyVault
     monitoring
+  ]
+}
+
+module operatorAccess 'modules/operator-access.bicep' = if (operatorRoles) {
+  name: 'operatorAccess'
+  scope: rg
+  params: {
+    storageAccountName: storageAccountName
+    principalId: !empty(operatorPrincipalId) ? operatorPrincipalId : deployer().objectId
+    principalType: operatorPrincipalType
+  }
+  dependsOn: [
+    storage
   ]
 }
 
@@ -227,11 +352,16 @@ module functionApp 'modules/function-app.bicep' = {
     frontAppUid: frontAppUid
     frontAppSecretUri: keyVault.outputs.appSecretUri
     frontPreviousAppSecretUri: keyVault.outputs.previousAppSecretUri
+    dotnetIsolatedPlaceholder: dotnetIsolatedPlaceholder
+    frontRequestsPerMinute: frontRequestsPerMinutePerInstance
+    frontBurstPerSecond: frontBurstPerSecondPerInstance
+    virtualNetworkSubnetId: vnetEnabled ? network!.outputs.appSubnetId : ''
   }
   // The roles must exist before the app first starts: the host needs storage, and Key Vault references resolve at start.
   dependsOn: [
     monitoring
     rbac
+    privateEndpoints
   ]
 }
 
@@ -245,3 +375,6 @@ output FRONT_WEBHOOK_URL string = 'https://${functionApp.outputs.defaultHostName
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
 output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
 output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.applicationInsightsName
+output VNET_ENABLED bool = vnetEnabled
+// The app's fixed outbound address with the VNet option (NAT gateway); empty without it.
+output FUNCTION_OUTBOUND_IP string = vnetEnabled ? network!.outputs.outboundIp : ''

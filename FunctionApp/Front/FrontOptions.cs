@@ -21,9 +21,11 @@ public sealed class FrontOptions
 
     /// <summary>The App secret: signs Front's webhooks and our channel tokens.</summary>
     [Required(ErrorMessage = "Front__AppSecret is not set: copy the App secret from Front's developer settings.")]
+    [ResolvedSecret("Front__AppSecret")]
     public string AppSecret { get; set; } = "";
 
     /// <summary>The secret before a rotation; webhooks signed with it are still accepted while it is set.</summary>
+    [ResolvedSecret("Front__PreviousAppSecret")]
     public string? PreviousAppSecret { get; set; }
 
     /// <summary>Public base URL of this app, used to build the per-channel webhook URL answered to <c>authorization</c>.</summary>
@@ -37,4 +39,29 @@ public sealed class FrontOptions
     /// <summary>Lifetime of a channel token. Front rejects tokens that expire more than 30 s ahead.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:00:30", ErrorMessage = "Front__TokenLifetime must be between 1 and 30 seconds.")]
     public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromSeconds(10);
+}
+
+/// <summary>
+/// Refuses a secret that is still an App Service Key Vault reference (<c>@Microsoft.KeyVault(...)</c>). When App Service
+/// cannot resolve a reference (the identity's role not yet propagated, the vault unreachable, a wrong URI) it hands the
+/// app the reference text itself; <see cref="RequiredAttribute"/> accepts that, and every webhook would then fail its
+/// signature. Failing at start-up names the setting instead. The message never contains the value.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class ResolvedSecretAttribute(string settingName) : ValidationAttribute
+{
+    private const string ReferencePrefix = "@Microsoft.KeyVault(";
+
+    public static bool IsUnresolvedReference(string? value) =>
+        value is not null && value.TrimStart().StartsWith(ReferencePrefix, StringComparison.OrdinalIgnoreCase);
+
+    protected override ValidationResult? IsValid(object? value, ValidationContext validationContext) =>
+        IsUnresolvedReference(value as string)
+            ? new ValidationResult(
+                $"{settingName} is an unresolved Key Vault reference: App Service passed the @Microsoft.KeyVault(...) text " +
+                "instead of the secret. Check the reference status (portal: function app > Settings > Environment variables), " +
+                "the identity's Key Vault Secrets User role and network access to the vault, then refresh the references " +
+                "(infra/README.md, \"Key Vault references\").",
+                [validationContext.MemberName ?? settingName])
+            : ValidationResult.Success;
 }

@@ -50,7 +50,7 @@ param deploymentContainerName string
 @description('Application Insights component the app sends telemetry to.')
 param applicationInsightsName string
 
-@description('Memory per instance; also sets the CPU share.')
+@description('Memory per instance; also sets the CPU share (Learn, Flex Consumption "Instance sizes").')
 @allowed([
   512
   2048
@@ -58,10 +58,18 @@ param applicationInsightsName string
 ])
 param instanceMemoryMB int
 
-@description('Upper bound of instances the app scales out to.')
-@minValue(40)
+@description('Upper bound of on-demand instances per scale group (Flex: 1 to 1000).')
+@minValue(1)
 @maxValue(1000)
 param maximumInstanceCount int
+
+@description('Front API requests per minute for one instance (Front__RequestsPerMinute): the company limit divided by maximumInstanceCount.')
+@minValue(1)
+param frontRequestsPerMinute int
+
+@description('Front API burst per second for one instance (Front__BurstPerSecond).')
+@minValue(1)
+param frontBurstPerSecond int
 
 @description('Instances kept warm per trigger group.')
 param alwaysReady alwaysReadyInstance[]
@@ -77,6 +85,12 @@ param frontAppSecretUri string
 
 @description('Key Vault secret URI (with version) of the previous Front App secret; empty when none.')
 param frontPreviousAppSecretUri string
+
+@description('WEBSITE_USE_PLACEHOLDER_DOTNETISOLATED on (1) or off (0); see main.bicep.')
+param dotnetIsolatedPlaceholder bool
+
+@description('Subnet for outbound VNet integration (delegated to Microsoft.App/environments); empty for none.')
+param virtualNetworkSubnetId string
 
 resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: applicationInsightsName
@@ -110,13 +124,18 @@ resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
+    // Inbound stays public: Front calls the webhook from the internet. Outbound goes through the VNet when it is on
+    // (Flex routes all outbound traffic through the integration subnet).
     publicNetworkAccess: 'Enabled'
+    virtualNetworkSubnetId: empty(virtualNetworkSubnetId) ? null : virtualNetworkSubnetId
     // Key Vault references resolve with the user-assigned identity (the default would be a system-assigned one).
     keyVaultReferenceIdentity: identityId
+    // Only properties Flex Consumption accepts: Learn's "Flex Consumption plan deprecations" (functions-app-settings)
+    // lists ftpsState among the site properties not to use, and the service answers BadRequest for invalid Flex site
+    // config. FTP is off through the ftp basicPublishingCredentialsPolicies below instead.
     siteConfig: {
       minTlsVersion: '1.2'
       scmMinTlsVersion: '1.2'
-      ftpsState: 'Disabled'
       http20Enabled: true
     }
     functionAppConfig: {
@@ -183,6 +202,13 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
       ? ''
       : '@Microsoft.KeyVault(SecretUri=${frontPreviousAppSecretUri})'
     Front__PublicBaseUrl: 'https://${functionApp.properties.defaultHostName}'
+    // Per-instance share of Front's per-company limit (FrontApiOptions); the limiter is per instance.
+    Front__RequestsPerMinute: string(frontRequestsPerMinute)
+    Front__BurstPerSecond: string(frontBurstPerSecond)
+
+    // Here, not by hand: this resource replaces all settings on every `azd provision`. Default 0 works around the .NET 10
+    // isolated host exiting on Flex with placeholders on (azure-functions-dotnet-worker#3335).
+    WEBSITE_USE_PLACEHOLDER_DOTNETISOLATED: dotnetIsolatedPlaceholder ? '1' : '0'
   }
 }
 

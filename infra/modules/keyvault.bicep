@@ -28,6 +28,9 @@ param frontAppSecret string
 @secure()
 param frontPreviousAppSecret string
 
+@description('Private-network option: no public network access; the app resolves its references through the private endpoint. The secrets are still written by this deployment (Azure Resource Manager, not the data plane).')
+param privateNetworkOnly bool
+
 resource vault 'Microsoft.KeyVault/vaults@2026-02-01' = {
   name: name
   location: location
@@ -43,7 +46,11 @@ resource vault 'Microsoft.KeyVault/vaults@2026-02-01' = {
     softDeleteRetentionInDays: softDeleteRetentionInDays
     // Key Vault accepts only true or null here: false is rejected, and true cannot be undone.
     enablePurgeProtection: enablePurgeProtection ? true : null
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: privateNetworkOnly ? 'Disabled' : 'Enabled'
+    networkAcls: {
+      defaultAction: privateNetworkOnly ? 'Deny' : 'Allow'
+      bypass: 'AzureServices'
+    }
   }
 
   resource appSecret 'secrets' = {

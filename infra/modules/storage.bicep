@@ -34,6 +34,16 @@ param tableNames string[]
 @description('Blob containers the app uses, besides the deployment container.')
 param containerNames string[]
 
+@description('Container whose blobs the lifecycle rule deletes (the webhook payloads).')
+param payloadContainerName string
+
+@description('Days after which a payload blob is deleted by the lifecycle rule.')
+@minValue(1)
+param payloadRetentionDays int
+
+@description('Private-network option: no public network access; the app reaches the account through private endpoints.')
+param privateNetworkOnly bool
+
 resource storage 'Microsoft.Storage/storageAccounts@2025-01-01' = {
   name: name
   location: location
@@ -50,11 +60,17 @@ resource storage 'Microsoft.Storage/storageAccounts@2025-01-01' = {
     allowCrossTenantReplication: false
     minimumTlsVersion: 'TLS1_2'
     supportsHttpsTrafficOnly: true
-    publicNetworkAccess: 'Enabled'
-    networkAcls: {
-      defaultAction: 'Allow'
-      bypass: 'AzureServices'
-    }
+    // With the VNet option, as in the Flex quickstart: public access off, deny by default, only the private endpoints.
+    publicNetworkAccess: privateNetworkOnly ? 'Disabled' : 'Enabled'
+    networkAcls: privateNetworkOnly
+      ? {
+          defaultAction: 'Deny'
+          bypass: 'None'
+        }
+      : {
+          defaultAction: 'Allow'
+          bypass: 'AzureServices'
+        }
   }
 
   resource blobService 'blobServices' = {
@@ -75,6 +91,40 @@ resource storage 'Microsoft.Storage/storageAccounts@2025-01-01' = {
         }
       }
     ]
+  }
+
+  // Safety net: the app deletes a payload blob once its notification is mapped or recorded as failed; whatever is left
+  // (a crash in between, a bug) is deleted here. Only the payload container: never the deployment package.
+  resource lifecycle 'managementPolicies' = {
+    name: 'default'
+    properties: {
+      policy: {
+        rules: [
+          {
+            name: 'delete-ingest-payloads'
+            enabled: true
+            type: 'Lifecycle'
+            definition: {
+              filters: {
+                blobTypes: [
+                  'blockBlob'
+                ]
+                prefixMatch: [
+                  '${payloadContainerName}/'
+                ]
+              }
+              actions: {
+                baseBlob: {
+                  delete: {
+                    daysAfterModificationGreaterThan: payloadRetentionDays
+                  }
+                }
+              }
+            }
+          }
+        ]
+      }
+    }
   }
 
   resource queueService 'queueServices' = {

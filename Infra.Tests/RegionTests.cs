@@ -1,0 +1,37 @@
+using FrontFunctions.Infra.Tests.Support;
+
+namespace FrontFunctions.Infra.Tests;
+
+/// <summary>The allowed regions are the official Flex quickstart's, all of them.</summary>
+public sealed class RegionTests
+{
+    /// <summary>
+    /// Copied from Azure-Samples/functions-quickstart-dotnet-azd, infra/main.bicep (commit fe74255, "Merge pull request #29"):
+    /// the regions that sample allows for a Flex Consumption app. Update both together.
+    /// </summary>
+    private static readonly string[] QuickstartRegions =
+    [
+        "australiaeast", "australiasoutheast", "brazilsouth", "canadacentral", "centralindia", "centralus", "eastasia", "eastus",
+        "eastus2", "eastus2euap", "francecentral", "germanywestcentral", "italynorth", "japaneast", "koreacentral", "northcentralus",
+        "northeurope", "norwayeast", "southafricanorth", "southcentralus", "southeastasia", "southindia", "spaincentral",
+        "swedencentral", "uaenorth", "uksouth", "ukwest", "westcentralus", "westeurope", "westus", "westus2", "westus3",
+    ];
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Location_allows_exactly_the_quickstarts_Flex_regions(bool vnetEnabled)
+    {
+        var main = CompiledInfra.Instance.MainTemplate;
+        var allowed = main["parameters"]!["location"]!["allowedValues"]!.AsArray().Select(v => v!.GetValue<string>()).Order(StringComparer.Ordinal);
+        Assert.Equal(QuickstartRegions.Order(StringComparer.Ordinal), allowed);
+
+        // Every resource goes where the location parameter says (no region hard-coded anywhere).
+        var deployment = ArmDeployment.Of(main, vnetEnabled, ("location", System.Text.Json.Nodes.JsonValue.Create("uksouth")));
+        foreach (var resource in ArmTemplate.AllResources(main).Where(r => !r.IsExisting && r.Resource["location"] is not null && deployment.IsDeployed(r)))
+        {
+            var location = deployment.Evaluate(resource.Resource["location"], resource.Scope);
+            Assert.True(location.AsString is "uksouth" or "global", $"{resource} is placed in {location}.");
+        }
+    }
+}

@@ -1,0 +1,123 @@
+// Alert rules that the README's "When it fails" section relies on, all sending to one action group (e-mail a parameter).
+// Log alerts on the workspace-based Application Insights data, because the storage metrics cannot answer these questions:
+// QueueMessageCount has no queue-name dimension (the poison queue cannot be told apart) and is hourly, and no metric gives
+// a message's age. Function names are those of FunctionApp/Functions (Infra.Tests checks they exist).
+
+@description('Name of the Application Insights component the app sends telemetry to.')
+param applicationInsightsName string
+
+@description('Name prefix of the action group and the alert rules.')
+param namePrefix string
+
+@description('Azure region of the alert rules.')
+param location string
+
+@description('Tags applied to every resource.')
+param tags object
+
+@description('E-mail address the alerts go to; empty leaves the action group without receivers (alerts still show in the portal).')
+param alertEmailAddress string
+
+@description('Base URL of Front\'s API: the 429 alert counts dependency calls to it.')
+param frontApiBaseUrl string
+
+resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = {
+  name: applicationInsightsName
+}
+
+resource actionGroup 'Microsoft.Insights/actionGroups@2023-01-01' = {
+  name: '${namePrefix}-ops'
+  location: 'global'
+  tags: tags
+  properties: {
+    groupShortName: 'front-ops'
+    enabled: true
+    emailReceivers: empty(alertEmailAddress)
+      ? []
+      : [
+          {
+            name: 'operators'
+            emailAddress: alertEmailAddress
+            useCommonAlertSchema: true
+          }
+        ]
+  }
+}
+
+var rules = [
+  {
+    name: 'poison-messages'
+    description: 'A message went to front-ingest-poison (permanent failure recorded in FrontDeliveryFailures, or 5 failed attempts). Look it up before re-queueing (infra/README.md, "When it fails").'
+    severity: 2
+    frequency: 'PT5M'
+    window: 'PT5M'
+    // The app logs a permanent failure (event ids 2002, 2003, 2006) and the host logs the move to the poison queue.
+    query: 'union traces, exceptions | where message has "poison queue" or message has "front-ingest-poison" or outerMessage has "front-ingest-poison" | summarize poisoned = count()'
+  }
+  {
+    name: 'ingest-backlog'
+    description: 'Webhooks were queued 15 to 30 minutes ago but EnrichImportedMessage ran not once in the last 15 minutes: the oldest ingest message is older than 15 minutes (the queue is not drained).'
+    severity: 2
+    frequency: 'PT15M'
+    window: 'PT30M'
+    query: 'let queued = toscalar(requests | where timestamp between (ago(30m) .. ago(15m)) and name == "FrontChannelWebhook" and toint(resultCode) between (200 .. 299) | count); let processed = toscalar(requests | where timestamp > ago(15m) and name == "EnrichImportedMessage" | count); print queued = queued, processed = processed | where queued > 0 and processed == 0'
+  }
+  {
+    name: 'webhook-5xx'
+    description: 'More than 5% of Front webhook calls answered 5xx over 15 minutes (at least 5 calls): Front retries, then disables the channel.'
+    severity: 1
+    frequency: 'PT5M'
+    window: 'PT15M'
+    query: 'requests | where name in ("FrontAppWebhook", "FrontChannelWebhook") | summarize total = count(), failed = countif(toint(resultCode) >= 500) | where total >= 5 and failed * 100.0 / total > 5'
+  }
+  {
+    name: 'front-429'
+    description: 'More than 10% of calls to Front\'s API answered 429 over 15 minutes (at least 10 calls): the instances together exceed the company\'s rate limit (infra/README.md, "Sizing against Front\'s rate limit").'
+    severity: 3
+    frequency: 'PT5M'
+    window: 'PT15M'
+    query: 'dependencies | where data startswith "${frontApiBaseUrl}" | summarize total = count(), throttled = countif(resultCode == "429") | where total >= 10 and throttled * 100.0 / total > 10'
+  }
+]
+
+resource alertRules 'Microsoft.Insights/scheduledQueryRules@2026-03-01' = [
+  for rule in rules: {
+    name: '${namePrefix}-${rule.name}'
+    location: location
+    tags: tags
+    kind: 'LogAlert'
+    properties: {
+      displayName: '${namePrefix} ${rule.name}'
+      description: rule.description
+      severity: rule.severity
+      enabled: true
+      scopes: [
+        applicationInsights.id
+      ]
+      evaluationFrequency: rule.frequency
+      windowSize: rule.window
+      criteria: {
+        allOf: [
+          {
+            query: rule.query
+            timeAggregation: 'Count'
+            operator: 'GreaterThan'
+            threshold: 0
+            failingPeriods: {
+              numberOfEvaluationPeriods: 1
+              minFailingPeriodsToAlert: 1
+            }
+          }
+        ]
+      }
+      autoMitigate: true
+      actions: {
+        actionGroups: [
+          actionGroup.id
+        ]
+      }
+    }
+  }
+]
+
+output actionGroupName string = actionGroup.name
