@@ -38,6 +38,7 @@ public static class FrontFunctionsServices
         services.AddEnrichment(configuration);
 
         services.AddSingleton<PoisonRequeue>();
+        services.AddSingleton<Operations.OperationsConsole>();
 
         // Lookup API
         services.AddSingleton<Lookup.MapLookup>();

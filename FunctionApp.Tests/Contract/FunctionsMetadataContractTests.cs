@@ -66,7 +66,10 @@ public partial class FunctionsMetadataContractTests
                 "HTTP",
                 endpoint.RoutePattern.RawText!.TrimStart('/')["api/".Length..],
                 string.Join(", ", (endpoint.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? []).Order()),
-                endpoint.Metadata.Contains(FunctionKeyFilter.Required) ? "function" : "anonymous"));
+                // Locally one key serves every non-anonymous level; the level itself is what the declaration says.
+                endpoint.Metadata.Contains(FunctionKeyFilter.Required)
+                    ? endpoint.Metadata.GetMetadata<DeclaredFunction>()!.Http!.AuthLevel.ToString().ToLowerInvariant()
+                    : "anonymous"));
         var queues = app.Services.GetRequiredService<ITypeLocator>().GetTypes()
             .SelectMany(type => type.GetMethods())
             .Select(method => (Name: method.GetCustomAttribute<FunctionNameAttribute>()?.Name, Trigger: method.GetParameters()

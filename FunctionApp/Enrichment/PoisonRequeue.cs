@@ -13,7 +13,11 @@ namespace FrontFunctions.Enrichment;
 public sealed class PoisonRequeue(QueueServiceClient queues)
 {
     /// <summary>Re-queues up to <paramref name="max"/> poison messages (all channels, or only <paramref name="channelId"/>'s).</summary>
-    public async Task<int> RequeueAsync(string? channelId, int max, CancellationToken cancellationToken)
+    public Task<int> RequeueAsync(string? channelId, int max, CancellationToken cancellationToken) =>
+        RequeueWhereAsync(text => channelId is null || BelongsTo(text, channelId), max, cancellationToken);
+
+    /// <summary>Re-queues up to <paramref name="max"/> poison messages whose text <paramref name="take"/> selects (one item, for the operator console).</summary>
+    public async Task<int> RequeueWhereAsync(Func<string, bool> take, int max, CancellationToken cancellationToken)
     {
         var poison = queues.GetQueueClient(StorageNames.IngestPoisonQueue);
         var ingest = queues.GetQueueClient(StorageNames.IngestQueue);
@@ -34,7 +38,7 @@ public sealed class PoisonRequeue(QueueServiceClient queues)
                 foreach (var message in batch)
                 {
                     var text = message.Body.ToString();
-                    if (channelId is not null && !BelongsTo(text, channelId))
+                    if (!take(text))
                     {
                         skipped.Add((message.MessageId, message.PopReceipt));
                         continue;

@@ -18,7 +18,7 @@ namespace FrontFunctions.Front;
 /// burst limit and holds callers for <c>retry-after</c> (or one second) only.</item>
 /// </list>
 /// </summary>
-public sealed class FrontRateGate : IDisposable
+public sealed partial class FrontRateGate : IDisposable
 {
     private static readonly TimeSpan BurstPause = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan MinReplenishmentPeriod = TimeSpan.FromMilliseconds(100);
@@ -38,6 +38,7 @@ public sealed class FrontRateGate : IDisposable
         var o = options.Value;
         _time = time;
         _maxPause = o.MaxRateLimitPause;
+        _limitPerMinute = o.RequestsPerMinute;
         _lowWatermark = Math.Max(1, o.BurstPerSecond);
         var perSecond = (int)Math.Ceiling(o.RequestsPerMinute / 60.0);
         // One token per 60/rpm seconds, except that the period never goes below MinReplenishmentPeriod: the limiter's
@@ -82,6 +83,7 @@ public sealed class FrontRateGate : IDisposable
             if (TryTakeFromBudget())
             {
                 Interlocked.Increment(ref _passed);
+                _usage.Passed(_time.GetUtcNow());
                 return;
             }
 
@@ -159,6 +161,7 @@ public sealed class FrontRateGate : IDisposable
         if (response.StatusCode == HttpStatusCode.TooManyRequests)
         {
             Interlocked.Increment(ref _throttled);
+            _usage.Throttled(now);
             if (remaining > 0)
             {
                 // The burst limit: the minute still has room, so wait the second out, not the minute.

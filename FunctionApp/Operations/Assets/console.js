@@ -1,0 +1,212 @@
+// The operator console. Every value shown comes from data the app received (hostile strings included): it is only ever
+// put in the page as text (textContent / option.text / value), never as HTML. The admin key lives in `key` below, in this
+// page's memory only: sent as the x-functions-key header, never in a URL, a cookie or storage.
+"use strict";
+(() => {
+  const api = "/api/";
+  const refreshMs = 5000;
+  let key = null;
+  let timer = null;
+
+  const $ = (id) => document.getElementById(id);
+
+  function text(tag, value, className) {
+    const element = document.createElement(tag);
+    element.textContent = value === null || value === undefined ? "" : String(value);
+    if (className) element.className = className;
+    return element;
+  }
+
+  function when(value) {
+    if (!value) return "–";
+    const date = new Date(value);
+    return Number.isNaN(date.getTime()) ? String(value) : date.toISOString().replace("T", " ").replace(/\.\d+Z$/, "Z");
+  }
+
+  function age(seconds) {
+    if (seconds === null || seconds === undefined) return "–";
+    if (seconds < 120) return seconds.toFixed(0) + " s";
+    if (seconds < 7200) return (seconds / 60).toFixed(0) + " min";
+    return (seconds / 3600).toFixed(1) + " h";
+  }
+
+  function setState(id, message, isError) {
+    const element = $(id);
+    element.textContent = message;
+    element.classList.toggle("error", Boolean(isError));
+  }
+
+  class Refused extends Error {}
+
+  async function call(path, options) {
+    if (!key) throw new Refused("No admin key: enter it above.");
+    const headers = { "x-functions-key": key, "accept": "application/json" };
+    if (options && options.body) headers["content-type"] = "application/json";
+    const response = await fetch(api + path, {
+      method: (options && options.method) || "GET",
+      headers,
+      body: options && options.body ? JSON.stringify(options.body) : undefined,
+      credentials: "omit",
+      cache: "no-store",
+    });
+    let body = null;
+    try { body = await response.json(); } catch { body = null; }
+    if (response.status === 401 || response.status === 403) {
+      forgetKey("The key was refused (" + response.status + "): " + (body && body.message ? body.message : "enter the admin key."), true);
+      throw new Refused("refused");
+    }
+    return { status: response.status, body };
+  }
+
+  function replaceRows(tbody, rows) {
+    tbody.replaceChildren(...rows);
+  }
+
+  async function loadPipeline() {
+    const { status, body } = await call("console/pipeline");
+    if (status !== 200) throw new Error("pipeline: HTTP " + status);
+    replaceRows($("queues").tBodies[0], body.queues.map((q) => {
+      const row = document.createElement("tr");
+      row.append(text("td", q.name), text("td", q.exists ? q.depth : "(not created)", "num"), text("td", age(q.oldest_age_seconds), "num"));
+      row.dataset.queue = q.name;
+      return row;
+    }));
+    $("mapped-last-hour").textContent = String(body.mapped_last_hour);
+    const budget = body.front_budget;
+    $("budget-used").textContent = budget.requests_last_minute + " of " + budget.limit_per_minute;
+    $("budget-last-429").textContent = budget.last_throttled_at ? when(budget.last_throttled_at) + " (" + budget.throttled_responses + " since start)" : "none since start";
+    $("budget-paused").textContent = budget.paused_until ? when(budget.paused_until) : "open";
+    $("pipeline-updated").textContent = "updated " + when(body.generated_at);
+  }
+
+  async function loadChannels() {
+    const { status, body } = await call("console/channels");
+    if (status !== 200) throw new Error("channels: HTTP " + status);
+    replaceRows($("channels").tBodies[0], body.channels.map((c) => {
+      const row = document.createElement("tr");
+      row.dataset.channel = c.channel_id;
+      const since = c.status === "Deleted" ? "deleted " + when(c.deleted_at) : "authorized " + when(c.authorized_at);
+      row.append(text("td", c.channel_id), text("td", c.status, "status-" + c.status), text("td", since),
+        text("td", c.messages_mapped, "num messages-mapped"), text("td", when(c.last_notification_at)));
+      return row;
+    }));
+    // The channel pickers (filter and lookup), keeping the current choice.
+    const select = $("failures-channel");
+    const chosen = select.value;
+    select.replaceChildren(new Option("all channels", ""), ...body.channels.map((c) => new Option(c.channel_id, c.channel_id)));
+    select.value = body.channels.some((c) => c.channel_id === chosen) ? chosen : "";
+    $("channel-ids").replaceChildren(...body.channels.map((c) => { const o = document.createElement("option"); o.value = c.channel_id; return o; }));
+    if (!$("lookup-channel").value && body.channels.length > 0) $("lookup-channel").value = body.channels[0].channel_id;
+  }
+
+  async function loadFailures() {
+    const channel = $("failures-channel").value;
+    const { status, body } = await call("console/failures" + (channel ? "?channel_id=" + encodeURIComponent(channel) : ""));
+    if (status !== 200) throw new Error("failures: HTTP " + status);
+    $("requeue-channel").disabled = !channel || body.failures.length === 0;
+    replaceRows($("failures").tBodies[0], body.failures.map((f) => {
+      const row = document.createElement("tr");
+      row.dataset.failureId = f.failure_id;
+      row.dataset.channel = f.channel_id;
+      const button = text("button", "Re-queue");
+      button.type = "button";
+      button.className = "requeue-one";
+      button.addEventListener("click", () => requeue({ channel_id: f.channel_id, failure_id: f.failure_id }, button));
+      const action = document.createElement("td");
+      action.append(button);
+      row.append(text("td", f.channel_id), text("td", f.message_id || "(unreadable message)"), text("td", f.reason, "reason"),
+        text("td", f.attempts, "num"), text("td", when(f.failed_at)), action);
+      return row;
+    }));
+    const count = body.failures.length;
+    setState("failures-state", count === 0 ? "No poisoned deliveries" + (channel ? " for this channel." : ".")
+      : count + " poisoned deliver" + (count === 1 ? "y" : "ies") + (body.truncated ? " (more not shown)" : "") + ".", false);
+  }
+
+  async function requeue(request, button) {
+    if (button) button.disabled = true;
+    try {
+      const { status, body } = await call("console/requeue", { method: "POST", body: request });
+      if (status === 200) {
+        setState("failures-state", "Re-queued " + body.requeued + " message(s) to the ingest queue.", false);
+      } else {
+        setState("failures-state", "Re-queue failed (HTTP " + status + "): " + (body && body.message ? body.message : ""), true);
+      }
+      await loadFailures();
+    } catch (error) {
+      if (!(error instanceof Refused)) setState("failures-state", "Re-queue failed: " + error.message, true);
+    } finally {
+      if (button) button.disabled = false;
+    }
+  }
+
+  async function refresh() {
+    if (!key) return;
+    const results = await Promise.allSettled([loadPipeline(), loadChannels(), loadFailures()]);
+    const failed = results.filter((r) => r.status === "rejected" && !(r.reason instanceof Refused));
+    if (key) {
+      setState("key-state", failed.length === 0 ? "Connected; refreshing every " + refreshMs / 1000 + " s."
+        : "Refresh failed: " + failed.map((r) => r.reason.message).join("; "), failed.length > 0);
+    }
+  }
+
+  function clearData() {
+    for (const id of ["queues", "channels", "failures"]) replaceRows($(id).tBodies[0], []);
+    for (const id of ["mapped-last-hour", "budget-used", "budget-last-429", "budget-paused"]) $(id).textContent = "–";
+    $("pipeline-updated").textContent = "";
+    $("lookup-result").textContent = "";
+    setState("failures-state", "", false);
+  }
+
+  function forgetKey(message, isError) {
+    key = null;
+    if (timer) { clearInterval(timer); timer = null; }
+    clearData();
+    $("key-form").hidden = false;
+    $("forget-key").hidden = true;
+    setState("key-state", message, isError);
+  }
+
+  $("key-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const input = $("key-input");
+    const given = input.value.trim();
+    input.value = "";
+    if (!given) { setState("key-state", "Enter the admin key to load data.", true); return; }
+    key = given;
+    $("key-form").hidden = true;
+    $("forget-key").hidden = false;
+    setState("key-state", "Connecting…", false);
+    refresh();
+    timer = setInterval(refresh, refreshMs);
+  });
+
+  $("forget-key").addEventListener("click", () => forgetKey("Key forgotten. Enter the admin key to load data.", false));
+  $("failures-filter").addEventListener("submit", (event) => event.preventDefault());
+  $("failures-channel").addEventListener("change", () => loadFailures().catch((e) => { if (!(e instanceof Refused)) setState("failures-state", e.message, true); }));
+  $("requeue-channel").addEventListener("click", (event) => {
+    const channel = $("failures-channel").value;
+    if (channel) requeue({ channel_id: channel }, event.currentTarget);
+  });
+  $("requeue-all").addEventListener("click", () => { $("requeue-confirm").hidden = false; });
+  $("requeue-all-no").addEventListener("click", () => { $("requeue-confirm").hidden = true; });
+  $("requeue-all-yes").addEventListener("click", (event) => {
+    $("requeue-confirm").hidden = true;
+    requeue({ all: true }, event.currentTarget);
+  });
+
+  $("lookup-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const channel = $("lookup-channel").value.trim();
+    const id = $("lookup-id").value;
+    if (!channel || !id) { setState("lookup-state", "Give a channel and an id.", true); return; }
+    const path = "map/" + encodeURIComponent(channel) + "/" + $("lookup-kind").value + "?" + $("lookup-by").value + "=" + encodeURIComponent(id);
+    try {
+      const { status, body } = await call(path);
+      setState("lookup-state", status === 200 ? "Found (HTTP 200)." : "HTTP " + status + (body && body.message ? ": " + body.message : ""), status !== 200);
+      $("lookup-result").textContent = body === null ? "" : JSON.stringify(body, null, 2);
+    } catch (error) {
+      if (!(error instanceof Refused)) setState("lookup-state", error.message, true);
+    }
+  });
+})();

@@ -1,0 +1,262 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+using Azure.Storage.Queues;
+using FrontFunctions.Enrichment;
+using FrontFunctions.Front;
+using FrontFunctions.IdMap;
+using FrontFunctions.Storage;
+
+namespace FrontFunctions.Operations;
+
+/// <summary>
+/// What the operator console shows and does, read from the app's own storage: the channel table, the id map, the ingest and
+/// poison queues, the failures table and this instance's Front rate gate. Re-queueing goes through
+/// <see cref="PoisonRequeue"/>, the code <c>tools/RequeuePoison</c> runs.
+/// <para>
+/// The failures list is the <c>FrontDeliveryFailures</c> rows still open: a row is closed when the console re-queued its
+/// delivery (<c>RequeuedAt</c>, written with the ETag read before the re-queue, so a row replaced by a new failure in between
+/// stays open) or when its message is in the id map (mapped since, e.g. after a re-queue by the CLI). A new failure of the
+/// same delivery replaces the row, which opens it again.
+/// </para>
+/// </summary>
+public sealed class OperationsConsole(
+    TableServiceClient tables,
+    QueueServiceClient queues,
+    StorageInitializer storage,
+    PoisonRequeue requeue,
+    FrontRateGate gate,
+    TimeProvider time)
+{
+    /// <summary>At most this many failures are listed (the oldest first within a channel); the answer says when there are more.</summary>
+    public const int MaxFailures = 500;
+
+    private const string ChannelPartition = "channel"; // ChannelRegistry's partition
+    private const string RequeuedAtColumn = "RequeuedAt";
+    private static readonly string FrontMessagePrefix = IdMap.IdMap.FrontMessageKey(string.Empty);
+    private static readonly string FrontMessagePrefixEnd = FrontMessagePrefix[..^1] + (char)(FrontMessagePrefix[^1] + 1);
+
+    private TableClient Channels => tables.GetTableClient(StorageNames.ChannelsTable);
+    private TableClient Map => tables.GetTableClient(StorageNames.IdMapTable);
+    private TableClient Failures => tables.GetTableClient(StorageNames.FailuresTable);
+
+    public async Task<ChannelsView> ChannelsAsync(CancellationToken cancellationToken)
+    {
+        await storage.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        var channels = new List<ChannelView>();
+        await foreach (var row in Channels.QueryAsync<TableEntity>(
+            TableClient.CreateQueryFilter($"PartitionKey eq {ChannelPartition}"), select: ["RowKey", "Status", "AuthorizedAt", "DeletedAt"], cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            var (mapped, lastMapped) = await MappedMessagesAsync(row.RowKey, cancellationToken).ConfigureAwait(false);
+            var lastFailure = await LastFailureAsync(row.RowKey, cancellationToken).ConfigureAwait(false);
+            channels.Add(new ChannelView(
+                row.RowKey,
+                row.GetString("Status") ?? "Active",
+                row.GetDateTimeOffset("AuthorizedAt"),
+                row.GetDateTimeOffset("DeletedAt"),
+                mapped,
+                lastMapped,
+                lastFailure,
+                Max(lastMapped, lastFailure)));
+        }
+
+        return new ChannelsView(channels);
+    }
+
+    public async Task<PipelineView> PipelineAsync(CancellationToken cancellationToken)
+    {
+        await storage.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        var now = time.GetUtcNow();
+        var queueViews = await Task.WhenAll(
+            QueueAsync(StorageNames.IngestQueue, now, cancellationToken),
+            QueueAsync(StorageNames.IngestPoisonQueue, now, cancellationToken)).ConfigureAwait(false);
+        var since = now.AddHours(-1);
+        var mappedLastHour = 0;
+        await foreach (var _ in Map.QueryAsync<TableEntity>(
+            TableClient.CreateQueryFilter($"RowKey ge {FrontMessagePrefix} and RowKey lt {FrontMessagePrefixEnd} and Timestamp ge {since}"),
+            select: ["RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            mappedLastHour++;
+        }
+
+        return new PipelineView(now, queueViews, mappedLastHour, gate.Snapshot());
+    }
+
+    public async Task<FailuresView> FailuresAsync(string? channelId, CancellationToken cancellationToken)
+    {
+        await storage.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        var failures = new List<FailureView>();
+        var truncated = false;
+        await foreach (var row in OpenFailureRowsAsync(channelId, cancellationToken).ConfigureAwait(false))
+        {
+            if (failures.Count == MaxFailures)
+            {
+                truncated = true;
+                break;
+            }
+
+            failures.Add(new FailureView(
+                row.PartitionKey,
+                row.RowKey,
+                row.GetString("MessageId"),
+                row.GetString("Reason") ?? "",
+                row.GetInt64("DequeueCount") ?? 0,
+                row.GetDateTimeOffset("FailedAt"),
+                row.GetBoolean("Permanent") ?? false));
+        }
+
+        return new FailuresView(failures, truncated);
+    }
+
+    /// <summary>
+    /// Re-queues one failure (<paramref name="channelId"/> + <paramref name="failureId"/>), a channel's, or all
+    /// (<paramref name="channelId"/> null), then closes the failure rows read before the re-queue.
+    /// </summary>
+    public async Task<RequeueView?> RequeueAsync(string? channelId, string? failureId, CancellationToken cancellationToken)
+    {
+        await storage.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        List<TableEntity> rows = [];
+        int moved;
+        if (failureId is not null)
+        {
+            var found = await Failures.GetEntityIfExistsAsync<TableEntity>(channelId, failureId, cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (!found.HasValue || found.Value is null)
+            {
+                return null;
+            }
+
+            rows.Add(found.Value);
+            moved = await requeue.RequeueWhereAsync(text => FailureIdOf(text) == (channelId, failureId), int.MaxValue, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await foreach (var row in OpenFailureRowsAsync(channelId, cancellationToken).ConfigureAwait(false))
+            {
+                rows.Add(row);
+            }
+
+            moved = await requeue.RequeueAsync(channelId, int.MaxValue, cancellationToken).ConfigureAwait(false);
+        }
+
+        var closed = 0;
+        foreach (var row in rows)
+        {
+            try
+            {
+                // The ETag read before the re-queue: a row replaced since (the delivery failed again) stays open.
+                var update = new TableEntity(row.PartitionKey, row.RowKey) { [RequeuedAtColumn] = time.GetUtcNow() };
+                await Failures.UpdateEntityAsync(update, row.ETag, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+                closed++;
+            }
+            catch (RequestFailedException e) when (e.Status is 404 or 412)
+            {
+            }
+        }
+
+        return new RequeueView(moved, closed);
+    }
+
+    /// <summary>The failure row a queued text's failure is recorded under (as <see cref="DeliveryFailures"/> keys it).</summary>
+    internal static (string Partition, string RowKey) FailureIdOf(string text)
+    {
+        string? channel = null, deliveryKey = null;
+        try
+        {
+            using var document = JsonDocument.Parse(text);
+            if (document.RootElement.ValueKind == JsonValueKind.Object)
+            {
+                channel = String(document.RootElement, "channel_id");
+                deliveryKey = String(document.RootElement, "delivery_key");
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        var partition = FrontIds.IsChannelId(channel) ? channel! : DeliveryFailures.UnknownChannelPartition;
+        var row = string.IsNullOrEmpty(deliveryKey)
+            ? "text-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)).AsSpan(0, 16))
+            : TableKeyEncoding.Encode(deliveryKey);
+        return (partition, row);
+
+        static string? String(JsonElement e, string name) =>
+            e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+    }
+
+    private async IAsyncEnumerable<TableEntity> OpenFailureRowsAsync(
+        string? channelId, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var rows = channelId is null
+            ? Failures.QueryAsync<TableEntity>(cancellationToken: cancellationToken)
+            : Failures.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {channelId}"), cancellationToken: cancellationToken);
+        await foreach (var row in rows.ConfigureAwait(false))
+        {
+            if (row.ContainsKey(RequeuedAtColumn) || await MappedSinceAsync(row, cancellationToken).ConfigureAwait(false))
+            {
+                continue;
+            }
+
+            yield return row;
+        }
+    }
+
+    /// <summary>Whether the failed message is in the id map now (the failure is over, whoever re-queued it).</summary>
+    private async Task<bool> MappedSinceAsync(TableEntity failure, CancellationToken cancellationToken)
+    {
+        if (!FrontIds.IsChannelId(failure.PartitionKey) || failure.GetString("MessageId") is not { Length: > 0 } messageId)
+        {
+            return false;
+        }
+
+        var row = await Map.GetEntityIfExistsAsync<TableEntity>(
+            failure.PartitionKey, IdMap.IdMap.FrontMessageKey(messageId), select: ["RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false);
+        return row.HasValue;
+    }
+
+    private async Task<(int Count, DateTimeOffset? Last)> MappedMessagesAsync(string channelId, CancellationToken cancellationToken)
+    {
+        var count = 0;
+        DateTimeOffset? last = null;
+        await foreach (var row in Map.QueryAsync<TableEntity>(
+            TableClient.CreateQueryFilter($"PartitionKey eq {channelId} and RowKey ge {FrontMessagePrefix} and RowKey lt {FrontMessagePrefixEnd}"),
+            select: ["RowKey", "Timestamp"], cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            count++;
+            last = Max(last, row.Timestamp);
+        }
+
+        return (count, last);
+    }
+
+    private async Task<DateTimeOffset?> LastFailureAsync(string channelId, CancellationToken cancellationToken)
+    {
+        DateTimeOffset? last = null;
+        await foreach (var row in Failures.QueryAsync<TableEntity>(
+            TableClient.CreateQueryFilter($"PartitionKey eq {channelId}"), select: ["FailedAt"], cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            last = Max(last, row.GetDateTimeOffset("FailedAt"));
+        }
+
+        return last;
+    }
+
+    private async Task<QueueView> QueueAsync(string name, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var queue = queues.GetQueueClient(name);
+        try
+        {
+            var properties = await queue.GetPropertiesAsync(cancellationToken).ConfigureAwait(false);
+            var oldest = (await queue.PeekMessagesAsync(1, cancellationToken).ConfigureAwait(false)).Value.FirstOrDefault()?.InsertedOn;
+            return new QueueView(name, true, properties.Value.ApproximateMessagesCount, oldest,
+                oldest is { } at ? Math.Max(0, Math.Round((now - at).TotalSeconds, 1)) : null);
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return new QueueView(name, false, 0, null, null);
+        }
+    }
+
+    private static DateTimeOffset? Max(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a > b ? a : b;
+}
