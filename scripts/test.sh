@@ -7,12 +7,19 @@ cd "$REPO_ROOT"
 source scripts/azurite.sh
 
 install_azurite
+# The operator console's browser tests drive Debian's headless Chromium through its chromedriver (Selenium).
+if ! { command -v chromium && command -v chromedriver; } >/dev/null 2>&1; then
+  sudo_if_needed() { if ((EUID == 0)); then "$@"; else sudo "$@"; fi; }
+  sudo_if_needed apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive sudo_if_needed apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
 dotnet build FrontFunctions.sln -c Release --nologo -v quiet
 
 trap stop_azurite EXIT
 start_azurite "$(free_port)" "$(free_port)" "$(free_port)"
 
 results=$(mktemp -d)
+export FRONTFUNCTIONS_SCREENSHOTS="$results/console-screenshots" # the console tests save a PNG of each state here
 set +e
 dotnet test FrontFunctions.sln -c Release --no-build --nologo --results-directory "$results" \
   --logger "trx" --logger "console;verbosity=normal" "$@" 2>&1 | tee "$results/console.log"
@@ -33,5 +40,8 @@ done
 if ((status != 0 && failed == 0)); then
   failed=1 # the run itself failed (build, crash, abort): never report it as green
 fi
+for png in "$FRONTFUNCTIONS_SCREENSHOTS"/*.png; do
+  if [[ -e "$png" ]]; then echo "Console screenshot: $png"; fi
+done
 echo "$passed passed, $failed failed, $skipped skipped"
 exit "$status"

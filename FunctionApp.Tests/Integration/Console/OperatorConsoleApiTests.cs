@@ -1,0 +1,161 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using FrontFunctions.Tests.Infrastructure;
+using FrontSimulator;
+using FrontSimulator.Control;
+
+namespace FrontFunctions.Tests.Integration.Console;
+
+/// <summary>The console's JSON endpoints as scripts use them: admin key, clear 4xx for bad input, re-queue by channel.</summary>
+[Collection(SharedQueueCollection.Name)]
+public sealed class OperatorConsoleApiTests : IAsyncLifetime
+{
+    private RunningFrontSimulator _front = null!;
+    private RunningLocalHost _host = null!;
+
+    public async Task InitializeAsync()
+    {
+        _front = await FrontSimulatorServer.StartAsync();
+        _host = await RunningLocalHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Front:ApiBaseUrl"] = _front.BaseUrl.AbsoluteUri,
+            ["LocalHost:RunQueueListener"] = "true",
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _host.DisposeAsync();
+        await _front.DisposeAsync();
+    }
+
+    private async Task<(HttpStatusCode Status, JsonElement Body)> SendAsync(HttpMethod method, string path, string? body = null, string? key = RunningLocalHost.FunctionKey)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        if (key is not null)
+        {
+            request.Headers.Add("x-functions-key", key);
+        }
+
+        if (body is not null)
+        {
+            request.Content = new StringContent(body, Encoding.UTF8, "application/json");
+        }
+
+        using var response = await _host.Http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        return (response.StatusCode, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone());
+    }
+
+    private async Task<List<JsonElement>> FailuresAsync(string channelId)
+    {
+        var (status, body) = await SendAsync(HttpMethod.Get, $"api/console/failures?channel_id={channelId}");
+        Assert.Equal(HttpStatusCode.OK, status);
+        return [.. body.GetProperty("failures").EnumerateArray()];
+    }
+
+    private async Task WaitAsync(Func<Task<bool>> condition, string what)
+    {
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(40);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < until, $"Timed out waiting for {what}.");
+            await Task.Delay(200);
+        }
+    }
+
+    /// <summary>A channel whose messages fail for good: Front knows it under the app's previous secret, so it refuses the app's tokens.</summary>
+    private async Task<string> RefusingChannelAsync(int messages)
+    {
+        var channelId = TestStorage.NewChannelId();
+        Assert.Equal(HttpStatusCode.OK, (await _host.SendSignedAsync(HttpMethod.Post, "/api/front/channels", FrontPayloads.Authorization(channelId))).StatusCode);
+        await _front.Control.CreateChannelAsync(channelId, RunningLocalHost.AppUid, RunningLocalHost.PreviousAppSecret, new Uri(_host.BaseUrl, $"api/front/channels/{channelId}"));
+        await _front.Control.SetNotificationsAsync(new NotificationSettings { IncludeExternalId = false });
+        for (var i = 0; i < messages; i++)
+        {
+            var until = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+            ImportResult result;
+            while ((result = await _front.Control.ImportInboundAsync(channelId, RunningLocalHost.AppUid, RunningLocalHost.PreviousAppSecret, $"m-{i}", "t", "Hi")).StatusCode == 429
+                && DateTime.UtcNow < until)
+            {
+                await Task.Delay(250);
+            }
+
+            Assert.Equal(202, result.StatusCode);
+        }
+
+        return channelId;
+    }
+
+    [Theory]
+    [InlineData("GET", "api/console/channels")]
+    [InlineData("GET", "api/console/pipeline")]
+    [InlineData("GET", "api/console/failures")]
+    [InlineData("POST", "api/console/requeue")]
+    public async Task Every_data_endpoint_requires_the_key(string method, string path)
+    {
+        Assert.Equal(HttpStatusCode.Unauthorized, (await SendAsync(new HttpMethod(method), path, "{\"all\":true}", key: null)).Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await SendAsync(new HttpMethod(method), path, "{\"all\":true}", key: "wrong")).Status);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("not json")]
+    [InlineData("[]")]
+    [InlineData("{}")]
+    [InlineData("{\"all\":false}")]
+    [InlineData("{\"all\":true,\"channel_id\":\"cha_abc\"}")]
+    [InlineData("{\"channel_id\":\"<script>\"}")]
+    [InlineData("{\"failure_id\":\"x\"}")]
+    [InlineData("{\"channel_id\":\"cha_abc\",\"extra\":1}")]
+    [InlineData("{\"channel_id\":\"cha_abc\",\"failure_id\":\"\"}")]
+    public async Task A_bad_requeue_request_is_400_with_a_message(string body)
+    {
+        var (status, answer) = await SendAsync(HttpMethod.Post, "api/console/requeue", body);
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("bad_request", answer.GetProperty("type").GetString());
+        Assert.False(string.IsNullOrWhiteSpace(answer.GetProperty("message").GetString()));
+    }
+
+    [Fact]
+    public async Task Oversized_bodies_and_bad_filters_are_400_and_unknown_failures_404()
+    {
+        Assert.Equal(HttpStatusCode.BadRequest, (await SendAsync(HttpMethod.Post, "api/console/requeue", "{\"channel_id\":\"" + new string('a', 5000) + "\"}")).Status);
+        Assert.Equal(HttpStatusCode.BadRequest, (await SendAsync(HttpMethod.Get, "api/console/failures?channel_id=nope")).Status);
+        Assert.Equal(HttpStatusCode.BadRequest, (await SendAsync(HttpMethod.Get, "api/console/failures?channel_id=cha_a&channel_id=cha_b")).Status);
+        var (status, body) = await SendAsync(HttpMethod.Post, "api/console/requeue", "{\"channel_id\":\"cha_nosuch\",\"failure_id\":\"nosuch\"}");
+        Assert.Equal(HttpStatusCode.NotFound, status);
+        Assert.Equal("not_found", body.GetProperty("type").GetString());
+    }
+
+    [Fact]
+    public async Task A_channels_failures_are_requeued_together_other_channels_stay_and_a_new_failure_comes_back()
+    {
+        var refused = await RefusingChannelAsync(2);
+        var other = await RefusingChannelAsync(1);
+        await WaitAsync(async () => (await FailuresAsync(refused)).Count == 2 && (await FailuresAsync(other)).Count == 1, "three failures");
+        var before = (await FailuresAsync(refused)).Select(f => f.GetProperty("failed_at").GetDateTimeOffset()).Max();
+        Assert.All(await FailuresAsync(refused), f => Assert.Contains("401", f.GetProperty("reason").GetString(), StringComparison.Ordinal));
+
+        var (status, result) = await SendAsync(HttpMethod.Post, "api/console/requeue", $"{{\"channel_id\":\"{refused}\"}}");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(2, result.GetProperty("requeued").GetInt32());
+        Assert.Equal(2, result.GetProperty("failures_closed").GetInt32());
+        // The cause is not fixed: both fail again and are listed again, with a later time; the other channel's never moved.
+        await WaitAsync(async () => (await FailuresAsync(refused)) is { Count: 2 } again
+            && again.All(f => f.GetProperty("failed_at").GetDateTimeOffset() > before), "the failures to come back");
+        Assert.Single(await FailuresAsync(other));
+
+        var (_, channels) = await SendAsync(HttpMethod.Get, "api/console/channels");
+        var row = channels.GetProperty("channels").EnumerateArray().Single(c => c.GetProperty("channel_id").GetString() == refused);
+        Assert.Equal(0, row.GetProperty("messages_mapped").GetInt32());
+        Assert.True(row.GetProperty("last_notification_at").GetDateTimeOffset() > before);
+        var (_, pipeline) = await SendAsync(HttpMethod.Get, "api/console/pipeline");
+        var poison = pipeline.GetProperty("queues").EnumerateArray().Single(q => q.GetProperty("name").GetString() == "front-ingest-poison");
+        Assert.True(poison.GetProperty("depth").GetInt32() >= 3);
+        Assert.True(pipeline.GetProperty("front_budget").GetProperty("requests_last_minute").GetInt32() >= 5);
+    }
+}
