@@ -61,10 +61,20 @@ public sealed class HeadlessChromium : IDisposable
             ?? Path.Combine(AppContext.BaseDirectory, "TestResults", "console-screenshots");
         Directory.CreateDirectory(directory);
         var path = Path.Combine(directory, name + ".png");
+        // The whole page, not the viewport: the window grows to the document's height for the shot.
+        var window = Driver.Manage().Window;
+        var size = window.Size;
+        var height = Convert.ToInt32(((IJavaScriptExecutor)Driver).ExecuteScript("window.scrollTo(0, 0); return document.documentElement.scrollHeight;"),
+            System.Globalization.CultureInfo.InvariantCulture);
+        window.Size = new System.Drawing.Size(size.Width, Math.Clamp(height + (size.Height - ViewportHeight()), size.Height, 6000));
         Driver.GetScreenshot().SaveAsFile(path);
+        window.Size = size;
         Console.WriteLine($"Screenshot: {path}");
         return path;
     }
+
+    private int ViewportHeight() =>
+        Convert.ToInt32(((IJavaScriptExecutor)Driver).ExecuteScript("return window.innerHeight;"), System.Globalization.CultureInfo.InvariantCulture);
 
     private static string? Find(string executable) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)

@@ -177,6 +177,13 @@ public sealed class OperatorConsoleBrowserTests : IAsyncLifetime
         await _browser.WaitAsync(() => int.TryParse(Page.FindElement(By.Id("mapped-last-hour")).Text, out var n) && n >= 9, "mapped in the last hour");
         Assert.Matches(@"^\d+ of 100$", Page.FindElement(By.Id("budget-used")).Text);
         Screenshot("2-channel-after-demo-import");
+
+        // "Re-queue all" asks first (in the page, not a browser dialog); cancelling sends nothing.
+        Page.FindElement(By.Id("requeue-all")).Click();
+        Assert.True(Page.FindElement(By.Id("requeue-all-yes")).Displayed);
+        Page.FindElement(By.Id("requeue-all-no")).Click();
+        Assert.False(Page.FindElement(By.Id("requeue-all-yes")).Displayed);
+        Assert.DoesNotContain(RequestedUrls(), url => url.Contains("/api/console/requeue", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -208,11 +215,10 @@ public sealed class OperatorConsoleBrowserTests : IAsyncLifetime
         await RegisterAsync(channelId, RunningLocalHost.AppSecret);
         Page.FindElement(failureRow).FindElement(By.CssSelector("button.requeue-one")).Click();
         await _browser.WaitAsync(() => Page.FindElements(failureRow).Count == 0, "the failure row to go");
-        await _browser.WaitAsync(() => Page.FindElement(By.Id("failures-state")).Text.Contains("Re-queued 1 message", StringComparison.Ordinal)
-            || Page.FindElement(By.Id("failures-state")).Text.Contains("No poisoned deliveries for this channel", StringComparison.Ordinal), "the re-queue answer");
+        await _browser.WaitAsync(() => Page.FindElement(By.Id("requeue-result")).Text.StartsWith("Re-queued 1 message", StringComparison.Ordinal), "the re-queue answer");
+        Assert.Contains("No poisoned deliveries for this channel", Page.FindElement(By.Id("failures-state")).Text, StringComparison.Ordinal);
         var mapped = await WaitMappedAsync(channelId, "will-fail-1");
         Assert.Equal(cells[1], mapped.GetProperty("message_id").GetString());
-        Screenshot("4-failure-gone-after-requeue");
 
         // And the lookup form shows the map's answer for it.
         Page.FindElement(By.Id("lookup-channel")).Clear();
@@ -220,7 +226,9 @@ public sealed class OperatorConsoleBrowserTests : IAsyncLifetime
         Page.FindElement(By.Id("lookup-id")).SendKeys("will-fail-1");
         Page.FindElement(By.CssSelector("#lookup-form button[type=submit]")).Click();
         await _browser.WaitAsync(() => Page.FindElement(By.Id("lookup-result")).Text.Contains(cells[1], StringComparison.Ordinal), "the lookup answer");
+        await _browser.WaitAsync(() => Page.FindElement(By.CssSelector($"#channels tbody tr[data-channel='{channelId}'] td.messages-mapped")).Text == "1", "the channel's count");
         Assert.Equal(0, await FailuresOfAsync(channelId));
+        Screenshot("4-requeued-and-mapped-after-the-fix");
     }
 
     [Fact]

@@ -96,7 +96,6 @@
     select.replaceChildren(new Option("all channels", ""), ...body.channels.map((c) => new Option(c.channel_id, c.channel_id)));
     select.value = body.channels.some((c) => c.channel_id === chosen) ? chosen : "";
     $("channel-ids").replaceChildren(...body.channels.map((c) => { const o = document.createElement("option"); o.value = c.channel_id; return o; }));
-    if (!$("lookup-channel").value && body.channels.length > 0) $("lookup-channel").value = body.channels[0].channel_id;
   }
 
   async function loadFailures() {
@@ -128,13 +127,13 @@
     try {
       const { status, body } = await call("console/requeue", { method: "POST", body: request });
       if (status === 200) {
-        setState("failures-state", "Re-queued " + body.requeued + " message(s) to the ingest queue.", false);
+        setState("requeue-result", "Re-queued " + body.requeued + " message(s) to the ingest queue at " + when(new Date().toISOString()) + ".", false);
       } else {
-        setState("failures-state", "Re-queue failed (HTTP " + status + "): " + (body && body.message ? body.message : ""), true);
+        setState("requeue-result", "Re-queue failed (HTTP " + status + "): " + (body && body.message ? body.message : ""), true);
       }
       await loadFailures();
     } catch (error) {
-      if (!(error instanceof Refused)) setState("failures-state", "Re-queue failed: " + error.message, true);
+      if (!(error instanceof Refused)) setState("requeue-result", "Re-queue failed: " + error.message, true);
     } finally {
       if (button) button.disabled = false;
     }
@@ -156,6 +155,7 @@
     $("pipeline-updated").textContent = "";
     $("lookup-result").textContent = "";
     setState("failures-state", "", false);
+    setState("requeue-result", "", false);
   }
 
   function forgetKey(message, isError) {
