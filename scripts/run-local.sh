@@ -68,6 +68,8 @@ Running. Next:
      (curl's --data-urlencode does it; a raw '+' arrives as a space and answers 404):
        CHANNEL=cha_demo...   # from the demo's first line
        curl -sG "$app_url/api/map/\$CHANNEL/messages" -H "x-functions-key: $key" --data-urlencode "external_id=sms:+15550100/message-1"
+  4. The operator console (channels, backlog, failures, re-queue, lookup; it asks for the key above):
+       $app_url/api/console
 Ctrl+C stops everything.
 EOF
 wait -n "${pids[@]}"
