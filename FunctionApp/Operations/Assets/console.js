@@ -139,9 +139,17 @@
     }
   }
 
+  let refreshing = false;
+
   async function refresh() {
-    if (!key) return;
-    const results = await Promise.allSettled([loadPipeline(), loadChannels(), loadFailures()]);
+    if (!key || refreshing) return; // a slow refresh is not overlapped by the next tick
+    refreshing = true;
+    let results;
+    try {
+      results = await Promise.allSettled([loadPipeline(), loadChannels(), loadFailures()]);
+    } finally {
+      refreshing = false;
+    }
     const failed = results.filter((r) => r.status === "rejected" && !(r.reason instanceof Refused));
     if (key) {
       setState("key-state", failed.length === 0 ? "Connected; refreshing every " + refreshMs / 1000 + " s."
