@@ -1,9 +1,11 @@
 using System.Net;
 using System.Text.Json;
+using FrontFunctions.Enrichment;
 using FrontFunctions.Operations;
 using FrontFunctions.Tests.Infrastructure;
 using FrontSimulator;
 using FrontSimulator.Control;
+using Microsoft.Extensions.DependencyInjection;
 using OpenQA.Selenium;
 using Xunit.Abstractions;
 
@@ -260,7 +262,20 @@ public sealed class OperatorConsoleBrowserTests : IAsyncLifetime
             Assert.Equal([hostileThread], shown.RootElement.GetProperty("external_conversation_ids").EnumerateArray().Select(e => e.GetString()));
         }
 
+        // A failure whose strings are hostile too (recorded through the app's own failure recorder), in the failures list.
+        const string hostileMessageId = "<img src=x onerror=alert(4)>";
+        await _host.Services.GetRequiredService<DeliveryFailures>().RecordAsync(
+            channelId, "hostile-delivery", hostileMessageId, hostile, 2, "{}", permanent: true, CancellationToken.None);
+        await _browser.WaitAsync(() => Page.FindElements(By.CssSelector($"#failures-channel option[value='{channelId}']")).Count == 1, "the channel in the filter");
+        Page.FindElement(By.CssSelector($"#failures-channel option[value='{channelId}']")).Click();
+        var failureRow = By.CssSelector($"#failures tbody tr[data-channel='{channelId}']");
+        await _browser.WaitAsync(() => Page.FindElements(failureRow).Count == 1, "the hostile failure row");
+        var cells = Page.FindElement(failureRow).FindElements(By.TagName("td")).ToList();
+        Assert.Equal(hostileMessageId, cells[1].GetDomProperty("textContent"));
+        Assert.Equal(hostile, cells[2].GetDomProperty("textContent"));
+
         Assert.Empty(Page.FindElements(By.TagName("img")));
+        Assert.Empty(Page.FindElements(By.CssSelector("#failures td:not(:last-child) *")));
         Assert.Empty(Page.FindElements(By.CssSelector("#lookup-result *, #channels td *")));
         Assert.Equal(1L, js.ExecuteScript("return document.scripts.length;")); // console.js only: nothing was injected
         Assert.Throws<NoAlertPresentException>(() => Page.SwitchTo().Alert());
