@@ -49,9 +49,16 @@ public sealed class FrontWebhookFunctions(FrontWebhookHandler handler)
     private static WebhookRequest ToWebhookRequest(HttpRequest request, string? channelId, byte[] body) => new(
         request.Method.ToUpperInvariant(),
         channelId,
-        request.Headers["X-Front-Request-Timestamp"].FirstOrDefault(),
-        request.Headers["X-Front-Signature"].FirstOrDefault(),
+        AllValues(request, "X-Front-Request-Timestamp"),
+        AllValues(request, "X-Front-Signature"),
         body);
+
+    /// <summary>
+    /// The header's value, or all its values joined with ',' when it came more than once, as HTTP defines a repeated header
+    /// (RFC 9110 §5.3): the verifier refuses a list rather than pick one. Null when absent.
+    /// </summary>
+    private static string? AllValues(HttpRequest request, string name) =>
+        request.Headers.TryGetValue(name, out var values) && values.Count > 0 ? values.ToString() : null;
 
     private static ObjectResult TooLarge() => ToResult(WebhookResponse.Error(
         StatusCodes.Status413PayloadTooLarge, "payload_too_large", $"The body is larger than {RequestBodyReader.MaxBodyBytes} bytes."));

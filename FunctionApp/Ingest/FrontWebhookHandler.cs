@@ -169,6 +169,7 @@ public sealed partial class FrontWebhookHandler(
     private static string SignatureMessage(SignatureCheck check) => check switch
     {
         SignatureCheck.MissingHeaders => "X-Front-Signature and X-Front-Request-Timestamp are required.",
+        SignatureCheck.RepeatedHeader => "X-Front-Signature and X-Front-Request-Timestamp must each be given once; a header given more than once (or as a list) is refused.",
         SignatureCheck.MalformedTimestamp => "X-Front-Request-Timestamp must be milliseconds since the epoch.",
         SignatureCheck.MalformedSignature => "X-Front-Signature must be a base64 HMAC-SHA256.",
         SignatureCheck.StaleTimestamp => "X-Front-Request-Timestamp is too far from now.",
