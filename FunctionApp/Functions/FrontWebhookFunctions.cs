@@ -51,7 +51,9 @@ public sealed class FrontWebhookFunctions(FrontWebhookHandler handler)
         channelId,
         AllValues(request, "X-Front-Request-Timestamp"),
         AllValues(request, "X-Front-Signature"),
-        body);
+        body,
+        AllValues(request, "Content-Type"),
+        AllValues(request, "Content-Encoding"));
 
     /// <summary>
     /// The header's value, or all its values joined with ',' when it came more than once, as HTTP defines a repeated header

@@ -1,13 +1,14 @@
 using FrontFunctions.Channels;
 using FrontFunctions.Front;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace FrontFunctions.Ingest;
 
 /// <summary>
-/// Decides what a webhook request from Front means and answers it. The order is fixed: method → signature → envelope →
-/// type. Nothing is written before the signature and the envelope have been accepted, and an answer of 200 for
+/// Decides what a webhook request from Front means and answers it. The order is fixed: method → signature → content type
+/// and encoding → envelope (UTF-8, JSON, no duplicate keys, shape) → type. Nothing is written before the signature and the envelope have been accepted, and an answer of 200 for
 /// <c>message_imported</c> is given only after the queue write succeeded.
 /// </summary>
 public sealed partial class FrontWebhookHandler(
@@ -60,6 +61,13 @@ public sealed partial class FrontWebhookHandler(
         if (isDelete && (request.Body.IsEmpty || request.Body.Span.SequenceEqual(FrontSignatureVerifier.UndefinedBody)))
         {
             return await DeleteAsync(request.ChannelId!, cancellationToken).ConfigureAwait(false);
+        }
+
+        // Only a correctly signed request is told what is wrong with its body.
+        if (WebhookContent.UnsupportedProblem(request.ContentType, request.ContentEncoding) is { } unsupported)
+        {
+            LogBadEnvelope(request.Method, request.ChannelId, unsupported);
+            return WebhookResponse.Error(StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type", unsupported);
         }
 
         var envelope = FrontWebhookEnvelope.TryParse(request.Body, out var problem);
