@@ -1,3 +1,4 @@
+using FrontFunctions.Http;
 using FrontFunctions.Ingest;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -22,10 +23,10 @@ public sealed class FrontWebhookFunctions(FrontWebhookHandler handler)
         var body = await ReadAsync(request, cancellationToken);
         if (body is null)
         {
-            return TooLarge();
+            return TooLarge;
         }
 
-        return ToResult(await handler.HandleAppRequestAsync(ToWebhookRequest(request, null, body), cancellationToken));
+        return (await handler.HandleAppRequestAsync(ToWebhookRequest(request, null, body), cancellationToken)).ToResult();
     }
 
     [Function("FrontChannelWebhook")]
@@ -37,10 +38,10 @@ public sealed class FrontWebhookFunctions(FrontWebhookHandler handler)
         var body = await ReadAsync(request, cancellationToken);
         if (body is null)
         {
-            return TooLarge();
+            return TooLarge;
         }
 
-        return ToResult(await handler.HandleChannelRequestAsync(ToWebhookRequest(request, channelId, body), cancellationToken));
+        return (await handler.HandleChannelRequestAsync(ToWebhookRequest(request, channelId, body), cancellationToken)).ToResult();
     }
 
     private static Task<byte[]?> ReadAsync(HttpRequest request, CancellationToken cancellationToken) =>
@@ -62,8 +63,6 @@ public sealed class FrontWebhookFunctions(FrontWebhookHandler handler)
     private static string? AllValues(HttpRequest request, string name) =>
         request.Headers.TryGetValue(name, out var values) && values.Count > 0 ? values.ToString() : null;
 
-    private static ObjectResult TooLarge() => ToResult(WebhookResponse.Error(
-        StatusCodes.Status413PayloadTooLarge, "payload_too_large", $"The body is larger than {RequestBodyReader.MaxBodyBytes} bytes."));
-
-    internal static ObjectResult ToResult(WebhookResponse response) => new(response.Body) { StatusCode = response.StatusCode };
+    private static ObjectResult TooLarge =>
+        HttpAnswer.PayloadTooLarge($"The body is larger than {RequestBodyReader.MaxBodyBytes} bytes.").ToResult();
 }

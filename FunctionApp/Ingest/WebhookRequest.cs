@@ -11,13 +11,3 @@ public sealed record WebhookRequest(
     ReadOnlyMemory<byte> Body,
     string? ContentType = null,
     string? ContentEncoding = null);
-
-/// <summary>What to answer Front: a status code and a JSON body.</summary>
-public sealed record WebhookResponse(int StatusCode, object Body)
-{
-    public static WebhookResponse Success { get; } = new(200, new { type = "success" });
-
-    public static WebhookResponse Error(int statusCode, string type, string message) => new(statusCode, new { type, message });
-
-    public static WebhookResponse BadRequest(string message) => Error(400, "bad_request", message);
-}
