@@ -16,7 +16,7 @@ public sealed record FrontWebhookEnvelope(string Type, JsonElement Root, JsonEle
     public const string MessageAutoreply = "message_autoreply";
     public const string Delete = "delete";
 
-    /// <summary>Deeper nesting than any real envelope has: refused before it costs anything.</summary>
+    /// <summary>Deeper nesting than any real envelope has.</summary>
     public const int MaxDepth = 64;
 
     /// <summary>
@@ -111,7 +111,7 @@ public sealed record FrontWebhookEnvelope(string Type, JsonElement Root, JsonEle
             while (reader.Read())
             {
                 // Valid UTF-8 can still spell a lone surrogate as an escape ("\ud800"): such a string is not Unicode text.
-                if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName && reader.ValueIsEscaped && !DecodesToText(ref reader))
+                if (reader.TokenType is (JsonTokenType.String or JsonTokenType.PropertyName) && reader.ValueIsEscaped && !DecodesToText(ref reader))
                 {
                     return $"A string in the body escapes a lone surrogate (at byte {reader.TokenStartIndex}); JSON strings must be Unicode text.";
                 }

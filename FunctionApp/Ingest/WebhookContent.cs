@@ -5,7 +5,7 @@ namespace FrontFunctions.Ingest;
 /// <summary>
 /// What a webhook body may be declared as: identity-encoded JSON in UTF-8. Front's own Content-Type is not documented
 /// (shared/front-channel-api.md), so an absent one is accepted (the body is then checked as JSON anyway); a declared one
-/// must be JSON (<c>application/json</c> or a <c>+json</c> type), with no charset or <c>utf-8</c>.
+/// must be JSON (<c>application/json</c> or a <c>+json</c> type), with no charset or <c>utf-8</c> (<c>utf8</c> too, a common alias).
 /// </summary>
 public static class WebhookContent
 {
@@ -32,7 +32,7 @@ public static class WebhookContent
         }
 
         var charset = HeaderUtilities.RemoveQuotes(mediaType.Charset);
-        if (charset.HasValue && !charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase))
+        if (charset.HasValue && !charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) && !charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
         {
             return "Content-Type's charset must be utf-8 (JSON between systems is UTF-8, RFC 8259 §8.1).";
         }

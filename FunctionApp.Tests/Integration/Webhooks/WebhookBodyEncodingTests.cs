@@ -166,6 +166,7 @@ public sealed class WebhookBodyEncodingTests : IAsyncLifetime
     [InlineData("application/json")]
     [InlineData("application/json; charset=utf-8")]
     [InlineData("Application/JSON; Charset=\"UTF-8\"")]
+    [InlineData("application/json;charset=utf8")]
     [InlineData("application/vnd.front+json")]
     [InlineData(null)]
     public async Task Json_as_Front_may_label_it_is_queued(string? contentType)

@@ -184,9 +184,16 @@ internal static class GenWebhook
             return Object(fields);
         });
 
+    /// <summary>A message_imported Front could send: valid ids, any external ids and text (up to ~60 KB: blob offload).</summary>
+    private static readonly Gen<string> Valid = Gen.Select(
+        Gen.String[Gen.Char["abcdef0123456789"], 1, 12],
+        AnyText.Array[0, 3],
+        Gen.Frequency((5, AnyText), (1, Gen.Int[40_000, 60_000].Select(n => new string('b', n)))))
+        .Select((id, externalIds, text) => FrontPayloads.MessageImported("msg_" + id, "cnv_" + id, [.. externalIds], body: text));
+
     /// <summary>A valid-looking envelope after up to five byte-level mutations.</summary>
     private static readonly Gen<byte[]> Mutated = Gen.Select(
-        Envelope,
+        Gen.OneOf<string>(Envelope, Valid),
         Gen.Select(Gen.Int[0, 6], Gen.Int[0, int.MaxValue], Gen.Byte.Array[1, 4]).Array[1, 5])
         .Select((envelope, mutations) =>
         {
@@ -230,6 +237,7 @@ internal static class GenWebhook
 
     private static readonly Gen<byte[]> Body = Gen.Frequency(
         (6, Envelope.Select(e => Encoding.UTF8.GetBytes(e))),
+        (3, Valid.Select(e => Encoding.UTF8.GetBytes(e))),
         (6, Mutated),
         (2, Gen.Byte.Array[0, 600]),
         (1, DeepNesting),
