@@ -55,8 +55,4 @@ public sealed class StorageLayoutTests
         var relaxedRule = (longer.Property(relaxed, "policy.rules").Node as JsonArray)![0]!;
         Assert.Equal(30, relaxedRule["definition"]!["actions"]!["baseBlob"]!["delete"]!["daysAfterModificationGreaterThan"]!.GetValue<int>());
     }
-
-    [Fact]
-    public void The_poison_queue_is_the_one_the_Functions_host_uses() =>
-        Assert.Equal(StorageNames.IngestQueue + "-poison", StorageNames.IngestPoisonQueue);
 }

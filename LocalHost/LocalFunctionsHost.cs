@@ -1,13 +1,10 @@
-using FrontFunctions.Functions;
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Mvc.Abstractions;
-
 namespace FrontFunctions.LocalHost;
 
 /// <summary>
 /// A development stand-in for the Azure Functions host (which cannot be installed on every machine): it serves the
-/// function classes' HTTP routes under the same <c>/api</c> prefix. It holds no logic of its own: each route resolves
-/// the function class and calls the same method the Functions host would.
+/// functions the <see cref="FunctionCatalog"/> finds — every HTTP trigger under the same <c>/api</c> prefix, every queue
+/// trigger through the WebJobs queue listener — from their attributes, the declaration the Functions host reads too.
+/// It holds no logic of its own and nothing per function: each request or message calls the function's method.
 /// </summary>
 public static class LocalFunctionsHost
 {
@@ -17,8 +14,10 @@ public static class LocalFunctionsHost
     /// Builds the host. <paramref name="configure"/> runs before the app's services are registered, so tests can add
     /// settings (ports, connection strings) and replace services such as the <see cref="TimeProvider"/>.
     /// </summary>
-    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    /// <param name="functions">What to serve: the app's functions (<see cref="FunctionCatalog.Functions"/>) unless given.</param>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null, IReadOnlyList<DeclaredFunction>? functions = null)
     {
+        functions ??= FunctionCatalog.Functions;
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         // host.json (copied next to the binaries from the repository root) and the settings file the Functions host reads (local.settings.json "Values"), then environment and command line.
         builder.Configuration.AddHostJson(Path.Combine(AppContext.BaseDirectory, "host.json"));
@@ -30,39 +29,38 @@ public static class LocalFunctionsHost
             builder.WebHost.UseUrls(DefaultUrl);
         }
 
+        // host.json's log levels, as the Functions host applies them: framework categories (ASP.NET Core, WebJobs, HttpClient,
+        // Polly) from Warning up, the app's own lines at Information — and so no request URL (with its ?code= key) is logged.
+        builder.Logging.AddConfiguration(builder.Configuration.GetSection(HostJson.Prefix + ":logging"));
+        // Here "Function" and "Host" hold only the WebJobs SDK's own lines (Executing/Executed, start-up): the app logs under
+        // its own categories. (On the Functions host "Function" also carries the worker's lines, so host.json keeps it.)
+        builder.Logging.AddFilter("Function", LogLevel.Warning).AddFilter("Host", LogLevel.Warning);
         // Azure.Core logs every 409 of CreateIfNotExists as a warning; keep the console for what matters.
         builder.Logging.AddFilter("Azure.Core", LogLevel.Error);
         configure?.Invoke(builder);
         builder.Services.AddMvcCore(); // executes the IActionResult the functions return, as the Functions host does
         builder.Services.AddFrontFunctions(builder.Configuration);
-        builder.Services.AddSingleton<FrontWebhookFunctions>();
-        builder.Services.AddSingleton<MapLookupFunctions>();
-        builder.Services.AddSingleton<EnrichmentFunction>();
+        builder.Services.AddSingleton(new ServedFunctions(functions));
+        foreach (var functionClass in functions.Where(f => !f.Method.IsStatic).Select(f => f.FunctionClass).Distinct())
+        {
+            builder.Services.AddSingleton(functionClass);
+        }
+
         if (builder.Configuration.GetValue("LocalHost:RunQueueListener", true))
         {
-            builder.Host.AddQueueListener(builder.Configuration);
+            builder.Host.AddQueueListener(builder.Configuration, functions);
         }
 
         var app = builder.Build();
-        var api = app.MapGroup("/api");
-        api.Map("/" + FrontWebhookFunctions.AppRoute, (HttpContext context, FrontWebhookFunctions functions) =>
-            Execute(context, functions.AppWebhook(context.Request, context.RequestAborted)));
-        api.Map("/" + FrontWebhookFunctions.ChannelRoute, (HttpContext context, string channelId, FrontWebhookFunctions functions) =>
-            Execute(context, functions.ChannelWebhook(context.Request, channelId, context.RequestAborted)));
-
-        // AuthorizationLevel.Function routes: the key check the Functions host does before calling the function.
-        var functionKey = app.Configuration["LocalHost:FunctionKey"];
-        var keyed = api.MapGroup("").AddEndpointFilter(new FunctionKeyFilter(functionKey));
-        keyed.MapGet("/" + MapLookupFunctions.MessagesRoute, (HttpContext context, string channelId, MapLookupFunctions functions) =>
-            Execute(context, functions.LookupMessage(context.Request, channelId, context.RequestAborted)));
-        keyed.MapGet("/" + MapLookupFunctions.ConversationsRoute, (HttpContext context, string channelId, MapLookupFunctions functions) =>
-            Execute(context, functions.LookupConversation(context.Request, channelId, context.RequestAborted)));
+        app.MapHttpFunctions(functions, app.Configuration["LocalHost:FunctionKey"]);
         return app;
     }
+}
 
-    private static async Task Execute(HttpContext context, Task<IActionResult> invocation)
-    {
-        var result = await invocation;
-        await result.ExecuteResultAsync(new ActionContext(context, context.GetRouteData(), new ActionDescriptor()));
-    }
+/// <summary>The functions this host serves (what its start-up printout lists and its queue methods call).</summary>
+public sealed class ServedFunctions(IReadOnlyList<DeclaredFunction> functions)
+{
+    public IReadOnlyList<DeclaredFunction> All { get; } = functions;
+
+    public DeclaredFunction Named(string name) => All.Single(f => f.Name == name);
 }

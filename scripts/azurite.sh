@@ -1,10 +1,18 @@
 # Sourced by the run and test scripts: starts Azurite in memory on 127.0.0.1 and exports AzureWebJobsStorage for it.
 # Usage: start_azurite <blob-port> <queue-port> <table-port>   (ports must be free; it fails loudly when they are not)
-# Azurite is pinned in package.json; --skipApiVersionCheck because the current Azure.Storage.Queues asks for an API
-# version Azurite does not know yet (Azurite#2562).
+# Azurite is pinned in package.json, and its flags are there, once: the "azurite" script (`npm run azurite` runs it on the
+# default ports). --skipApiVersionCheck because the current Azure.Storage.Queues asks for an API version Azurite does not
+# know yet (Azurite#2562).
 
 free_port() {
   node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close();});'
+}
+
+# N distinct free ports (held open together while chosen, so two calls of free_port cannot return the same one).
+free_ports() {
+  node -e 'const net=require("net");const n=+process.argv[1];const ss=[];
+    const next=()=>{if(ss.length===n){console.log(ss.map(s=>s.address().port).join(" "));ss.forEach(s=>s.close());return;}
+      const s=net.createServer();s.listen(0,"127.0.0.1",()=>{ss.push(s);next();});};next();' "${1:-3}"
 }
 
 port_in_use() {
@@ -20,9 +28,11 @@ start_azurite() {
     fi
   done
   AZURITE_LOG=$(mktemp -t azurite.XXXXXX.log)
-  "$REPO_ROOT/node_modules/.bin/azurite" --inMemoryPersistence --skipApiVersionCheck --silent \
-    --blobHost 127.0.0.1 --blobPort "$blob" --queueHost 127.0.0.1 --queuePort "$queue" \
-    --tableHost 127.0.0.1 --tablePort "$table" >"$AZURITE_LOG" 2>&1 &
+  local flags
+  flags=$(node -p 'require(process.argv[1]).scripts.azurite.replace(/^azurite\s+/, "")' "$REPO_ROOT/package.json")
+  # shellcheck disable=SC2086 # the flags are words
+  "$REPO_ROOT/node_modules/.bin/azurite" $flags --silent \
+    --blobPort "$blob" --queuePort "$queue" --tablePort "$table" >"$AZURITE_LOG" 2>&1 &
   AZURITE_PID=$!
   local deadline=$((SECONDS + 60))
   until port_in_use "$blob" && port_in_use "$queue" && port_in_use "$table"; do

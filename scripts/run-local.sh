@@ -41,6 +41,33 @@ if port_in_use 7071; then
   echo "error: port 7071 on 127.0.0.1 is already taken (the local host's port)." >&2
   exit 1
 fi
-dotnet run --project LocalHost --no-build --no-launch-profile -- --urls "http://127.0.0.1:7071" &
+app_url=http://127.0.0.1:7071
+dotnet run --project LocalHost --no-build --no-launch-profile -- --urls "$app_url" &
 pids+=($!)
+
+# Once the host answers HTTP, say what to do next (the key is the one local.settings.json gives the local host).
+answers_http() {
+  (exec 3<>/dev/tcp/127.0.0.1/7071 && printf 'GET /api/map/cha_0/messages HTTP/1.0\r\n\r\n' >&3 && head -c 12 <&3 | grep -q '^HTTP/') 2>/dev/null
+}
+deadline=$((SECONDS + 120))
+until answers_http; do
+  if ! kill -0 "${pids[-1]}" 2>/dev/null || ((SECONDS > deadline)); then
+    echo "error: the local host did not start (see its output above)." >&2
+    exit 1
+  fi
+  sleep 0.3
+done
+key=$(node -p 'require("./local.settings.json").Values.LocalHost__FunctionKey || "(none: set LocalHost__FunctionKey in local.settings.json)"')
+cat <<EOF
+
+Running. Next:
+  1. In another terminal, the demo (authorizes a channel, imports 9 messages through the simulator, prints the map):
+       bash scripts/demo.sh
+  2. The lookup API's function key (LocalHost__FunctionKey in local.settings.json): $key
+  3. Look a message up; CHANNEL is the channel id the demo printed. External ids must be URL-encoded
+     (curl's --data-urlencode does it; a raw '+' arrives as a space and answers 404):
+       CHANNEL=cha_demo...   # from the demo's first line
+       curl -sG "$app_url/api/map/\$CHANNEL/messages" -H "x-functions-key: $key" --data-urlencode "external_id=sms:+15550100/message-1"
+Ctrl+C stops everything.
+EOF
 wait -n "${pids[@]}"

@@ -10,7 +10,8 @@ install_azurite
 dotnet build FrontFunctions.sln -c Release --nologo -v quiet
 
 trap stop_azurite EXIT
-start_azurite "$(free_port)" "$(free_port)" "$(free_port)"
+# shellcheck disable=SC2046 # three port numbers
+start_azurite $(free_ports 3)
 
 results=$(mktemp -d)
 set +e

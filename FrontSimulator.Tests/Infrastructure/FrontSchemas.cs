@@ -5,7 +5,7 @@ using Json.Schema;
 namespace FrontSimulator.Tests.Infrastructure;
 
 /// <summary>
-/// Front's own OpenAPI 3.0 schemas (../shared/front-api-specs next to the repository), translated at test time into
+/// Front's own OpenAPI 3.0 schemas (Specs/, copied from frontapp/front-api-specs: see Specs/SOURCE.md), translated at test time into
 /// JSON Schema 2020-12: <c>#/components/schemas/X</c> refs become <c>$defs</c> (only those reachable from the root),
 /// <c>nullable: true</c> becomes <c>type: [t, "null"]</c> (or <c>anyOf [$ref, null]</c> beside a $ref), and every object
 /// that declares <c>properties</c> gets <c>additionalProperties: false</c>, so a misspelt field name fails too.
@@ -26,24 +26,8 @@ internal static class FrontSchemas
     public static readonly Lazy<JsonSchema> CoreAcceptedMessage = new(() =>
         Build(CoreApi.Value, "/components/responses/acceptedMessage/content/application~1json/schema"));
 
-    public static string SpecDirectory
-    {
-        get
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "FrontFunctions.sln")))
-            {
-                dir = dir.Parent;
-            }
-
-            if (dir?.Parent is null)
-            {
-                throw new InvalidOperationException("FrontFunctions.sln not found above " + AppContext.BaseDirectory);
-            }
-
-            return Path.Combine(dir.Parent.FullName, "shared", "front-api-specs");
-        }
-    }
+    /// <summary>The copies kept in the repository (<c>Specs/</c>, see its SOURCE.md), next to the test binaries.</summary>
+    public static string SpecDirectory => Path.Combine(AppContext.BaseDirectory, "Specs");
 
     /// <summary>Asserts that <paramref name="json"/> validates, listing every error otherwise.</summary>
     public static void AssertValid(Lazy<JsonSchema> schema, string json)

@@ -1,6 +1,14 @@
+using System.Reflection;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using FrontFunctions.LocalHost;
 using FrontFunctions.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Azure.WebJobs;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace FrontFunctions.Tests.Contract;
 
@@ -8,6 +16,8 @@ namespace FrontFunctions.Tests.Contract;
 /// The Functions host binds functions from the built <c>functions.metadata</c>, not from our local host. This pins that file
 /// to the function table in README.md (between the <c>functions:begin</c>/<c>functions:end</c> markers): names, triggers,
 /// routes, methods, auth levels and queue names, so the README, the code and the real host's view cannot drift apart.
+/// The local host, which reads the same declaration by reflection, is pinned to the same file: what it really binds (its
+/// route endpoints and the methods the WebJobs SDK indexes) must be exactly what the Functions host binds.
 /// </summary>
 public partial class FunctionsMetadataContractTests
 {
@@ -42,6 +52,30 @@ public partial class FunctionsMetadataContractTests
         }).OrderBy(f => f.Name, StringComparer.Ordinal).ToList();
     }
 
+    /// <summary>What the local host binds: its route endpoints (pattern, methods, key filter) and the WebJobs functions.</summary>
+    private static IReadOnlyList<FunctionRow> FromLocalHost()
+    {
+        var app = LocalFunctionsHost.Build([], builder => builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["AzureWebJobsStorage"] = "UseDevelopmentStorage=true",
+            ["LocalHost:RunQueueListener"] = "true",
+        }));
+        var http = ((IEndpointRouteBuilder)app).DataSources.SelectMany(source => source.Endpoints).OfType<RouteEndpoint>()
+            .Select(endpoint => new FunctionRow(
+                endpoint.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName ?? endpoint.DisplayName!,
+                "HTTP",
+                endpoint.RoutePattern.RawText!.TrimStart('/')["api/".Length..],
+                string.Join(", ", (endpoint.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? []).Order()),
+                endpoint.Metadata.Contains(FunctionKeyFilter.Required) ? "function" : "anonymous"));
+        var queues = app.Services.GetRequiredService<ITypeLocator>().GetTypes()
+            .SelectMany(type => type.GetMethods())
+            .Select(method => (Name: method.GetCustomAttribute<FunctionNameAttribute>()?.Name, Trigger: method.GetParameters()
+                .Select(p => p.GetCustomAttribute<Microsoft.Azure.WebJobs.QueueTriggerAttribute>()).SingleOrDefault(a => a is not null)))
+            .Where(m => m.Name is not null && m.Trigger is not null)
+            .Select(m => new FunctionRow(m.Name!, "Queue", m.Trigger!.QueueName, "", m.Trigger.Connection ?? ""));
+        return http.Concat(queues).OrderBy(f => f.Name, StringComparer.Ordinal).ToList();
+    }
+
     private static IReadOnlyList<FunctionRow> FromReadme()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
@@ -71,6 +105,10 @@ public partial class FunctionsMetadataContractTests
     [Fact]
     public void Built_functions_metadata_matches_the_readme_function_table() =>
         Assert.Equal(FromReadme(), FromMetadata());
+
+    [Fact]
+    public void The_local_host_binds_exactly_what_the_functions_host_binds() =>
+        Assert.Equal(FromMetadata(), FromLocalHost());
 
     [Fact]
     public void Front_webhooks_are_anonymous_because_front_cannot_send_function_keys()

@@ -111,7 +111,9 @@ public sealed class FrontWebhookHandler(
             return StorageUnavailable(e, "authorization", channelId!);
         }
 
-        var webhookUrl = new Uri(options.Value.PublicBaseUrl, $"api/front/channels/{channelId}").AbsoluteUri;
+        // The channel webhook's own route declaration (its [HttpTrigger] Route), under the host's "api" prefix.
+        var channelPath = Functions.FrontWebhookFunctions.ChannelRoute.Replace("{channelId}", channelId, StringComparison.Ordinal);
+        var webhookUrl = new Uri(options.Value.PublicBaseUrl, "api/" + channelPath).AbsoluteUri;
         WebhookLog.Authorized(logger, channelId!);
         return HttpAnswer.Ok(new { type = "success", webhook_url = webhookUrl });
     }

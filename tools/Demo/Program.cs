@@ -95,6 +95,9 @@ foreach (var (externalId, _) in imported)
 var counters = await control.GetCountersAsync();
 Console.WriteLine();
 Console.WriteLine($"Front API requests made by the app (simulator counters): {JsonSerializer.Serialize(counters.Requests)}");
+Console.WriteLine();
+Console.WriteLine("Look one up yourself (external ids must be URL-encoded: curl's --data-urlencode does it; a raw '+' would arrive as a space):");
+Console.WriteLine($"  curl -sG '{new Uri(app, $"api/map/{channelId}/messages")}' -H 'x-functions-key: {functionKey}' --data-urlencode 'external_id={imported[0].ExternalId}'");
 return 0;
 
 /// <summary>The Values of a Functions local.settings.json.</summary>
