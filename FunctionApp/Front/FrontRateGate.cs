@@ -244,35 +244,3 @@ public sealed class FrontRateGate : IDisposable
 
     public void Dispose() => _bucket.Dispose();
 }
-
-/// <summary>Puts every attempt (retries included: it sits inside the retry strategy) through the <see cref="FrontRateGate"/>.</summary>
-public sealed class FrontRateGateHandler(FrontRateGate gate) : DelegatingHandler
-{
-    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-    {
-        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        gate.Observe(response);
-        return response;
-    }
-}
-
-/// <summary>
-/// Signs each attempt with a fresh channel token just before it leaves (after any rate-limit wait, so a token never
-/// expires in a queue, and each retry carries a new <c>jti</c>).
-/// </summary>
-public sealed class ChannelTokenHandler(ChannelTokenIssuer issuer) : DelegatingHandler
-{
-    public static readonly HttpRequestOptionsKey<string> ChannelId = new("front-channel-id");
-
-    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-    {
-        if (!request.Options.TryGetValue(ChannelId, out var channelId) || string.IsNullOrEmpty(channelId))
-        {
-            throw new InvalidOperationException("A Front API request was sent without a channel id to sign its token for.");
-        }
-
-        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", issuer.Issue(channelId));
-        return base.SendAsync(request, cancellationToken);
-    }
-}
