@@ -31,7 +31,16 @@ public sealed class PoisonRequeue(QueueServiceClient queues)
     {
         var poison = queues.GetQueueClient(StorageNames.IngestPoisonQueue);
         var ingest = queues.GetQueueClient(StorageNames.IngestQueue);
-        var properties = await poison.GetPropertiesAsync(cancellationToken).ConfigureAwait(false);
+        Response<QueueProperties> properties;
+        try
+        {
+            properties = await poison.GetPropertiesAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return PoisonRequeueReport.Empty; // no poison queue yet: nothing was ever poisoned
+        }
+
         var foundAtStart = properties.Value.ApproximateMessagesCount;
         // The service's clock, which also stamps InsertedOn: a local clock could be skewed against it.
         var startedAt = properties.GetRawResponse().Headers.Date ?? DateTimeOffset.UtcNow;
@@ -172,5 +181,7 @@ public sealed record PoisonRequeueReport(
     int NotDeleted,
     int StillHidden)
 {
+    public static PoisonRequeueReport Empty { get; } = new(0, new Dictionary<string, IReadOnlyList<string>>(), 0, 0, 0, 0);
+
     public int RequeuedCount => Requeued.Values.Sum(ids => ids.Count);
 }
