@@ -90,7 +90,7 @@ public sealed class IdMap
             return null;
         }
 
-        var (survivor, state) = await ResolveAsync(channelId, conversationId, cancellationToken).ConfigureAwait(false);
+        var (survivor, state) = await ResolveCoreAsync(channelId, conversationId, completeMoves: false, 0, cancellationToken).ConfigureAwait(false);
         var ids = state?.ExternalConversationIds ?? [];
         if (!ids.Contains(externalConversationId, StringComparer.Ordinal))
         {
@@ -102,7 +102,7 @@ public sealed class IdMap
 
     public async Task<MappedConversation?> FindConversationByFrontIdAsync(string channelId, string conversationId, CancellationToken cancellationToken = default)
     {
-        var (survivor, state) = await ResolveAsync(channelId, conversationId, cancellationToken).ConfigureAwait(false);
+        var (survivor, state) = await ResolveCoreAsync(channelId, conversationId, completeMoves: false, 0, cancellationToken).ConfigureAwait(false);
         return state is null ? null : new MappedConversation(channelId, survivor, state.ExternalConversationIds);
     }
 
@@ -115,8 +115,15 @@ public sealed class IdMap
         return entity is null ? null : ToConversationRow(conversationId, entity);
     }
 
-    /// <summary>The surviving conversation of <paramref name="conversationId"/> (itself when not known to be merged) and its row.</summary>
-    public async Task<(string ConversationId, ConversationRow? Row)> ResolveAsync(string channelId, string conversationId, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// The surviving conversation of <paramref name="conversationId"/> (itself when not known to be merged) and its row.
+    /// A merge on the way whose move was interrupted (<see cref="ConversationRow.MovePending"/>) is completed first.
+    /// </summary>
+    public Task<(string ConversationId, ConversationRow? Row)> ResolveAsync(string channelId, string conversationId, CancellationToken cancellationToken = default) =>
+        ResolveCoreAsync(channelId, conversationId, completeMoves: true, 0, cancellationToken);
+
+    private async Task<(string ConversationId, ConversationRow? Row)> ResolveCoreAsync(
+        string channelId, string conversationId, bool completeMoves, int depth, CancellationToken cancellationToken)
     {
         var current = conversationId;
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -127,6 +134,11 @@ public sealed class IdMap
             if (row?.MergedInto is not { Length: > 0 } next || seen.Contains(next))
             {
                 return (current, row);
+            }
+
+            if (completeMoves && row.MovePending && depth < MaxMergeHops)
+            {
+                await CompleteMoveAsync(channelId, current, depth + 1, cancellationToken).ConfigureAwait(false);
             }
 
             current = next;
@@ -170,7 +182,7 @@ public sealed class IdMap
             var (other, otherRow) = await ResolveAsync(channelId, claim, cancellationToken).ConfigureAwait(false);
             if (string.Equals(other, survivor, StringComparison.Ordinal))
             {
-                await RepointExternalConversationAsync(channelId, externalId, survivor, cancellationToken).ConfigureAwait(false);
+                await RepointExternalConversationAsync(channelId, externalId, survivor, onlyFrom: null, cancellationToken).ConfigureAwait(false);
                 accepted.Add(externalId);
             }
             else if (otherRow is { ExternalConversationIds.Count: > 0 } && otherRow.ExternalConversationIds.All(ids.Contains))
@@ -184,8 +196,17 @@ public sealed class IdMap
             }
         }
 
-        var list = await AddExternalIdsAsync(channelId, survivor, accepted, refresh: true, cancellationToken).ConfigureAwait(false);
-        return new ConversationUpdate(survivor, list, unresolved);
+        var (final, list) = await AddExternalIdsAsync(channelId, survivor, accepted, refresh: true, cancellationToken).ConfigureAwait(false);
+        if (!string.Equals(final, survivor, StringComparison.Ordinal))
+        {
+            // The survivor was merged away meanwhile (the list write was forwarded): the ids claimed for it follow.
+            foreach (var externalId in accepted)
+            {
+                await RepointExternalConversationAsync(channelId, externalId, final, onlyFrom: survivor, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        return new ConversationUpdate(final, list, unresolved);
     }
 
     /// <summary>
@@ -212,6 +233,7 @@ public sealed class IdMap
 
                 existing.Remove("MergedInto");
                 existing["MergeConfirmed"] = false;
+                existing["MovePending"] = false;
                 return existing;
             }, cancellationToken).ConfigureAwait(false);
         }
@@ -225,11 +247,9 @@ public sealed class IdMap
             }
         }
 
-        IReadOnlyList<string> movedIds = [];
         await MutateAsync(channelId, FrontConversationKey(mergedId), existing =>
         {
             var entity = existing ?? NewEntity(channelId, FrontConversationKey(mergedId));
-            movedIds = ReadIds(entity);
             var current = entity.GetString("MergedInto");
             if (string.Equals(current, survivorId, StringComparison.Ordinal))
             {
@@ -247,20 +267,39 @@ public sealed class IdMap
                 return null; // rule 4: an inferred merge never overrides a recorded one; a confirmed one is not overridden either
             }
 
+            // The mark and the list that moves are one row version: a list write after it is forwarded to the survivor
+            // (AddExternalIdsAsync), one before it is in the list the move copies. MovePending stays until the move is done,
+            // so a crash in between is finished by the next write that resolves through this row.
             entity["ConversationId"] = mergedId;
             entity["MergedInto"] = survivorId;
             entity["MergeConfirmed"] = confirmedByFront;
+            entity["MovePending"] = true;
             return entity;
         }, cancellationToken).ConfigureAwait(false);
 
-        var (finalSurvivor, _) = await ResolveAsync(channelId, mergedId, cancellationToken).ConfigureAwait(false);
+        await CompleteMoveAsync(channelId, mergedId, 0, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Moves a merged-away conversation to its final survivor: its external ids are added there, every row pointing at it
+    /// is repointed, then <c>MovePending</c> is cleared. Re-runnable: each step is idempotent.
+    /// </summary>
+    private async Task CompleteMoveAsync(string channelId, string mergedId, int depth, CancellationToken cancellationToken)
+    {
+        var merged = await GetConversationRowAsync(channelId, mergedId, cancellationToken).ConfigureAwait(false);
+        if (merged?.MergedInto is not { Length: > 0 } target)
+        {
+            return;
+        }
+
+        var (finalSurvivor, _) = await ResolveCoreAsync(channelId, mergedId, completeMoves: false, depth, cancellationToken).ConfigureAwait(false);
         if (string.Equals(finalSurvivor, mergedId, StringComparison.Ordinal))
         {
             return; // the merge was not recorded (a cycle would have formed)
         }
 
         // The survivor gains every external id of what was merged into it.
-        await AddExternalIdsAsync(channelId, finalSurvivor, movedIds, refresh: false, cancellationToken).ConfigureAwait(false);
+        (finalSurvivor, _) = await AddExternalIdsAsync(channelId, finalSurvivor, merged.ExternalConversationIds, refresh: false, cancellationToken).ConfigureAwait(false);
 
         // Repoint every row that points at the merged-away conversation. Not a point query: merges are rare, and the scan
         // is confined to the channel's partition.
@@ -288,6 +327,20 @@ public sealed class IdMap
                 await AddExternalIdsAsync(channelId, finalSurvivor, [x], refresh: false, cancellationToken).ConfigureAwait(false);
             }
         }
+
+        if (merged.MovePending)
+        {
+            await MutateAsync(channelId, FrontConversationKey(mergedId), existing =>
+            {
+                if (existing?.GetBoolean("MovePending") != true || !string.Equals(existing.GetString("MergedInto"), target, StringComparison.Ordinal))
+                {
+                    return null;
+                }
+
+                existing["MovePending"] = false;
+                return existing;
+            }, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>
@@ -304,6 +357,24 @@ public sealed class IdMap
         externalId = NullIfEmpty(externalId);
         messageUid = NullIfEmpty(messageUid);
 
+        for (var hop = 0; ; hop++)
+        {
+            await WriteMessageRowsAsync(channelId, messageId, survivor, externalId, messageUid, cancellationToken).ConfigureAwait(false);
+
+            // The conversation row exists for every conversation that has messages, so lookups by Front id find it. Written
+            // after the message rows: if the conversation was merged away meanwhile (the write is forwarded), the rows follow.
+            var (final, _) = await AddExternalIdsAsync(channelId, survivor, [], refresh: false, cancellationToken).ConfigureAwait(false);
+            if (string.Equals(final, survivor, StringComparison.Ordinal) || hop >= MaxMergeHops)
+            {
+                return;
+            }
+
+            survivor = final;
+        }
+    }
+
+    private async Task WriteMessageRowsAsync(string channelId, string messageId, string survivor, string? externalId, string? messageUid, CancellationToken cancellationToken)
+    {
         await MutateWithAsync(channelId, FrontMessageKey(messageId), async existing =>
         {
             var entity = existing ?? NewEntity(channelId, FrontMessageKey(messageId));
@@ -335,9 +406,6 @@ public sealed class IdMap
             changed |= await MoveConversationAsync(entity, survivor, cancellationToken).ConfigureAwait(false);
             return changed ? entity : null;
         }, cancellationToken).ConfigureAwait(false);
-
-        // The conversation row exists for every conversation that has messages, so lookups by Front id find it.
-        await AddExternalIdsAsync(channelId, survivor, [], refresh: false, cancellationToken).ConfigureAwait(false);
     }
 
     // ---------------------------------------------------------------- rules, one row at a time
@@ -368,11 +436,12 @@ public sealed class IdMap
         return holder;
     }
 
-    private Task RepointExternalConversationAsync(string channelId, string externalId, string survivor, CancellationToken cancellationToken) =>
+    private Task RepointExternalConversationAsync(string channelId, string externalId, string survivor, string? onlyFrom, CancellationToken cancellationToken) =>
         MutateAsync(channelId, ExternalConversationKey(externalId), existing =>
         {
             var entity = existing ?? NewEntity(channelId, ExternalConversationKey(externalId));
-            if (string.Equals(entity.GetString("ConversationId"), survivor, StringComparison.Ordinal))
+            if (string.Equals(entity.GetString("ConversationId"), survivor, StringComparison.Ordinal)
+                || (onlyFrom is not null && !string.Equals(entity.GetString("ConversationId"), onlyFrom, StringComparison.Ordinal)))
             {
                 return null;
             }
@@ -382,40 +451,64 @@ public sealed class IdMap
             return entity;
         }, cancellationToken);
 
-    /// <summary>Rule 1: the conversation's list only grows. Creates the row when missing. Returns the list afterwards.</summary>
-    private async Task<IReadOnlyList<string>> AddExternalIdsAsync(
+    /// <summary>
+    /// Rule 1: the conversation's list only grows. Creates the row when missing. A conversation that is merged away is not
+    /// written: the ids go to its survivor (forwarded along <c>MergedInto</c>). Returns the conversation written and its list.
+    /// </summary>
+    private async Task<(string ConversationId, IReadOnlyList<string> Ids)> AddExternalIdsAsync(
         string channelId, string conversationId, IReadOnlyCollection<string> ids, bool refresh, CancellationToken cancellationToken)
     {
-        IReadOnlyList<string> result = [];
-        await MutateAsync(channelId, FrontConversationKey(conversationId), existing =>
+        var target = conversationId;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        while (true)
         {
-            var entity = existing ?? NewEntity(channelId, FrontConversationKey(conversationId));
-            var list = ReadIds(entity).ToList();
-            var changed = existing is null;
-            foreach (var id in ids)
+            seen.Add(target);
+            IReadOnlyList<string> result = [];
+            string? forwardTo = null;
+            var current = target;
+            await MutateAsync(channelId, FrontConversationKey(current), existing =>
             {
-                if (!list.Contains(id, StringComparer.Ordinal))
+                forwardTo = null;
+                if (existing?.GetString("MergedInto") is { Length: > 0 } next && !seen.Contains(next) && seen.Count < MaxMergeHops)
                 {
-                    list.Add(id);
+                    forwardTo = next;
+                    return null;
+                }
+
+                var entity = existing ?? NewEntity(channelId, FrontConversationKey(current));
+                var list = ReadIds(entity).ToList();
+                var changed = existing is null;
+                foreach (var id in ids)
+                {
+                    if (!list.Contains(id, StringComparer.Ordinal))
+                    {
+                        list.Add(id);
+                        changed = true;
+                    }
+                }
+
+                result = list;
+                entity["ConversationId"] = current;
+                entity["ExternalConversationIds"] = JsonSerializer.Serialize(list, IdMapJsonContext.Default.ListString);
+                // RefreshedAt is rewritten at most once a minute: every message of a busy conversation would otherwise write
+                // (and contend for) the same row just to move a timestamp.
+                var now = _time.GetUtcNow();
+                if (refresh && (changed || entity.GetDateTimeOffset("RefreshedAt") is not { } last || now - last >= RefreshWriteInterval))
+                {
+                    entity["RefreshedAt"] = now;
                     changed = true;
                 }
-            }
 
-            result = list;
-            entity["ConversationId"] = conversationId;
-            entity["ExternalConversationIds"] = JsonSerializer.Serialize(list, IdMapJsonContext.Default.ListString);
-            // RefreshedAt is rewritten at most once a minute: every message of a busy conversation would otherwise write
-            // (and contend for) the same row just to move a timestamp.
-            var now = _time.GetUtcNow();
-            if (refresh && (changed || entity.GetDateTimeOffset("RefreshedAt") is not { } last || now - last >= RefreshWriteInterval))
+                return changed ? entity : null;
+            }, cancellationToken).ConfigureAwait(false);
+
+            if (forwardTo is null)
             {
-                entity["RefreshedAt"] = now;
-                changed = true;
+                return (current, result);
             }
 
-            return changed ? entity : null;
-        }, cancellationToken).ConfigureAwait(false);
-        return result;
+            target = forwardTo;
+        }
     }
 
     private static bool FillOnce(TableEntity entity, string property, string? value)
@@ -504,7 +597,7 @@ public sealed class IdMap
     {
         var conversationId = row.GetString("ConversationId") ?? "";
         var (survivor, state) = conversationId.Length > 0
-            ? await ResolveAsync(channelId, conversationId, cancellationToken).ConfigureAwait(false)
+            ? await ResolveCoreAsync(channelId, conversationId, completeMoves: false, 0, cancellationToken).ConfigureAwait(false)
             : (conversationId, null);
         return new MappedMessage(
             channelId,
@@ -516,7 +609,7 @@ public sealed class IdMap
     }
 
     private static ConversationRow ToConversationRow(string conversationId, TableEntity entity) =>
-        new(conversationId, ReadIds(entity), NullIfEmpty(entity.GetString("MergedInto")), entity.GetDateTimeOffset("RefreshedAt"));
+        new(conversationId, ReadIds(entity), NullIfEmpty(entity.GetString("MergedInto")), entity.GetDateTimeOffset("RefreshedAt"), entity.GetBoolean("MovePending") == true);
 
     private static IReadOnlyList<string> ReadIds(TableEntity entity) =>
         entity.GetString("ExternalConversationIds") is { Length: > 0 } json
