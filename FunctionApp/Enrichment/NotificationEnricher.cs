@@ -92,16 +92,23 @@ public sealed partial class NotificationEnricher(
                 }
             }
 
-            // 3. Conversations still holding some of the ids without a known merge: Front's 301 says which survived.
+            // 3. Conversations still holding some of the ids without a known merge: Front's 301 says which survived. If
+            //    that does not settle it, this notification may be older than a merge of its OWN conversation (issue 8.1):
+            //    ask Front about that one too. A refusal for another conversation (deleted, say) does not stop this message.
             if (update.UnresolvedClaims.Count > 0)
             {
                 foreach (var claimant in update.UnresolvedClaims)
                 {
-                    var (_, fetched) = await RefreshConversationAsync(channelId, claimant, cancellationToken).ConfigureAwait(false);
-                    calls += fetched;
+                    calls += await SettleAsync(channelId, claimant, cancellationToken).ConfigureAwait(false);
                 }
 
                 update = await map.RecordConversationAsync(channelId, update.ConversationId, notification.ExternalConversationIds, cancellationToken).ConfigureAwait(false);
+                if (update.UnresolvedClaims.Count > 0)
+                {
+                    calls += await SettleAsync(channelId, update.ConversationId, cancellationToken).ConfigureAwait(false);
+                    update = await map.RecordConversationAsync(channelId, update.ConversationId, notification.ExternalConversationIds, cancellationToken).ConfigureAwait(false);
+                }
+
                 if (update.UnresolvedClaims.Count > 0)
                 {
                     Log.UnresolvedClaims(logger, channelId, update.ConversationId, update.UnresolvedClaims.Count);
@@ -144,6 +151,24 @@ public sealed partial class NotificationEnricher(
         return (update, fetched ? 1 : 0);
     }
 
+    /// <summary>
+    /// Asks Front about a conversation to settle a conflicting claim. Only the message's own 401/403/404 are permanent: a
+    /// refusal here (the conversation was deleted, say) is logged and the claim stays as it is.
+    /// </summary>
+    private async Task<int> SettleAsync(string channelId, string conversationId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var (_, fetched) = await RefreshConversationAsync(channelId, conversationId, cancellationToken).ConfigureAwait(false);
+            return fetched;
+        }
+        catch (FrontApiException e) when (e.Permanent)
+        {
+            Log.SettleRefused(logger, channelId, conversationId, e.StatusCode);
+            return 1;
+        }
+    }
+
     /// <summary>A refused token usually means the channel is gone: say so when the channel registry knows it.</summary>
     private async Task<string> ExplainAsync(string channelId, FrontApiException e, CancellationToken cancellationToken)
     {
@@ -170,5 +195,8 @@ public sealed partial class NotificationEnricher(
 
         [LoggerMessage(EventId = 2102, Level = LogLevel.Warning, Message = "Conversation {ConversationId} of channel {ChannelId}: {Count} other conversation(s) still hold some of its external ids and Front did not report a merge; the existing mapping is kept.")]
         public static partial void UnresolvedClaims(ILogger logger, string channelId, string conversationId, int count);
+
+        [LoggerMessage(EventId = 2103, Level = LogLevel.Warning, Message = "Conversation {ConversationId} of channel {ChannelId} could not be read from Front to settle a conflicting claim (status {StatusCode}); the existing mapping is kept.")]
+        public static partial void SettleRefused(ILogger logger, string channelId, string conversationId, int? statusCode);
     }
 }

@@ -163,6 +163,54 @@ public sealed class NotificationEnricherTests : IAsyncDisposable
         Assert.Equal(["thr-a", "thr-b", "thr-shared"], outcome.ExternalConversationIds.Order(StringComparer.Ordinal));
     }
 
+    [Fact]
+    public async Task A_late_pre_merge_notification_is_settled_by_asking_Front_about_its_own_conversation()
+    {
+        // Issue 8.1: cnv_a was merged into cnv_b. The post-merge notification (cnv_b, [thr-a, thr-b]) is processed first and
+        // claims thr-a for cnv_b with no holder; the pre-merge notification of a message in cnv_a (cnv_a, [thr-a]) comes
+        // later. Only Front's 301 for cnv_a can tell what happened.
+        _host.Front.Respond = request => Task.FromResult(request.RequestUri!.AbsolutePath switch
+        {
+            "/conversations/cnv_a" => StubFrontHandler.Redirect("cnv_b"),
+            "/conversations/cnv_b" => StubFrontHandler.Conversation("cnv_b", "thr-a", "thr-b"),
+            _ => new HttpResponseMessage(HttpStatusCode.NotFound),
+        });
+        await Enricher.EnrichAsync(Notification("msg_b", "cnv_b", "ext-b", null, "thr-a", "thr-b"), CancellationToken.None);
+
+        var outcome = await Enricher.EnrichAsync(Notification("msg_a", "cnv_a", "ext-a", null, "thr-a"), CancellationToken.None);
+
+        Assert.Equal(1, _host.Front.Count("/conversations/cnv_a"));
+        Assert.Equal("cnv_b", outcome.ConversationId);
+        Assert.Equal(["thr-a", "thr-b"], outcome.ExternalConversationIds.Order(StringComparer.Ordinal));
+        Assert.Equal("cnv_b", (await Map.GetConversationRowAsync(_channel, "cnv_a"))!.MergedInto);
+        Assert.Equal("cnv_b", (await Map.GetMessageRowAsync(_channel, "msg_a"))!.ConversationId);
+        var message = await Map.FindMessageByExternalIdAsync(_channel, "ext-a");
+        Assert.Equal("cnv_b", message!.ConversationId);
+        Assert.Equal(["thr-a", "thr-b"], message.ExternalConversationIds.Order(StringComparer.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(HttpStatusCode.NotFound)]
+    [InlineData(HttpStatusCode.Forbidden)]
+    public async Task A_refusal_for_another_conversation_claiming_the_same_id_does_not_poison_the_message(HttpStatusCode status)
+    {
+        // Issue 8.3: cnv_a (deleted in Front since) holds thr-shared; a notification of cnv_b lists thr-shared too.
+        await Map.RecordConversationAsync(_channel, "cnv_a", ["thr-a", "thr-shared"]);
+        _host.Front.Respond = request => Task.FromResult(request.RequestUri!.AbsolutePath switch
+        {
+            "/conversations/cnv_b" => StubFrontHandler.Conversation("cnv_b", "thr-shared", "thr-b"),
+            _ => new HttpResponseMessage(status),
+        });
+
+        var outcome = await Enricher.EnrichAsync(Notification("msg_1", "cnv_b", "ext-1", null, "thr-shared", "thr-b"), CancellationToken.None);
+
+        Assert.Equal(1, _host.Front.Count("/conversations/cnv_a"));
+        Assert.Equal("cnv_b", outcome.ConversationId);
+        var mapped = await Map.FindMessageByExternalIdAsync(_channel, "ext-1");
+        Assert.Equal(("msg_1", "cnv_b"), (mapped!.MessageId, mapped.ConversationId));
+        Assert.Contains("thr-b", mapped.ExternalConversationIds);
+    }
+
     [Theory]
     [InlineData(HttpStatusCode.NotFound)]
     [InlineData(HttpStatusCode.Unauthorized)]
