@@ -152,10 +152,11 @@ public sealed partial class NotificationEnricher(
     }
 
     /// <summary>
-    /// Asks Front about a conversation to settle a conflicting claim. Only the message's own 401/403/404 are permanent: a
-    /// refusal here (the conversation was deleted, say) is logged and the claim stays as it is.
+    /// Asks Front about a conversation and records what it says (a 301 records the merge): what enrichment does to settle a
+    /// conflicting claim, and what a conversation whose ids are stale gets. Only a message's own 401/403/404 are permanent: a
+    /// refusal here (the conversation was deleted, say) is logged and the map stays as it is. Returns the Front calls made.
     /// </summary>
-    private async Task<int> SettleAsync(string channelId, string conversationId, CancellationToken cancellationToken)
+    public async Task<int> SettleAsync(string channelId, string conversationId, CancellationToken cancellationToken)
     {
         try
         {
