@@ -19,7 +19,7 @@ namespace FrontFunctions.Enrichment;
 /// transient ones propagate so the queue retries.
 /// </summary>
 public sealed partial class NotificationEnricher(
-    IdMap.IdMap map,
+    IdMap.IdMapStore map,
     FrontApiClient front,
     FrontConversationCache conversations,
     Channels.ChannelRegistry channels,

@@ -1,6 +1,5 @@
 using FrontFunctions.Front;
 using FrontFunctions.IdMap;
-using IdMapStore = FrontFunctions.IdMap.IdMap;
 
 namespace FrontFunctions.Lookup;
 

@@ -71,7 +71,7 @@ public sealed class IngestProcessorTests : IAsyncDisposable
     {
         await Processor.ProcessAsync(QueueText("msg_1"), dequeueCount: 1, maxDequeueCount: 5, CancellationToken.None);
 
-        Assert.Equal("msg_1", (await _host.Get<FrontFunctions.IdMap.IdMap>().FindMessageByExternalIdAsync(_channel, "ext-1"))!.MessageId);
+        Assert.Equal("msg_1", (await _host.Get<FrontFunctions.IdMap.IdMapStore>().FindMessageByExternalIdAsync(_channel, "ext-1"))!.MessageId);
     }
 
     [Fact]

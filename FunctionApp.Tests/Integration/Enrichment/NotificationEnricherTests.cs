@@ -2,8 +2,8 @@ using System.Net;
 using FrontFunctions.Enrichment;
 using FrontFunctions.Front;
 using FrontFunctions.Ingest;
+using FrontFunctions.IdMap;
 using FrontFunctions.Tests.Infrastructure;
-using IdMapStore = FrontFunctions.IdMap.IdMap;
 
 namespace FrontFunctions.Tests.Integration.Enrichment;
 

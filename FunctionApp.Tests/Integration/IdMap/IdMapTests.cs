@@ -1,8 +1,8 @@
 using Azure.Data.Tables;
+using FrontFunctions.IdMap;
 using FrontFunctions.Storage;
 using FrontFunctions.Tests.Infrastructure;
 using Microsoft.Extensions.Time.Testing;
-using IdMapStore = FrontFunctions.IdMap.IdMap;
 
 namespace FrontFunctions.Tests.Integration.IdMap;
 

@@ -5,6 +5,7 @@ using Azure.Data.Tables;
 using CsCheck;
 using FrontFunctions.Enrichment;
 using FrontFunctions.Front;
+using FrontFunctions.IdMap;
 using FrontFunctions.Ingest;
 using FrontFunctions.Storage;
 using FrontFunctions.Tests.Infrastructure;
@@ -12,7 +13,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Xunit.Abstractions;
-using IdMapStore = FrontFunctions.IdMap.IdMap;
 
 namespace FrontFunctions.Tests.Integration.IdMap;
 
@@ -188,7 +188,7 @@ public sealed class MapInterleavingPropertyTests(ITestOutputHelper output) : IAs
             }
 
             var external = world.ExternalMessageId(n.MessageId);
-            var xm = await table.GetEntityIfExistsAsync<TableEntity>(channel, IdMapStore.ExternalMessageKey(external));
+            var xm = await table.GetEntityIfExistsAsync<TableEntity>(channel, IdMapKeys.ExternalMessage(external));
             if (!xm.HasValue || xm.Value!.GetString("ConversationId") != survivor)
             {
                 problems.Add($"xm|{external} holds {(xm.HasValue ? xm.Value!.GetString("ConversationId") : "nothing")}, Front says {survivor}");
