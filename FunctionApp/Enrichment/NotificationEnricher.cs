@@ -115,17 +115,9 @@ public sealed partial class NotificationEnricher(
                 }
             }
 
-            // 4. The message rows.
-            await map.RecordMessageAsync(channelId, messageId, update.ConversationId, externalId, messageUid, cancellationToken).ConfigureAwait(false);
-            var final = await map.FindConversationByFrontIdAsync(channelId, update.ConversationId, cancellationToken).ConfigureAwait(false);
-            return new EnrichmentOutcome(
-                channelId,
-                messageId,
-                final?.ConversationId ?? update.ConversationId,
-                externalId,
-                final?.ExternalConversationIds ?? update.ExternalConversationIds,
-                messageUid,
-                calls);
+            // 4. The message rows (the conversation was resolved, and its row exists, in step 2 or 3).
+            var final = await map.RecordMessageAsync(channelId, messageId, update.ConversationId, externalId, messageUid, cancellationToken, conversationIsResolved: true).ConfigureAwait(false);
+            return new EnrichmentOutcome(channelId, messageId, final.ConversationId, externalId, final.ExternalConversationIds, messageUid, calls);
         }
         catch (FrontApiException e) when (e.Permanent)
         {

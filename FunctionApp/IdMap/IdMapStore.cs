@@ -118,7 +118,15 @@ public sealed class IdMapStore
     {
         ValidateChannel(channelId);
         var ids = externalConversationIds.Where(id => !string.IsNullOrEmpty(id)).Distinct(StringComparer.Ordinal).ToList();
-        var (survivor, _) = await ResolveAsync(channelId, conversationId, cancellationToken).ConfigureAwait(false);
+        var (survivor, row) = await ResolveAsync(channelId, conversationId, cancellationToken).ConfigureAwait(false);
+
+        // The common case: the survivor already lists every id (so each was claimed for it, or moved to it by a completed
+        // move: see CompleteMoveAsync) and was confirmed less than a minute ago. Nothing to write; the row read is the answer.
+        if (row is { MergedInto: null } && ids.All(id => row.ExternalConversationIds.Contains(id, StringComparer.Ordinal))
+            && !MergeRules.RefreshDue(refresh: true, changed: false, row.RefreshedAt, _time.GetUtcNow()))
+        {
+            return new ConversationUpdate(survivor, row.ExternalConversationIds, []);
+        }
 
         var accepted = new List<string>();
         var unresolved = new List<string>();
@@ -243,11 +251,11 @@ public sealed class IdMapStore
             return; // the merge was not recorded (a cycle would have formed)
         }
 
-        // The survivor gains every external id of what was merged into it.
-        (finalSurvivor, _) = await AddExternalIdsAsync(channelId, finalSurvivor, merged.ExternalConversationIds, refresh: false, cancellationToken).ConfigureAwait(false);
-
-        // Repoint every row that points at the merged-away conversation. Not a point query: merges are rare, and the scan
-        // is confined to the channel's partition.
+        // Repoint every row that points at the merged-away conversation, THEN give the survivor every external id of what
+        // was merged into it: a survivor whose list holds an id has had the rows of that id repointed, which lets
+        // RecordConversationAsync skip the claims when the list already holds every id. Not a point query: merges are rare,
+        // and the scan is confined to the channel's partition.
+        var moved = merged.ExternalConversationIds.ToList();
         await foreach (var row in _rows.Table.QueryAsync<ExternalConversationEntity>(
             e => e.PartitionKey == channelId && e.ConversationId == mergedId, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
@@ -259,9 +267,9 @@ public sealed class IdMapStore
             if (IdMapKeys.IsExternalConversation(row.RowKey))
             {
                 await RepointExternalConversationAsync(channelId, row.ExternalConversationId ?? "", finalSurvivor, onlyFrom: mergedId, cancellationToken, row.RowKey).ConfigureAwait(false);
-                if (row.ExternalConversationId is { Length: > 0 } x)
+                if (row.ExternalConversationId is { Length: > 0 } x && !moved.Contains(x, StringComparer.Ordinal))
                 {
-                    await AddExternalIdsAsync(channelId, finalSurvivor, [x], refresh: false, cancellationToken).ConfigureAwait(false);
+                    moved.Add(x);
                 }
             }
             else
@@ -277,6 +285,12 @@ public sealed class IdMapStore
                     return existing;
                 }, cancellationToken).ConfigureAwait(false);
             }
+        }
+
+        var (writtenTo, _) = await AddExternalIdsAsync(channelId, finalSurvivor, moved, refresh: false, cancellationToken).ConfigureAwait(false);
+        if (!string.Equals(writtenTo, finalSurvivor, StringComparison.Ordinal))
+        {
+            return; // the survivor was merged away meanwhile: its own move (pending) carries everything on; run again later
         }
 
         if (merged.MovePending)
@@ -295,29 +309,46 @@ public sealed class IdMapStore
     }
 
     /// <summary>
-    /// Records a Front message (rule 5): <c>fm|</c> always, <c>xm|</c> when the external id is known. The conversation is
-    /// resolved to its survivor first.
+    /// Records a Front message (rule 5): <c>fm|</c> always, <c>xm|</c> when the external id is known, and returns the
+    /// conversation the rows point at with its external ids. The conversation is resolved to its survivor first, unless
+    /// <paramref name="conversationIsResolved"/> says the caller just did (its <c>fc|</c> row exists and was not merged away).
     /// </summary>
-    public async Task RecordMessageAsync(
-        string channelId, string messageId, string conversationId, string? externalId, string? messageUid, CancellationToken cancellationToken = default)
+    /// <remarks>
+    /// The common case is two round trips: both rows inserted at once (an existing row, a duplicate, falls back to
+    /// read-decide-write), then one read of the conversation row. That read closes the race with a merge: rows written
+    /// before the merge's mark are found by its scan; a mark before the read is seen here and the rows follow the merge.
+    /// </remarks>
+    public async Task<MappedConversation> RecordMessageAsync(
+        string channelId, string messageId, string conversationId, string? externalId, string? messageUid,
+        CancellationToken cancellationToken = default, bool conversationIsResolved = false)
     {
         ValidateChannel(channelId);
         ArgumentException.ThrowIfNullOrEmpty(messageId);
         ArgumentException.ThrowIfNullOrEmpty(conversationId);
-        var (survivor, _) = await ResolveAsync(channelId, conversationId, cancellationToken).ConfigureAwait(false);
+        var survivor = conversationId;
+        if (!conversationIsResolved)
+        {
+            (survivor, _) = await ResolveAsync(channelId, conversationId, cancellationToken).ConfigureAwait(false);
+        }
+
         externalId = NullIfEmpty(externalId);
         messageUid = NullIfEmpty(messageUid);
-
         for (var hop = 0; ; hop++)
         {
             await WriteMessageRowsAsync(channelId, messageId, survivor, externalId, messageUid, cancellationToken).ConfigureAwait(false);
 
-            // The conversation row exists for every conversation that has messages, so lookups by Front id find it. Written
-            // after the message rows: if the conversation was merged away meanwhile (the write is forwarded), the rows follow.
-            var (final, _) = await AddExternalIdsAsync(channelId, survivor, [], refresh: false, cancellationToken).ConfigureAwait(false);
+            var row = await GetAsync<ConversationEntity>(channelId, IdMapKeys.FrontConversation(survivor), cancellationToken).ConfigureAwait(false);
+            if (row is { MergedInto: null or "" })
+            {
+                return new MappedConversation(channelId, survivor, row.GetIds());
+            }
+
+            // Missing (the conversation row exists for every conversation that has messages, so lookups by Front id find
+            // it), or merged away meanwhile (the write is forwarded to the survivor, and the rows follow).
+            var (final, ids) = await AddExternalIdsAsync(channelId, survivor, [], refresh: false, cancellationToken).ConfigureAwait(false);
             if (string.Equals(final, survivor, StringComparison.Ordinal) || hop >= MaxMergeHops)
             {
-                return;
+                return new MappedConversation(channelId, final, ids);
             }
 
             survivor = final;
@@ -327,38 +358,47 @@ public sealed class IdMapStore
     private async Task WriteMessageRowsAsync(string channelId, string messageId, string survivor, string? externalId, string? messageUid, CancellationToken cancellationToken)
     {
         var frontKey = IdMapKeys.FrontMessage(messageId);
-        await _rows.MutateAsync<MessageEntity>(channelId, frontKey, async existing =>
-        {
-            var entity = existing ?? New<MessageEntity>(channelId, frontKey);
-            var changed = existing is null;
-            entity.MessageId = messageId;
-            changed |= FillOnce(entity.ExternalId, externalId, v => entity.ExternalId = v);
-            changed |= FillOnce(entity.MessageUid, messageUid, v => entity.MessageUid = v);
-            changed |= await MoveConversationAsync(entity, survivor, cancellationToken).ConfigureAwait(false);
-            return changed ? entity : null;
-        }, cancellationToken).ConfigureAwait(false);
+        var front = _rows.InsertFirstAsync(
+            new MessageEntity { PartitionKey = channelId, RowKey = frontKey, MessageId = messageId, ExternalId = externalId, MessageUid = messageUid, ConversationId = survivor },
+            async existing =>
+            {
+                var entity = existing ?? New<MessageEntity>(channelId, frontKey);
+                var changed = existing is null;
+                entity.MessageId = messageId;
+                changed |= FillOnce(entity.ExternalId, externalId, v => entity.ExternalId = v);
+                changed |= FillOnce(entity.MessageUid, messageUid, v => entity.MessageUid = v);
+                changed |= await MoveConversationAsync(entity, survivor, cancellationToken).ConfigureAwait(false);
+                return changed ? entity : null;
+            },
+            cancellationToken);
 
         if (externalId is null)
         {
+            await front.ConfigureAwait(false);
             return;
         }
 
         var externalKey = IdMapKeys.ExternalMessage(externalId);
-        await _rows.MutateAsync<MessageEntity>(channelId, externalKey, async existing =>
-        {
-            if (existing is not null && !MergeRules.KeepsExternalMessage(existing.MessageId, messageId))
+        var external = _rows.InsertFirstAsync(
+            new MessageEntity { PartitionKey = channelId, RowKey = externalKey, MessageId = messageId, ExternalId = externalId, MessageUid = messageUid, ConversationId = survivor },
+            async existing =>
             {
-                return null; // insert-once: the external id stays with the first Front message recorded for it
-            }
+                if (existing is not null && !MergeRules.KeepsExternalMessage(existing.MessageId, messageId))
+                {
+                    return null; // insert-once: the external id stays with the first Front message recorded for it
+                }
 
-            var entity = existing ?? New<MessageEntity>(channelId, externalKey);
-            var changed = existing is null;
-            entity.ExternalId = externalId;
-            entity.MessageId = messageId;
-            changed |= FillOnce(entity.MessageUid, messageUid, v => entity.MessageUid = v);
-            changed |= await MoveConversationAsync(entity, survivor, cancellationToken).ConfigureAwait(false);
-            return changed ? entity : null;
-        }, cancellationToken).ConfigureAwait(false);
+                var entity = existing ?? New<MessageEntity>(channelId, externalKey);
+                var changed = existing is null;
+                entity.ExternalId = externalId;
+                entity.MessageId = messageId;
+                changed |= FillOnce(entity.MessageUid, messageUid, v => entity.MessageUid = v);
+                changed |= await MoveConversationAsync(entity, survivor, cancellationToken).ConfigureAwait(false);
+                return changed ? entity : null;
+            },
+            cancellationToken);
+
+        await Task.WhenAll(front, external).ConfigureAwait(false);
     }
 
     // ---------------------------------------------------------------- rules, one row at a time

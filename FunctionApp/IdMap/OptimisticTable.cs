@@ -23,6 +23,25 @@ public sealed class OptimisticTable(TableClient table, Func<CancellationToken, T
     }
 
     /// <summary>
+    /// Insert-first, for rows that are usually new: one <c>AddEntity</c>; when the row exists (409), read, decide, write as
+    /// <see cref="MutateAsync{T}(string, string, Func{T, ValueTask{T}}, CancellationToken)"/> does. Returns true when it wrote.
+    /// </summary>
+    public async Task<bool> InsertFirstAsync<T>(T fresh, Func<T?, ValueTask<T?>> decide, CancellationToken cancellationToken)
+        where T : class, ITableEntity, new()
+    {
+        await ensureCreated(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await table.AddEntityAsync(fresh, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status == 409)
+        {
+            return await MutateAsync(fresh.PartitionKey, fresh.RowKey, decide, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
     /// Read, decide, write; on 409/412 again. <paramref name="decide"/> gets the current row (null when missing) and returns
     /// the row to write (with the same keys), or null when the row is already right. Returns true when it wrote.
     /// </summary>

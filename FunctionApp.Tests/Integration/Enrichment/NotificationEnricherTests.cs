@@ -66,6 +66,57 @@ public sealed class NotificationEnricherTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_typical_message_costs_four_table_requests_in_three_round_trips()
+    {
+        // Issue 8.8: metadata present, conversation known. Read fc| once, insert fm| and xm| at once, read fc| again.
+        FrontKnowsEverything();
+        await Enricher.EnrichAsync(Notification("msg_1", "cnv_1", "ext-1", "uid-1", "thr-1"), CancellationToken.None);
+        var counter = new RequestCounter();
+        var options = new Azure.Data.Tables.TableClientOptions();
+        options.AddPolicy(counter, Azure.Core.HttpPipelinePosition.PerCall);
+        var map = new IdMapStore(new Azure.Data.Tables.TableServiceClient(TestStorage.ConnectionString, options), _host.Get<FrontFunctions.Storage.StorageInitializer>(), TimeProvider.System);
+        var enricher = new NotificationEnricher(
+            map, _host.Get<FrontApiClient>(), _host.Get<FrontConversationCache>(), _host.Get<FrontFunctions.Channels.ChannelRegistry>(),
+            _host.Get<Microsoft.Extensions.Options.IOptions<EnrichmentOptions>>(), TimeProvider.System,
+            _host.Get<Microsoft.Extensions.Logging.ILogger<NotificationEnricher>>());
+
+        var outcome = await enricher.EnrichAsync(Notification("msg_2", "cnv_1", "ext-2", "uid-2", "thr-1"), CancellationToken.None);
+
+        Assert.Equal(("cnv_1", "msg_2"), (outcome.ConversationId, (await Map.FindMessageByExternalIdAsync(_channel, "ext-2"))!.MessageId));
+        Assert.Equal(["thr-1"], outcome.ExternalConversationIds);
+        // Before: 10 requests one after the other (fc| read five times, fm|/xm| read before being written).
+        Assert.Equal(["GET fc|cnv_1", "GET fc|cnv_1", "POST fm|msg_2", "POST xm|ext-2"], counter.Requests.Order(StringComparer.Ordinal));
+        Assert.Equal(("GET fc|cnv_1", "GET fc|cnv_1"), (counter.Requests[0], counter.Requests[^1])); // the two inserts run at once, between
+        Assert.Empty(_host.Front.Requests);
+    }
+
+    /// <summary>Records each table request as "METHOD row key" (for an insert, the row key of the body).</summary>
+    private sealed class RequestCounter : Azure.Core.Pipeline.HttpPipelinePolicy
+    {
+        private readonly System.Collections.Concurrent.ConcurrentQueue<string> _requests = new();
+
+        public IReadOnlyList<string> Requests => [.. _requests];
+
+        public override async ValueTask ProcessAsync(Azure.Core.HttpMessage message, ReadOnlyMemory<Azure.Core.Pipeline.HttpPipelinePolicy> pipeline)
+        {
+            var uri = Uri.UnescapeDataString(message.Request.Uri.ToString());
+            var key = System.Text.RegularExpressions.Regex.Match(uri, "RowKey='([^']*)'").Groups[1].Value;
+            if (key.Length == 0 && message.Request.Content is { } content)
+            {
+                using var buffer = new MemoryStream();
+                await content.WriteToAsync(buffer, default);
+                key = System.Text.Json.JsonDocument.Parse(buffer.ToArray()).RootElement.GetProperty("RowKey").GetString()!;
+            }
+
+            _requests.Enqueue($"{message.Request.Method} {key}");
+            await ProcessNextAsync(message, pipeline);
+        }
+
+        public override void Process(Azure.Core.HttpMessage message, ReadOnlyMemory<Azure.Core.Pipeline.HttpPipelinePolicy> pipeline) =>
+            throw new NotSupportedException();
+    }
+
+    [Fact]
     public async Task The_message_is_fetched_only_when_its_external_id_is_missing_and_only_once()
     {
         FrontKnowsEverything();
