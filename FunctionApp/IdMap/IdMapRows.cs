@@ -42,6 +42,10 @@ public sealed class ConversationEntity : IdMapEntity
     public string? MergedInto { get; set; }
     public bool? MergeConfirmed { get; set; }
     public bool? MovePending { get; set; }
+
+    /// <summary>On a survivor: the conversations whose move into it has begun and not finished (JSON list).</summary>
+    public string? MovesIn { get; set; }
+
     public DateTimeOffset? RefreshedAt { get; set; }
 
     public List<string> GetIds() =>
@@ -49,8 +53,13 @@ public sealed class ConversationEntity : IdMapEntity
 
     public void SetIds(List<string> ids) => ExternalConversationIds = JsonSerializer.Serialize(ids, IdMapJsonContext.Default.ListString);
 
+    public List<string> GetMovesIn() =>
+        MovesIn is { Length: > 0 } json ? JsonSerializer.Deserialize(json, IdMapJsonContext.Default.ListString) ?? [] : [];
+
+    public void SetMovesIn(List<string> moves) => MovesIn = moves.Count == 0 ? null : JsonSerializer.Serialize(moves, IdMapJsonContext.Default.ListString);
+
     public ConversationRow ToRow() =>
-        new(ConversationId ?? "", GetIds(), string.IsNullOrEmpty(MergedInto) ? null : MergedInto, RefreshedAt, MovePending == true);
+        new(ConversationId ?? "", GetIds(), string.IsNullOrEmpty(MergedInto) ? null : MergedInto, RefreshedAt, MovePending == true, GetMovesIn());
 }
 
 [System.Text.Json.Serialization.JsonSerializable(typeof(List<string>))]

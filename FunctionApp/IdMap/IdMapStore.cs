@@ -86,6 +86,20 @@ public sealed class IdMapStore
             row = await GetConversationRowAsync(channelId, current, cancellationToken).ConfigureAwait(false);
             if (row?.MergedInto is not { Length: > 0 } next || seen.Contains(next))
             {
+                if (completeMoves && row?.MovesIn is { Count: > 0 } movesIn && depth < MaxMergeHops)
+                {
+                    // Moves into this survivor that were interrupted: finish them, then read the row again.
+                    foreach (var moving in movesIn)
+                    {
+                        if (!await CompleteMoveAsync(channelId, moving, depth + 1, cancellationToken).ConfigureAwait(false))
+                        {
+                            await ForgetMoveInAsync(channelId, current, moving, cancellationToken).ConfigureAwait(false); // undone since
+                        }
+                    }
+
+                    return await ResolveCoreAsync(channelId, current, completeMoves: false, depth + 1, cancellationToken).ConfigureAwait(false);
+                }
+
                 return (current, row);
             }
 
@@ -120,9 +134,9 @@ public sealed class IdMapStore
         var ids = externalConversationIds.Where(id => !string.IsNullOrEmpty(id)).Distinct(StringComparer.Ordinal).ToList();
         var (survivor, row) = await ResolveAsync(channelId, conversationId, cancellationToken).ConfigureAwait(false);
 
-        // The common case: the survivor already lists every id (so each was claimed for it, or moved to it by a completed
-        // move: see CompleteMoveAsync) and was confirmed less than a minute ago. Nothing to write; the row read is the answer.
-        if (row is { MergedInto: null } && ids.All(id => row.ExternalConversationIds.Contains(id, StringComparer.Ordinal))
+        // The common case: the survivor already lists every id (so each was claimed for it, or moved to it by a move that
+        // is complete: no MovesIn, see CompleteMoveAsync) and was confirmed less than a minute ago. Nothing to write; the row read is the answer.
+        if (row is { MergedInto: null, MovesIn: null or { Count: 0 } } && ids.All(id => row.ExternalConversationIds.Contains(id, StringComparer.Ordinal))
             && !MergeRules.RefreshDue(refresh: true, changed: false, row.RefreshedAt, _time.GetUtcNow()))
         {
             return new ConversationUpdate(survivor, row.ExternalConversationIds, []);
@@ -235,27 +249,30 @@ public sealed class IdMapStore
 
     /// <summary>
     /// Moves a merged-away conversation to its final survivor: its external ids are added there, every row pointing at it
-    /// is repointed, then <c>MovePending</c> is cleared. Re-runnable: each step is idempotent.
+    /// is repointed, then <c>MovePending</c> and the survivor's <c>MovesIn</c> entry are cleared. Re-runnable: each step is
+    /// idempotent. False when there is no merge to move (not recorded, or undone by a confirmed reverse merge).
     /// </summary>
-    private async Task CompleteMoveAsync(string channelId, string mergedId, int depth, CancellationToken cancellationToken)
+    private async Task<bool> CompleteMoveAsync(string channelId, string mergedId, int depth, CancellationToken cancellationToken)
     {
         var merged = await GetConversationRowAsync(channelId, mergedId, cancellationToken).ConfigureAwait(false);
         if (merged?.MergedInto is not { Length: > 0 } target)
         {
-            return;
+            return false;
         }
 
         var (finalSurvivor, _) = await ResolveCoreAsync(channelId, mergedId, completeMoves: false, depth, cancellationToken).ConfigureAwait(false);
         if (string.Equals(finalSurvivor, mergedId, StringComparison.Ordinal))
         {
-            return; // the merge was not recorded (a cycle would have formed)
+            return false; // the merge was not recorded (a cycle would have formed)
         }
 
-        // Repoint every row that points at the merged-away conversation, THEN give the survivor every external id of what
-        // was merged into it: a survivor whose list holds an id has had the rows of that id repointed, which lets
-        // RecordConversationAsync skip the claims when the list already holds every id. Not a point query: merges are rare,
-        // and the scan is confined to the channel's partition.
-        var moved = merged.ExternalConversationIds.ToList();
+        // The survivor gains every external id of what was merged into it first (so lookups of rows not repointed yet, which
+        // resolve through the mark, answer the full list), with MovesIn naming this move until it is complete: a survivor
+        // whose list holds an id and has no MovesIn has had that id's rows repointed (RecordConversationAsync relies on it).
+        var (survivor, _) = await AddExternalIdsAsync(channelId, finalSurvivor, merged.ExternalConversationIds, refresh: false, cancellationToken, movingIn: mergedId).ConfigureAwait(false);
+
+        // Repoint every row that points at the merged-away conversation. Not a point query: merges are rare, and the scan
+        // is confined to the channel's partition.
         await foreach (var row in _rows.Table.QueryAsync<ExternalConversationEntity>(
             e => e.PartitionKey == channelId && e.ConversationId == mergedId, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
@@ -266,14 +283,16 @@ public sealed class IdMapStore
 
             if (IdMapKeys.IsExternalConversation(row.RowKey))
             {
-                await RepointExternalConversationAsync(channelId, row.ExternalConversationId ?? "", finalSurvivor, onlyFrom: mergedId, cancellationToken, row.RowKey).ConfigureAwait(false);
-                if (row.ExternalConversationId is { Length: > 0 } x && !moved.Contains(x, StringComparer.Ordinal))
+                if (row.ExternalConversationId is { Length: > 0 } x)
                 {
-                    moved.Add(x);
+                    (survivor, _) = await AddExternalIdsAsync(channelId, survivor, [x], refresh: false, cancellationToken, movingIn: mergedId).ConfigureAwait(false);
                 }
+
+                await RepointExternalConversationAsync(channelId, row.ExternalConversationId ?? "", survivor, onlyFrom: mergedId, cancellationToken, row.RowKey).ConfigureAwait(false);
             }
             else
             {
+                var to = survivor;
                 await _rows.MutateAsync<MessageEntity>(channelId, row.RowKey, existing =>
                 {
                     if (existing is null || !string.Equals(existing.ConversationId, mergedId, StringComparison.Ordinal))
@@ -281,16 +300,10 @@ public sealed class IdMapStore
                         return null;
                     }
 
-                    existing.ConversationId = finalSurvivor;
+                    existing.ConversationId = to;
                     return existing;
                 }, cancellationToken).ConfigureAwait(false);
             }
-        }
-
-        var (writtenTo, _) = await AddExternalIdsAsync(channelId, finalSurvivor, moved, refresh: false, cancellationToken).ConfigureAwait(false);
-        if (!string.Equals(writtenTo, finalSurvivor, StringComparison.Ordinal))
-        {
-            return; // the survivor was merged away meanwhile: its own move (pending) carries everything on; run again later
         }
 
         if (merged.MovePending)
@@ -306,7 +319,23 @@ public sealed class IdMapStore
                 return existing;
             }, cancellationToken).ConfigureAwait(false);
         }
+
+        await ForgetMoveInAsync(channelId, survivor, mergedId, cancellationToken).ConfigureAwait(false);
+        return true;
     }
+
+    private Task ForgetMoveInAsync(string channelId, string survivorId, string mergedId, CancellationToken cancellationToken) =>
+        _rows.MutateAsync<ConversationEntity>(channelId, IdMapKeys.FrontConversation(survivorId), existing =>
+        {
+            var moves = existing?.GetMovesIn() ?? [];
+            if (existing is null || !moves.Remove(mergedId))
+            {
+                return null;
+            }
+
+            existing.SetMovesIn(moves);
+            return existing;
+        }, cancellationToken);
 
     /// <summary>
     /// Records a Front message (rule 5): <c>fm|</c> always, <c>xm|</c> when the external id is known, and returns the
@@ -454,7 +483,7 @@ public sealed class IdMapStore
     /// written: the ids go to its survivor (forwarded along <c>MergedInto</c>). Returns the conversation written and its list.
     /// </summary>
     private async Task<(string ConversationId, IReadOnlyList<string> Ids)> AddExternalIdsAsync(
-        string channelId, string conversationId, IReadOnlyCollection<string> ids, bool refresh, CancellationToken cancellationToken)
+        string channelId, string conversationId, IReadOnlyCollection<string> ids, bool refresh, CancellationToken cancellationToken, string? movingIn = null)
     {
         var target = conversationId;
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -480,6 +509,13 @@ public sealed class IdMapStore
                 result = list;
                 entity.ConversationId = current;
                 entity.SetIds(list);
+                if (movingIn is not null && entity.GetMovesIn() is var moves && !moves.Contains(movingIn, StringComparer.Ordinal))
+                {
+                    moves.Add(movingIn);
+                    entity.SetMovesIn(moves);
+                    changed = true;
+                }
+
                 var now = _time.GetUtcNow();
                 if (MergeRules.RefreshDue(refresh, changed, entity.RefreshedAt, now))
                 {

@@ -241,6 +241,24 @@ public sealed class IdMapTests
     }
 
     [Fact]
+    public async Task A_merge_interrupted_after_the_survivor_gained_the_ids_is_completed_by_the_next_write_to_the_survivor()
+    {
+        // A crash right after cnv_b's list gained t-a, before cnv_a's rows were repointed. The next notification names only
+        // cnv_b and lists every id it has: the one read of cnv_b's row must still show that a move into it is unfinished.
+        await ImportAsync("msg_a", "cnv_a", "e-a", "t-a");
+        await ImportAsync("msg_b", "cnv_b", "e-b", "t-b");
+        var crashing = StoreWith(new CrashPolicy(afterWriteTo: "fc|cnv_b"));
+        await Assert.ThrowsAnyAsync<Exception>(() => crashing.RecordMergeAsync(_channel, "cnv_a", "cnv_b", confirmedByFront: true));
+        Assert.Contains("t-a", (await _map.GetConversationRowAsync(_channel, "cnv_b"))!.ExternalConversationIds);
+
+        await ImportAsync("msg_b2", "cnv_b", "e-b2", "t-a", "t-b");
+
+        Assert.Equal("cnv_b", (await _map.GetMessageRowAsync(_channel, "msg_a"))!.ConversationId);
+        Assert.Equal("cnv_b", (await TestStorage.Tables().GetTableClient(StorageNames.IdMapTable).GetEntityAsync<TableEntity>(_channel, IdMapKeys.ExternalMessage("e-a"))).Value.GetString("ConversationId"));
+        Assert.Empty((await _map.GetConversationRowAsync(_channel, "cnv_b"))!.MovesIn ?? []);
+    }
+
+    [Fact]
     public async Task Ids_added_to_a_conversation_while_it_is_merged_away_reach_the_survivor()
     {
         // Issue 8.2: a worker resolves cnv_a as its own survivor; before it claims t-late (its storage is slowed down
