@@ -135,7 +135,8 @@ public sealed class IdMapStore
         var (survivor, row) = await ResolveAsync(channelId, conversationId, cancellationToken).ConfigureAwait(false);
 
         // The common case: the survivor already lists every id (so each was claimed for it, or moved to it by a move that
-        // is complete: no MovesIn, see CompleteMoveAsync) and was confirmed less than a minute ago. Nothing to write; the row read is the answer.
+        // is complete: no MovesIn, see CompleteMoveAsync) and was confirmed less than a minute ago. Nothing to write: the
+        // row read is the answer.
         if (row is { MergedInto: null, MovesIn: null or { Count: 0 } } && ids.All(id => row.ExternalConversationIds.Contains(id, StringComparer.Ordinal))
             && !MergeRules.RefreshDue(refresh: true, changed: false, row.RefreshedAt, _time.GetUtcNow()))
         {
