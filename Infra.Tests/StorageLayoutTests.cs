@@ -55,5 +55,4 @@ public sealed class StorageLayoutTests
         var relaxedRule = (longer.Property(relaxed, "policy.rules").Node as JsonArray)![0]!;
         Assert.Equal(30, relaxedRule["definition"]!["actions"]!["baseBlob"]!["delete"]!["daysAfterModificationGreaterThan"]!.GetValue<int>());
     }
-
 }

@@ -14,8 +14,10 @@ public static class LocalFunctionsHost
     /// Builds the host. <paramref name="configure"/> runs before the app's services are registered, so tests can add
     /// settings (ports, connection strings) and replace services such as the <see cref="TimeProvider"/>.
     /// </summary>
-    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    /// <param name="functions">What to serve: the app's functions (<see cref="FunctionCatalog.Functions"/>) unless given.</param>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null, IReadOnlyList<DeclaredFunction>? functions = null)
     {
+        functions ??= FunctionCatalog.Functions;
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         // host.json (copied next to the binaries from the repository root) and the settings file the Functions host reads (local.settings.json "Values"), then environment and command line.
         builder.Configuration.AddHostJson(Path.Combine(AppContext.BaseDirectory, "host.json"));
@@ -38,7 +40,7 @@ public static class LocalFunctionsHost
         configure?.Invoke(builder);
         builder.Services.AddMvcCore(); // executes the IActionResult the functions return, as the Functions host does
         builder.Services.AddFrontFunctions(builder.Configuration);
-        var functions = FunctionCatalog.Functions;
+        builder.Services.AddSingleton(new ServedFunctions(functions));
         foreach (var functionClass in functions.Where(f => !f.Method.IsStatic).Select(f => f.FunctionClass).Distinct())
         {
             builder.Services.AddSingleton(functionClass);
@@ -46,11 +48,19 @@ public static class LocalFunctionsHost
 
         if (builder.Configuration.GetValue("LocalHost:RunQueueListener", true))
         {
-            builder.Host.AddQueueListener(builder.Configuration);
+            builder.Host.AddQueueListener(builder.Configuration, functions);
         }
 
         var app = builder.Build();
         app.MapHttpFunctions(functions, app.Configuration["LocalHost:FunctionKey"]);
         return app;
     }
+}
+
+/// <summary>The functions this host serves (what its start-up printout lists and its queue methods call).</summary>
+public sealed class ServedFunctions(IReadOnlyList<DeclaredFunction> functions)
+{
+    public IReadOnlyList<DeclaredFunction> All { get; } = functions;
+
+    public DeclaredFunction Named(string name) => All.Single(f => f.Name == name);
 }

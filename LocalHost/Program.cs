@@ -7,7 +7,7 @@ app.Lifetime.ApplicationStarted.Register(() =>
     foreach (var url in app.Urls)
     {
         Console.WriteLine($"FrontFunctions local host on {url}:");
-        foreach (var line in FunctionCatalog.Functions.Select(f => Describe(f, url)))
+        foreach (var line in app.Services.GetRequiredService<ServedFunctions>().All.Select(f => Describe(f, url)))
         {
             Console.WriteLine("  " + line);
         }

@@ -16,12 +16,12 @@ namespace FrontFunctions.LocalHost;
 /// </summary>
 internal static class QueueListener
 {
-    public static void AddQueueListener(this ConfigureHostBuilder host, IConfiguration configuration)
+    public static void AddQueueListener(this ConfigureHostBuilder host, IConfiguration configuration, IReadOnlyList<DeclaredFunction> functions)
     {
         host.ConfigureWebJobs(webJobs =>
         {
             webJobs.AddAzureStorageQueues(options => configuration.GetSection(HostJson.Prefix + ":extensions:queues").Bind(options));
-            webJobs.Services.AddSingleton<ITypeLocator>(new QueueTriggerTypes(QueueTriggerTypes.Generated.Value));
+            webJobs.Services.AddSingleton<ITypeLocator>(new QueueTriggerTypes(QueueTriggerTypes.For(functions)));
         });
     }
 }
@@ -29,10 +29,26 @@ internal static class QueueListener
 /// <summary>The WebJobs SDK's view of the app: one generated type whose methods are the queue-triggered functions.</summary>
 internal sealed class QueueTriggerTypes(Type generated) : ITypeLocator
 {
-    /// <summary>The generated type for the app's queue-triggered functions (generated once per process: types cannot be unloaded).</summary>
-    public static readonly Lazy<Type> Generated = new(() => Generate(FunctionCatalog.Functions.Where(f => f.Queue is not null).ToList()));
+    private static readonly Dictionary<string, Type> Generated = new(StringComparer.Ordinal);
 
     public IReadOnlyList<Type> GetTypes() => [generated];
+
+    /// <summary>The generated type for these functions' queue triggers (once per set and process: types cannot be unloaded).</summary>
+    public static Type For(IReadOnlyList<DeclaredFunction> functions)
+    {
+        var queued = functions.Where(f => f.Queue is not null).ToList();
+        var key = string.Join("|", queued.Select(f => $"{f.Name}:{f.Method.DeclaringType!.AssemblyQualifiedName}.{f.Method.Name}"));
+        lock (Generated)
+        {
+            if (!Generated.TryGetValue(key, out var type))
+            {
+                type = Generate(queued, Generated.Count);
+                Generated[key] = type;
+            }
+
+            return type;
+        }
+    }
 
     /// <summary>
     /// <c>public Task {Name}([QueueTrigger(queue, Connection = …)] T trigger, …same parameters…) =&gt;
@@ -40,9 +56,9 @@ internal sealed class QueueTriggerTypes(Type generated) : ITypeLocator
     /// <c>[FunctionName("{Name}")]</c>. The WebJobs SDK binds each parameter by its type and name (message text, dequeue count,
     /// cancellation token), exactly as the worker receives them from the Functions host.
     /// </summary>
-    private static Type Generate(IReadOnlyList<DeclaredFunction> functions)
+    private static Type Generate(IReadOnlyList<DeclaredFunction> functions, int number)
     {
-        var assembly = AssemblyBuilder.DefineDynamicAssembly(new AssemblyName("FrontFunctions.LocalHost.QueueTriggers"), AssemblyBuilderAccess.Run);
+        var assembly = AssemblyBuilder.DefineDynamicAssembly(new AssemblyName($"FrontFunctions.LocalHost.QueueTriggers{number}"), AssemblyBuilderAccess.Run);
         var module = assembly.DefineDynamicModule("FrontFunctions.LocalHost.QueueTriggers");
         var type = module.DefineType("FrontFunctions.LocalHost.QueueTriggers", TypeAttributes.Public | TypeAttributes.Sealed | TypeAttributes.Class, typeof(QueueFunctionInvoker));
 
@@ -107,16 +123,13 @@ internal sealed class QueueTriggerTypes(Type generated) : ITypeLocator
 /// <summary>Base of the generated queue-trigger type: calls the function class's method with the arguments the SDK bound.</summary>
 public abstract class QueueFunctionInvoker
 {
-    private static readonly Dictionary<string, DeclaredFunction> Functions =
-        FunctionCatalog.Functions.Where(f => f.Queue is not null).ToDictionary(f => f.Name, StringComparer.Ordinal);
-
     private readonly IServiceProvider _services;
 
     protected QueueFunctionInvoker(IServiceProvider services) => _services = services;
 
     protected internal async Task InvokeAsync(string functionName, object?[] arguments)
     {
-        var function = Functions[functionName];
+        var function = _services.GetRequiredService<ServedFunctions>().Named(functionName);
         var instance = function.Method.IsStatic ? null : _services.GetRequiredService(function.FunctionClass);
         if (function.Method.Invoke(instance, BindingFlags.DoNotWrapExceptions, null, arguments, null) is Task task)
         {

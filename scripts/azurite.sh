@@ -8,6 +8,13 @@ free_port() {
   node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close();});'
 }
 
+# N distinct free ports (held open together while chosen, so two calls of free_port cannot return the same one).
+free_ports() {
+  node -e 'const net=require("net");const n=+process.argv[1];const ss=[];
+    const next=()=>{if(ss.length===n){console.log(ss.map(s=>s.address().port).join(" "));ss.forEach(s=>s.close());return;}
+      const s=net.createServer();s.listen(0,"127.0.0.1",()=>{ss.push(s);next();});};next();' "${1:-3}"
+}
+
 port_in_use() {
   (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }

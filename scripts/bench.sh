@@ -12,5 +12,6 @@ source scripts/azurite.sh
 install_azurite
 dotnet build bench/Benchmarks -c Release --nologo -v quiet
 trap stop_azurite EXIT
-start_azurite "$(free_port)" "$(free_port)" "$(free_port)"
+# shellcheck disable=SC2046 # three port numbers
+start_azurite $(free_ports 3)
 dotnet bench/Benchmarks/bin/Release/net10.0/Benchmarks.dll "$@"

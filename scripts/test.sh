@@ -16,7 +16,8 @@ fi
 dotnet build FrontFunctions.sln -c Release --nologo -v quiet
 
 trap stop_azurite EXIT
-start_azurite "$(free_port)" "$(free_port)" "$(free_port)"
+# shellcheck disable=SC2046 # three port numbers
+start_azurite $(free_ports 3)
 
 results=$(mktemp -d)
 export FRONTFUNCTIONS_SCREENSHOTS="$results/console-screenshots" # the console tests save a PNG of each state here

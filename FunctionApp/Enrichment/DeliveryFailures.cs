@@ -10,15 +10,13 @@ namespace FrontFunctions.Enrichment;
 /// <summary>
 /// Why a delivery failed for good, in table <c>FrontDeliveryFailures</c>: PartitionKey = channel id (<c>_unknown</c> when the
 /// queue message was unreadable), RowKey = delivery key (or a hash of the message text). Columns: Reason, MessageId,
-/// DequeueCount, FailedAt, Permanent, QueueMessage (the original text, cut to fit a table property) and QueueMessageTruncated.
-/// A later failure of the same delivery replaces the row.
+/// DequeueCount, FailedAt, Permanent and QueueMessageLength. Ids and the reason only, never the message: the text (which
+/// holds the message body) is in the poison queue, and nowhere else once that is emptied. A later failure of the same
+/// delivery replaces the row.
 /// </summary>
 public sealed class DeliveryFailures(TableServiceClient tables, StorageInitializer storage, TimeProvider time)
 {
     public const string UnknownChannelPartition = "_unknown";
-
-    /// <summary>A string property holds at most 64 KiB (32 K UTF-16 units); keep a margin.</summary>
-    public const int MaxStoredMessageChars = 30_000;
 
     private readonly TableClient _table = tables.GetTableClient(StorageNames.FailuresTable);
 
@@ -37,16 +35,14 @@ public sealed class DeliveryFailures(TableServiceClient tables, StorageInitializ
         var row = string.IsNullOrEmpty(deliveryKey)
             ? "text-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(queueMessageText)).AsSpan(0, 16))
             : TableKeyEncoding.Encode(deliveryKey);
-        var truncated = queueMessageText.Length > MaxStoredMessageChars;
         var entity = new TableEntity(partition, row)
         {
             ["Reason"] = reason.Length > 2_000 ? reason[..2_000] : reason,
-            ["MessageId"] = messageId,
+            ["MessageId"] = messageId is { Length: > 200 } ? messageId[..200] : messageId,
             ["DequeueCount"] = dequeueCount,
             ["FailedAt"] = time.GetUtcNow(),
             ["Permanent"] = permanent,
-            ["QueueMessage"] = truncated ? queueMessageText[..MaxStoredMessageChars] : queueMessageText,
-            ["QueueMessageTruncated"] = truncated,
+            ["QueueMessageLength"] = queueMessageText.Length,
         };
         await _table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
     }

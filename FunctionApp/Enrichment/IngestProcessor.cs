@@ -44,12 +44,14 @@ public sealed partial class IngestProcessor(
             notification = await CompleteFromEnvelopeBlobAsync(notification, cancellationToken).ConfigureAwait(false);
             var outcome = await enricher.EnrichAsync(notification, cancellationToken).ConfigureAwait(false);
             Log.Enriched(logger, outcome.ChannelId, outcome.MessageId, outcome.ConversationId, outcome.ExternalId is not null, outcome.FrontCalls, dequeueCount);
+            await DeletePayloadAsync(notification, cancellationToken).ConfigureAwait(false);
         }
         catch (PermanentEnrichmentException e)
         {
             Log.Permanent(logger, notification.ChannelId, notification.MessageId, e.Reason, dequeueCount);
             await failures.RecordAsync(notification.ChannelId, notification.DeliveryKey, notification.MessageId, e.Reason, dequeueCount, queueMessageText, permanent: true, cancellationToken).ConfigureAwait(false);
             await SendToPoisonAsync(queueMessageText, cancellationToken).ConfigureAwait(false);
+            await DeletePayloadAsync(notification, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -61,6 +63,7 @@ public sealed partial class IngestProcessor(
                 try
                 {
                     await failures.RecordAsync(notification.ChannelId, notification.DeliveryKey, notification.MessageId, reason, dequeueCount, queueMessageText, permanent: false, cancellationToken).ConfigureAwait(false);
+                    await DeletePayloadAsync(notification, cancellationToken).ConfigureAwait(false); // recorded; the host poisons it
                 }
                 catch (Exception recordFailure) when (recordFailure is not OperationCanceledException)
                 {
@@ -105,13 +108,15 @@ public sealed partial class IngestProcessor(
     }
 
     /// <summary>
-    /// The webhook extracts every field before queueing, so the envelope is normally not needed. Only when a notification
-    /// arrives with neither an external id nor external conversation ids and its envelope sits in a blob (a notification
-    /// queued by an older ingest) is the blob read, to spare the Front calls if it has them.
+    /// The webhook extracts every field before queueing, so the envelope is normally not needed. The blob is read when the
+    /// ids were too many for the queue message (<see cref="IngestNotification.IdsInBlob"/>), or when a notification arrives
+    /// with neither an external id nor external conversation ids (queued by an older ingest), to spare the Front calls.
+    /// A blob already gone (deleted after an earlier attempt mapped it) leaves the queue message's fields: Front fills in.
     /// </summary>
     private async Task<IngestNotification> CompleteFromEnvelopeBlobAsync(IngestNotification notification, CancellationToken cancellationToken)
     {
-        if (notification.EnvelopeBlob is not { Length: > 0 } blobName || notification.ExternalId is not null || notification.ExternalConversationIds.Count > 0)
+        if (notification.EnvelopeBlob is not { Length: > 0 } blobName
+            || (!notification.IdsInBlob && (notification.ExternalId is not null || notification.ExternalConversationIds.Count > 0)))
         {
             return notification;
         }
@@ -144,6 +149,29 @@ public sealed partial class IngestProcessor(
         };
     }
 
+    /// <summary>
+    /// Deletes the envelope blob once the notification is mapped, or recorded and poisoned: it holds the message body and
+    /// nothing needs it any more (a re-queued notification is enriched from the queue message, Front filling in the rest).
+    /// A failure here is only logged; the storage lifecycle rule removes what is left.
+    /// </summary>
+    private async Task DeletePayloadAsync(IngestNotification notification, CancellationToken cancellationToken)
+    {
+        if (notification.EnvelopeBlob is not { Length: > 0 } blobName)
+        {
+            return;
+        }
+
+        try
+        {
+            await blobs.GetBlobContainerClient(StorageNames.PayloadContainer).GetBlobClient(blobName)
+                .DeleteIfExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            Log.PayloadNotDeleted(logger, notification.ChannelId, notification.MessageId, e.GetType().Name);
+        }
+    }
+
     private async Task SendToPoisonAsync(string text, CancellationToken cancellationToken)
     {
         await storage.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
@@ -174,6 +202,9 @@ public sealed partial class IngestProcessor(
 
         [LoggerMessage(EventId = 2006, Level = LogLevel.Error, Message = "The failure of message {MessageId} of channel {ChannelId} could not be recorded ({ErrorType}); it goes to the poison queue without a reason row.")]
         public static partial void FailureNotRecorded(ILogger logger, string channelId, string messageId, string errorType);
+
+        [LoggerMessage(EventId = 2007, Level = LogLevel.Warning, Message = "The envelope blob of message {MessageId} of channel {ChannelId} could not be deleted ({ErrorType}); the storage lifecycle rule will remove it.")]
+        public static partial void PayloadNotDeleted(ILogger logger, string channelId, string messageId, string errorType);
 
         [LoggerMessage(EventId = 2005, Level = LogLevel.Warning, Message = "The envelope blob of message {MessageId} of channel {ChannelId} is gone; enriching from the queue message alone.")]
         public static partial void EnvelopeBlobMissing(ILogger logger, string channelId, string messageId);

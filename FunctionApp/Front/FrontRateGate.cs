@@ -15,13 +15,19 @@ namespace FrontFunctions.Front;
 /// seconds; dev.frontapp.com "Rate limiting"): the limit is per company, shared with every other instance of this app and
 /// every other integration, so the headers are the only shared signal. <c>remaining = 0</c> holds every caller until
 /// <c>reset</c>; a low <c>remaining</c> spreads the rest of the window; a 429 with <c>remaining &gt; 0</c> is the per-second
-/// burst limit and holds callers for <c>retry-after</c> (or one second) only.</item>
+/// burst limit and holds callers for <c>retry-after</c> (or one second) only. A reset that is not a plausible time (NaN,
+/// Infinity, 1e300, negative, garbage) is ignored; one in milliseconds is read as such; none holds callers longer than
+/// <c>Front:MaxRateLimitPause</c>.</item>
+/// <item>After a pause, the callers it held leave at the burst rate (one per 1/<c>Front:BurstPerSecond</c>, on the gate's
+/// clock), not all at the instant it ends; a token the bucket handed out during a pause is dropped.</item>
 /// </list>
 /// </summary>
 public sealed partial class FrontRateGate : IDisposable
 {
     private static readonly TimeSpan BurstPause = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan MinReplenishmentPeriod = TimeSpan.FromMilliseconds(100);
+    private const double MillisecondsThreshold = 1e11;
+    private static readonly double MaxUnixSeconds = DateTimeOffset.MaxValue.ToUnixTimeSeconds() - 1;
     private readonly TokenBucketRateLimiter _bucket;
     private readonly TimeProvider _time;
     private readonly TimeSpan _maxPause;
@@ -32,6 +38,11 @@ public sealed partial class FrontRateGate : IDisposable
     private int _budgetLeft;        // Front's remaining for that window, minus what this process sent since
     private int _throttled;
     private long _passed;
+    private int _heldByPause;
+    private readonly TimeSpan _releaseSpacing;      // 1 / BurstPerSecond
+    private readonly object _releaseLock = new();
+    private long _nextReleaseTicks;                  // after a pause: when the next caller may leave (past = no schedule)
+    private readonly List<long> _releaseSlots = [];  // slots callers are waiting for (diagnostics: HeldByRelease)
 
     public FrontRateGate(IOptions<FrontApiOptions> options, TimeProvider time)
     {
@@ -55,6 +66,7 @@ public sealed partial class FrontRateGate : IDisposable
             QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
             AutoReplenishment = true,
         });
+        _releaseSpacing = TimeSpan.FromTicks(TimeSpan.TicksPerSecond / Math.Max(1, o.BurstPerSecond));
     }
 
     /// <summary>Until when every caller is held (in the past when the gate is open).</summary>
@@ -63,23 +75,60 @@ public sealed partial class FrontRateGate : IDisposable
     /// <summary>How many requests (attempts, retries included) the gate has let through.</summary>
     public long RequestsPassed => Interlocked.Read(ref _passed);
 
+    /// <summary>How many callers wait in the token bucket's queue for a token.</summary>
+    internal long QueuedForToken => _bucket.GetStatistics()?.CurrentQueuedCount ?? 0;
+
+    /// <summary>How many callers wait for a pause that has not ended yet (callers whose pause just ended are not counted).</summary>
+    internal int HeldByPause => PausedUntil > _time.GetUtcNow() ? Volatile.Read(ref _heldByPause) : 0;
+
     /// <summary>How many 429 answers this process has seen.</summary>
     public int ThrottledResponses => Volatile.Read(ref _throttled);
 
-    /// <summary>Waits for any pause Front imposed, then for a token, then for room in Front's current window.</summary>
+    /// <summary>How many callers wait for a release slot still ahead (after a pause, callers leave one per slot).</summary>
+    internal int HeldByRelease
+    {
+        get
+        {
+            var now = _time.GetUtcNow().UtcTicks;
+            lock (_releaseLock)
+            {
+                return _releaseSlots.Count(slot => slot > now);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Waits for any pause Front imposed, then for a token, then (after a pause) for a release slot, then for room in
+    /// Front's current window.
+    /// </summary>
     public async ValueTask WaitAsync(CancellationToken cancellationToken)
     {
+        var held = false;
         while (true)
         {
-            await WaitWhilePausedAsync(cancellationToken).ConfigureAwait(false);
-            using var lease = await _bucket.AcquireAsync(1, cancellationToken).ConfigureAwait(false);
-            if (!lease.IsAcquired)
+            held |= await WaitWhilePausedAsync(cancellationToken).ConfigureAwait(false);
+            using (var lease = await _bucket.AcquireAsync(1, cancellationToken).ConfigureAwait(false))
             {
-                throw new InvalidOperationException("The Front rate gate refused a request (its queue is full).");
+                if (!lease.IsAcquired)
+                {
+                    throw new InvalidOperationException("The Front rate gate refused a request (its queue is full).");
+                }
             }
 
-            // A pause may have begun while this caller queued for its token.
-            await WaitWhilePausedAsync(cancellationToken).ConfigureAwait(false);
+            // A pause began while this caller queued for its token: the token is dropped and the caller queues again after
+            // the pause. Keeping it, every caller the bucket served during the pause left at the instant the pause ended.
+            if (IsPaused)
+            {
+                held = true;
+                continue;
+            }
+
+            if (!await WaitForReleaseSlotAsync(held, cancellationToken).ConfigureAwait(false))
+            {
+                held = true; // a new pause began while it waited for its slot
+                continue;
+            }
+
             if (TryTakeFromBudget())
             {
                 Interlocked.Increment(ref _passed);
@@ -89,7 +138,51 @@ public sealed partial class FrontRateGate : IDisposable
 
             // Front's window is spent: TryTakeFromBudget paused the gate until its reset. This token is dropped and the
             // caller queues again behind the pause, so callers do not pile up holding tokens and leave all at once.
+            held = true;
         }
+    }
+
+    private bool IsPaused => Interlocked.Read(ref _pausedUntilTicks) > _time.GetUtcNow().UtcTicks;
+
+    /// <summary>
+    /// After a pause, callers leave at the burst rate (one per 1/<c>BurstPerSecond</c>, on the gate's clock) instead of all at
+    /// the instant the pause ends, which would draw the same 429 again. A caller the pause held takes the next slot; so does
+    /// every other caller until the schedule has caught up with the clock. Returns false when a pause began meanwhile.
+    /// </summary>
+    private async ValueTask<bool> WaitForReleaseSlotAsync(bool held, CancellationToken cancellationToken)
+    {
+        long slot, now;
+        lock (_releaseLock)
+        {
+            now = _time.GetUtcNow().UtcTicks;
+            if (!held && _nextReleaseTicks <= now)
+            {
+                return true;
+            }
+
+            slot = Math.Max(now, _nextReleaseTicks);
+            _nextReleaseTicks = slot + _releaseSpacing.Ticks;
+            if (slot == now)
+            {
+                return true;
+            }
+
+            _releaseSlots.Add(slot);
+        }
+
+        try
+        {
+            await Task.Delay(TimeSpan.FromTicks(slot - now), _time, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            lock (_releaseLock)
+            {
+                _releaseSlots.Remove(slot);
+            }
+        }
+
+        return !IsPaused;
     }
 
     /// <summary>
@@ -149,9 +242,12 @@ public sealed partial class FrontRateGate : IDisposable
     {
         var now = _time.GetUtcNow();
         var remaining = HeaderNumber(response, "x-ratelimit-remaining");
-        var reset = HeaderNumber(response, "x-ratelimit-reset") is { } seconds
-            ? DateTimeOffset.FromUnixTimeMilliseconds((long)(seconds * 1000))
-            : (DateTimeOffset?)null;
+        var reset = ResetTime(HeaderNumber(response, "x-ratelimit-reset"));
+        if (reset is { } far && far - now > _maxPause)
+        {
+            reset = now + _maxPause; // clock skew or a bad header: never trusted beyond the longest pause
+        }
+
         var retryAfter = RetryAfter(response, now);
         if (remaining is { } known && reset is { } windowEnd && windowEnd > now)
         {
@@ -197,17 +293,28 @@ public sealed partial class FrontRateGate : IDisposable
         }
     }
 
-    private async ValueTask WaitWhilePausedAsync(CancellationToken cancellationToken)
+    /// <summary>Waits until no pause holds callers; true when it had to wait.</summary>
+    private async ValueTask<bool> WaitWhilePausedAsync(CancellationToken cancellationToken)
     {
+        var waited = false;
         while (true)
         {
             var wait = PausedUntil - _time.GetUtcNow();
             if (wait <= TimeSpan.Zero)
             {
-                return;
+                return waited;
             }
 
-            await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
+            waited = true;
+            Interlocked.Increment(ref _heldByPause);
+            try
+            {
+                await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _heldByPause);
+            }
         }
     }
 
@@ -231,11 +338,32 @@ public sealed partial class FrontRateGate : IDisposable
         while (Interlocked.CompareExchange(ref _pausedUntilTicks, ticks, current) != current);
     }
 
+    /// <summary>A header's value as a finite number; anything else (absent, garbage, NaN, Infinity) is null.</summary>
     private static double? HeaderNumber(HttpResponseMessage response, string name) =>
         response.Headers.TryGetValues(name, out var values)
         && double.TryParse(values.FirstOrDefault(), NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
+        && double.IsFinite(value)
             ? value
             : null;
+
+    /// <summary>
+    /// <c>x-ratelimit-reset</c> as a time, or null when it cannot be one. Front documents UNIX seconds (its example:
+    /// 1454450858); a value of <see cref="MillisecondsThreshold"/> or more would be seconds after the year 5000, so it is read
+    /// as milliseconds (a proxy or a future change); what is still beyond <see cref="DateTimeOffset.MaxValue"/>, zero or
+    /// negative is ignored. Never throws: a header must not cost the good response it came with.
+    /// </summary>
+    private static DateTimeOffset? ResetTime(double? value)
+    {
+        if (value is not { } v || !double.IsFinite(v) || v <= 0)
+        {
+            return null;
+        }
+
+        var seconds = v >= MillisecondsThreshold ? v / 1000 : v;
+        return seconds <= MaxUnixSeconds
+            ? DateTimeOffset.UnixEpoch.AddTicks((long)(seconds * TimeSpan.TicksPerSecond))
+            : null;
+    }
 
     private static TimeSpan? RetryAfter(HttpResponseMessage response, DateTimeOffset now) =>
         response.Headers.RetryAfter switch
@@ -246,36 +374,4 @@ public sealed partial class FrontRateGate : IDisposable
         };
 
     public void Dispose() => _bucket.Dispose();
-}
-
-/// <summary>Puts every attempt (retries included: it sits inside the retry strategy) through the <see cref="FrontRateGate"/>.</summary>
-public sealed class FrontRateGateHandler(FrontRateGate gate) : DelegatingHandler
-{
-    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-    {
-        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        gate.Observe(response);
-        return response;
-    }
-}
-
-/// <summary>
-/// Signs each attempt with a fresh channel token just before it leaves (after any rate-limit wait, so a token never
-/// expires in a queue, and each retry carries a new <c>jti</c>).
-/// </summary>
-public sealed class ChannelTokenHandler(ChannelTokenIssuer issuer) : DelegatingHandler
-{
-    public static readonly HttpRequestOptionsKey<string> ChannelId = new("front-channel-id");
-
-    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-    {
-        if (!request.Options.TryGetValue(ChannelId, out var channelId) || string.IsNullOrEmpty(channelId))
-        {
-            throw new InvalidOperationException("A Front API request was sent without a channel id to sign its token for.");
-        }
-
-        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", issuer.Issue(channelId));
-        return base.SendAsync(request, cancellationToken);
-    }
 }

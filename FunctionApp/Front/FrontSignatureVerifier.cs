@@ -9,6 +9,9 @@ public enum SignatureCheck
 {
     Valid,
     MissingHeaders,
+
+    /// <summary>A header given more than once (several header lines, or a comma-joined list): never pick one of them.</summary>
+    RepeatedHeader,
     MalformedTimestamp,
     MalformedSignature,
     StaleTimestamp,
@@ -42,8 +45,15 @@ public sealed class FrontSignatureVerifier
     /// <summary>Front signs the literal string <c>undefined</c> as the body of GET and DELETE requests.</summary>
     public static ReadOnlySpan<byte> UndefinedBody => "undefined"u8;
 
+    /// <param name="timestampHeader">The header's value; all its values joined with ',' when it was given more than once.</param>
+    /// <param name="signatureHeader">Likewise: neither a timestamp nor a base64 signature ever contains ','.</param>
     public SignatureCheck Verify(string? timestampHeader, string? signatureHeader, ReadOnlySpan<byte> body)
     {
+        if (timestampHeader?.Contains(',', StringComparison.Ordinal) == true || signatureHeader?.Contains(',', StringComparison.Ordinal) == true)
+        {
+            return SignatureCheck.RepeatedHeader;
+        }
+
         if (string.IsNullOrWhiteSpace(timestampHeader) || string.IsNullOrWhiteSpace(signatureHeader))
         {
             return SignatureCheck.MissingHeaders;

@@ -1,3 +1,4 @@
+using FrontFunctions.Http;
 using FrontFunctions.Ingest;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -22,10 +23,10 @@ public sealed class FrontWebhookFunctions(FrontWebhookHandler handler)
         var body = await ReadAsync(request, cancellationToken);
         if (body is null)
         {
-            return TooLarge();
+            return TooLarge;
         }
 
-        return ToResult(await handler.HandleAppRequestAsync(ToWebhookRequest(request, null, body), cancellationToken));
+        return (await handler.HandleAppRequestAsync(ToWebhookRequest(request, null, body), cancellationToken)).ToResult();
     }
 
     [Function("FrontChannelWebhook")]
@@ -37,10 +38,10 @@ public sealed class FrontWebhookFunctions(FrontWebhookHandler handler)
         var body = await ReadAsync(request, cancellationToken);
         if (body is null)
         {
-            return TooLarge();
+            return TooLarge;
         }
 
-        return ToResult(await handler.HandleChannelRequestAsync(ToWebhookRequest(request, channelId, body), cancellationToken));
+        return (await handler.HandleChannelRequestAsync(ToWebhookRequest(request, channelId, body), cancellationToken)).ToResult();
     }
 
     private static Task<byte[]?> ReadAsync(HttpRequest request, CancellationToken cancellationToken) =>
@@ -49,12 +50,19 @@ public sealed class FrontWebhookFunctions(FrontWebhookHandler handler)
     private static WebhookRequest ToWebhookRequest(HttpRequest request, string? channelId, byte[] body) => new(
         request.Method.ToUpperInvariant(),
         channelId,
-        request.Headers["X-Front-Request-Timestamp"].FirstOrDefault(),
-        request.Headers["X-Front-Signature"].FirstOrDefault(),
-        body);
+        AllValues(request, "X-Front-Request-Timestamp"),
+        AllValues(request, "X-Front-Signature"),
+        body,
+        AllValues(request, "Content-Type"),
+        AllValues(request, "Content-Encoding"));
 
-    private static ObjectResult TooLarge() => ToResult(WebhookResponse.Error(
-        StatusCodes.Status413PayloadTooLarge, "payload_too_large", $"The body is larger than {RequestBodyReader.MaxBodyBytes} bytes."));
+    /// <summary>
+    /// The header's value, or all its values joined with ',' when it came more than once, as HTTP defines a repeated header
+    /// (RFC 9110 §5.3): the verifier refuses a list rather than pick one. Null when absent.
+    /// </summary>
+    private static string? AllValues(HttpRequest request, string name) =>
+        request.Headers.TryGetValue(name, out var values) && values.Count > 0 ? values.ToString() : null;
 
-    internal static ObjectResult ToResult(WebhookResponse response) => new(response.Body) { StatusCode = response.StatusCode };
+    private static ObjectResult TooLarge =>
+        HttpAnswer.PayloadTooLarge($"The body is larger than {RequestBodyReader.MaxBodyBytes} bytes.").ToResult();
 }

@@ -1,3 +1,4 @@
+using FrontFunctions.Http;
 using FrontFunctions.Lookup;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -16,24 +17,22 @@ public sealed class MapLookupFunctions(MapLookup lookup)
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = MessagesRoute)] HttpRequest request,
         string channelId,
         CancellationToken cancellationToken) =>
-        RepeatedParameter(request) ?? ToResult(await lookup.FindMessageAsync(channelId, Query(request, "external_id"), Query(request, "front_id"), cancellationToken));
+        (RepeatedParameter(request) ?? await lookup.FindMessageAsync(channelId, Query(request, "external_id"), Query(request, "front_id"), cancellationToken)).ToResult();
 
     [Function("LookupConversation")]
     public async Task<IActionResult> LookupConversation(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = ConversationsRoute)] HttpRequest request,
         string channelId,
         CancellationToken cancellationToken) =>
-        RepeatedParameter(request) ?? ToResult(await lookup.FindConversationAsync(channelId, Query(request, "external_id"), Query(request, "front_id"), cancellationToken));
+        (RepeatedParameter(request) ?? await lookup.FindConversationAsync(channelId, Query(request, "external_id"), Query(request, "front_id"), cancellationToken)).ToResult();
 
     /// <summary>A query parameter's value; null when absent.</summary>
     private static string? Query(HttpRequest request, string name) =>
         request.Query.TryGetValue(name, out var values) ? values.ToString() : null;
 
     /// <summary>400 when an id parameter is given more than once (ASP.NET Core would join the values with a comma).</summary>
-    private static ObjectResult? RepeatedParameter(HttpRequest request) =>
+    private static HttpAnswer? RepeatedParameter(HttpRequest request) =>
         request.Query["external_id"].Count > 1 || request.Query["front_id"].Count > 1
-            ? ToResult(LookupResponse.BadRequest("Give external_id or front_id once."))
+            ? HttpAnswer.BadRequest("Give external_id or front_id once.")
             : null;
-
-    private static ObjectResult ToResult(LookupResponse response) => new(response.Body) { StatusCode = response.StatusCode };
 }

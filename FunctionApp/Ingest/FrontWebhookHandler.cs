@@ -1,16 +1,18 @@
 using FrontFunctions.Channels;
 using FrontFunctions.Front;
+using FrontFunctions.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace FrontFunctions.Ingest;
 
 /// <summary>
-/// Decides what a webhook request from Front means and answers it. The order is fixed: method → signature → envelope →
-/// type. Nothing is written before the signature and the envelope have been accepted, and an answer of 200 for
-/// <c>message_imported</c> is given only after the queue write succeeded.
+/// Decides what a webhook request from Front means and answers it. The order is fixed: method → signature → content type
+/// and encoding → envelope (UTF-8, JSON, no duplicate keys, shape) → type. Nothing is written before the signature and the
+/// envelope have been accepted, and an answer of 200 for <c>message_imported</c> is given only after the queue write
+/// succeeded. Storage failures answer 503 (<see cref="FailurePolicy"/>).
 /// </summary>
-public sealed partial class FrontWebhookHandler(
+public sealed class FrontWebhookHandler(
     FrontSignatureVerifier verifier,
     IngestQueue queue,
     ChannelRegistry channels,
@@ -19,7 +21,7 @@ public sealed partial class FrontWebhookHandler(
     ILogger<FrontWebhookHandler> logger)
 {
     /// <summary><c>POST /api/front/channels</c>: the app-level URL, where Front sends <c>authorization</c>.</summary>
-    public Task<WebhookResponse> HandleAppRequestAsync(WebhookRequest request, CancellationToken cancellationToken)
+    public Task<HttpAnswer> HandleAppRequestAsync(WebhookRequest request, CancellationToken cancellationToken)
     {
         if (request.Method != "POST")
         {
@@ -30,7 +32,7 @@ public sealed partial class FrontWebhookHandler(
     }
 
     /// <summary><c>POST|DELETE /api/front/channels/{channelId}</c>: the per-channel URL answered to <c>authorization</c>.</summary>
-    public Task<WebhookResponse> HandleChannelRequestAsync(WebhookRequest request, CancellationToken cancellationToken)
+    public Task<HttpAnswer> HandleChannelRequestAsync(WebhookRequest request, CancellationToken cancellationToken)
     {
         if (request.Method is not ("POST" or "DELETE"))
         {
@@ -39,13 +41,13 @@ public sealed partial class FrontWebhookHandler(
 
         if (!FrontIds.IsChannelId(request.ChannelId))
         {
-            return Task.FromResult(WebhookResponse.BadRequest("The channel id in the URL must be a Front channel id (\"cha_…\")."));
+            return Task.FromResult(HttpAnswer.BadRequest("The channel id in the URL must be a Front channel id (\"cha_…\")."));
         }
 
         return HandleAsync(request, cancellationToken);
     }
 
-    private async Task<WebhookResponse> HandleAsync(WebhookRequest request, CancellationToken cancellationToken)
+    private async Task<HttpAnswer> HandleAsync(WebhookRequest request, CancellationToken cancellationToken)
     {
         // Front signs the literal "undefined" as the body of a DELETE (and GET); an empty DELETE body is verified as that.
         var isDelete = request.Method == "DELETE";
@@ -53,8 +55,8 @@ public sealed partial class FrontWebhookHandler(
         var check = verifier.Verify(request.Timestamp, request.Signature, signedBody);
         if (check != SignatureCheck.Valid)
         {
-            LogRejectedSignature(request.Method, request.ChannelId, check);
-            return WebhookResponse.Error(401, "unauthorized", SignatureMessage(check));
+            WebhookLog.SignatureRejected(logger, request.Method, request.ChannelId, check);
+            return HttpAnswer.Unauthorized(SignatureMessage(check));
         }
 
         if (isDelete && (request.Body.IsEmpty || request.Body.Span.SequenceEqual(FrontSignatureVerifier.UndefinedBody)))
@@ -62,115 +64,123 @@ public sealed partial class FrontWebhookHandler(
             return await DeleteAsync(request.ChannelId!, cancellationToken).ConfigureAwait(false);
         }
 
+        // Only a correctly signed request is told what is wrong with its body.
+        if (WebhookContent.UnsupportedProblem(request.ContentType, request.ContentEncoding) is { } unsupported)
+        {
+            WebhookLog.BodyRejected(logger, request.Method, request.ChannelId, unsupported);
+            return HttpAnswer.UnsupportedMediaType(unsupported);
+        }
+
         var envelope = FrontWebhookEnvelope.TryParse(request.Body, out var problem);
         if (envelope is null)
         {
-            LogBadEnvelope(request.Method, request.ChannelId, problem!);
-            return WebhookResponse.BadRequest(problem!);
+            WebhookLog.BodyRejected(logger, request.Method, request.ChannelId, problem!);
+            return HttpAnswer.BadRequest(problem!);
         }
 
         return (envelope.Type, request.ChannelId) switch
         {
             (FrontWebhookEnvelope.Authorization, null) => await AuthorizeAsync(envelope, cancellationToken).ConfigureAwait(false),
-            (FrontWebhookEnvelope.Authorization, _) => WebhookResponse.BadRequest("\"authorization\" is sent to the app's URL (/api/front/channels), not to a channel's URL."),
+            (FrontWebhookEnvelope.Authorization, _) => HttpAnswer.BadRequest("\"authorization\" is sent to the app's URL (/api/front/channels), not to a channel's URL."),
             (FrontWebhookEnvelope.Delete, { } channelId) => await DeleteAsync(channelId, envelope, cancellationToken).ConfigureAwait(false),
             (FrontWebhookEnvelope.MessageImported, { } channelId) => await QueueImportedAsync(channelId, envelope, request.Body, cancellationToken).ConfigureAwait(false),
             (FrontWebhookEnvelope.Message or FrontWebhookEnvelope.MessageAutoreply, { }) =>
-                WebhookResponse.Error(501, "not_implemented", $"\"{envelope.Type}\" requests are not handled by this app yet."),
+                HttpAnswer.NotImplemented($"\"{envelope.Type}\" requests are not handled by this app yet."),
             (FrontWebhookEnvelope.Delete or FrontWebhookEnvelope.MessageImported or FrontWebhookEnvelope.Message or FrontWebhookEnvelope.MessageAutoreply, null) =>
-                WebhookResponse.BadRequest($"\"{envelope.Type}\" is sent to a channel's URL (/api/front/channels/{{channelId}}), not to the app's URL."),
-            _ => WebhookResponse.BadRequest($"Unknown request type \"{Truncate(envelope.Type)}\"."),
+                HttpAnswer.BadRequest($"\"{envelope.Type}\" is sent to a channel's URL (/api/front/channels/{{channelId}}), not to the app's URL."),
+            _ => HttpAnswer.BadRequest($"Unknown request type \"{Truncate(envelope.Type)}\"."),
         };
     }
 
-    private async Task<WebhookResponse> AuthorizeAsync(FrontWebhookEnvelope envelope, CancellationToken cancellationToken)
+    private async Task<HttpAnswer> AuthorizeAsync(FrontWebhookEnvelope envelope, CancellationToken cancellationToken)
     {
         var channelId = envelope.Payload.TryGetProperty("channel_id", out var id) && id.ValueKind == System.Text.Json.JsonValueKind.String
             ? id.GetString()
             : null;
         if (!FrontIds.IsChannelId(channelId))
         {
-            return WebhookResponse.BadRequest("The authorization payload has no usable channel_id (a \"cha_…\" id).");
+            return HttpAnswer.BadRequest("The authorization payload has no usable channel_id (a \"cha_…\" id).");
         }
 
         try
         {
             await channels.AuthorizeAsync(channelId!, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (FailurePolicy.IsStorageUnavailable(e, cancellationToken))
         {
-            LogStorageUnavailable(e, "authorization", channelId!, e.GetType().Name);
-            return StorageUnavailable();
+            return StorageUnavailable(e, "authorization", channelId!);
         }
 
         // The channel webhook's own route declaration (its [HttpTrigger] Route), under the host's "api" prefix.
         var channelPath = Functions.FrontWebhookFunctions.ChannelRoute.Replace("{channelId}", channelId, StringComparison.Ordinal);
         var webhookUrl = new Uri(options.Value.PublicBaseUrl, "api/" + channelPath).AbsoluteUri;
-        LogAuthorized(channelId!);
-        return new WebhookResponse(200, new { type = "success", webhook_url = webhookUrl });
+        WebhookLog.Authorized(logger, channelId!);
+        return HttpAnswer.Ok(new { type = "success", webhook_url = webhookUrl });
     }
 
-    private Task<WebhookResponse> DeleteAsync(string channelId, FrontWebhookEnvelope envelope, CancellationToken cancellationToken)
+    private Task<HttpAnswer> DeleteAsync(string channelId, FrontWebhookEnvelope envelope, CancellationToken cancellationToken)
     {
         // Current docs send {"channel_id": …}; older ones no body. When present it must name the channel of the URL.
         if (envelope.Payload.TryGetProperty("channel_id", out var id)
             && (id.ValueKind != System.Text.Json.JsonValueKind.String || id.GetString() != channelId))
         {
-            return Task.FromResult(WebhookResponse.BadRequest("The delete payload's channel_id does not match the channel in the URL."));
+            return Task.FromResult(HttpAnswer.BadRequest("The delete payload's channel_id does not match the channel in the URL."));
         }
 
         return DeleteAsync(channelId, cancellationToken);
     }
 
-    private async Task<WebhookResponse> DeleteAsync(string channelId, CancellationToken cancellationToken)
+    private async Task<HttpAnswer> DeleteAsync(string channelId, CancellationToken cancellationToken)
     {
         try
         {
             await channels.MarkDeletedAsync(channelId, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (FailurePolicy.IsStorageUnavailable(e, cancellationToken))
         {
-            LogStorageUnavailable(e, "delete", channelId, e.GetType().Name);
-            return StorageUnavailable();
+            return StorageUnavailable(e, "delete", channelId);
         }
 
-        LogDeleted(channelId);
-        return WebhookResponse.Success;
+        WebhookLog.Deleted(logger, channelId);
+        return HttpAnswer.Success;
     }
 
-    private async Task<WebhookResponse> QueueImportedAsync(
+    private async Task<HttpAnswer> QueueImportedAsync(
         string channelId, FrontWebhookEnvelope envelope, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {
         var notification = ImportedMessageReader.TryRead(channelId, envelope, time.GetUtcNow(), out var problem);
         if (notification is null)
         {
-            LogBadEnvelope("POST", channelId, problem!);
-            return WebhookResponse.BadRequest(problem!);
+            WebhookLog.BodyRejected(logger, "POST", channelId, problem!);
+            return HttpAnswer.BadRequest(problem!);
         }
 
         try
         {
             await queue.EnqueueAsync(notification, body, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (FailurePolicy.IsStorageUnavailable(e, cancellationToken))
         {
-            LogStorageUnavailable(e, "message_imported", channelId, e.GetType().Name);
-            return StorageUnavailable();
+            return StorageUnavailable(e, "message_imported", channelId);
         }
 
-        LogQueued(channelId, notification.MessageId, notification.DeliveryKey);
-        return WebhookResponse.Success;
+        WebhookLog.Queued(logger, channelId, notification.MessageId, notification.DeliveryKey);
+        return HttpAnswer.Success;
     }
 
-    private static WebhookResponse StorageUnavailable() =>
-        WebhookResponse.Error(503, "unavailable", "Storage is unavailable; nothing was recorded. Retry later.");
+    private HttpAnswer StorageUnavailable(Exception e, string requestType, string channelId)
+    {
+        WebhookLog.StorageUnavailable(logger, e, requestType, channelId, e.GetType().Name);
+        return HttpAnswer.StorageUnavailable("Storage is unavailable; nothing was recorded. Retry later.");
+    }
 
-    private static WebhookResponse MethodNotAllowed(string method, string allowed) =>
-        WebhookResponse.Error(405, "method_not_allowed", $"{Truncate(method)} is not allowed here; use {allowed}.");
+    private static HttpAnswer MethodNotAllowed(string method, string allowed) =>
+        HttpAnswer.MethodNotAllowed($"{Truncate(method)} is not allowed here; use {allowed}.");
 
     private static string SignatureMessage(SignatureCheck check) => check switch
     {
         SignatureCheck.MissingHeaders => "X-Front-Signature and X-Front-Request-Timestamp are required.",
+        SignatureCheck.RepeatedHeader => "X-Front-Signature and X-Front-Request-Timestamp must each be given once; a header given more than once (or as a list) is refused.",
         SignatureCheck.MalformedTimestamp => "X-Front-Request-Timestamp must be milliseconds since the epoch.",
         SignatureCheck.MalformedSignature => "X-Front-Signature must be a base64 HMAC-SHA256.",
         SignatureCheck.StaleTimestamp => "X-Front-Request-Timestamp is too far from now.",
@@ -178,22 +188,4 @@ public sealed partial class FrontWebhookHandler(
     };
 
     private static string Truncate(string value) => value.Length <= 40 ? value : value[..40] + "…";
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Rejected {Method} webhook for channel {ChannelId}: signature {Check}")]
-    private partial void LogRejectedSignature(string method, string? channelId, SignatureCheck check);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Rejected {Method} webhook for channel {ChannelId}: {Problem}")]
-    private partial void LogBadEnvelope(string method, string? channelId, string problem);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Storage unavailable while handling {RequestType} for channel {ChannelId} ({ErrorType}); answered 503")]
-    private partial void LogStorageUnavailable(Exception exception, string requestType, string channelId, string errorType);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Channel {ChannelId} authorized")]
-    private partial void LogAuthorized(string channelId);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Channel {ChannelId} marked deleted")]
-    private partial void LogDeleted(string channelId);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Queued message_imported {MessageId} for channel {ChannelId} as {DeliveryKey}")]
-    private partial void LogQueued(string channelId, string messageId, string deliveryKey);
 }

@@ -38,6 +38,14 @@ public sealed record IngestNotification
     /// <summary>Blob (in <c>front-ingest-payloads</c>) holding the envelope when it was too large to inline.</summary>
     [JsonPropertyName("envelope_blob")] public string? EnvelopeBlob { get; init; }
 
+    /// <summary>
+    /// True when the external ids (<see cref="ExternalConversationIds"/>, <see cref="ExternalId"/>, <see cref="MessageUid"/>)
+    /// were left out of this message because they alone would not fit in one: read them from <see cref="EnvelopeBlob"/>.
+    /// </summary>
+    [JsonPropertyName("ids_in_blob")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool IdsInBlob { get; init; }
+
     /// <summary>A short, key-safe hash of channel id and message id.</summary>
     public static string DeliveryKeyFor(string channelId, string messageId)
     {

@@ -49,6 +49,15 @@ public sealed class IngestQueue
         try
         {
             var pointer = JsonSerializer.SerializeToUtf8Bytes(notification with { Envelope = null, EnvelopeBlob = blobName }, IngestJsonContext.Default.IngestNotification);
+            if (pointer.Length > MaxInlineJsonBytes)
+            {
+                // The external ids alone are too many for a queue message (a conversation merged many times): they stay in
+                // the blob, which holds them anyway. Without this the queue refused the pointer and every retry got 503.
+                pointer = JsonSerializer.SerializeToUtf8Bytes(
+                    notification with { Envelope = null, EnvelopeBlob = blobName, ExternalConversationIds = [], ExternalId = null, MessageUid = null, IdsInBlob = true },
+                    IngestJsonContext.Default.IngestNotification);
+            }
+
             await _queue.SendMessageAsync(BinaryData.FromBytes(pointer), cancellationToken: cancellationToken).ConfigureAwait(false);
         }
         catch

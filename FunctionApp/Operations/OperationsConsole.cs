@@ -35,7 +35,7 @@ public sealed class OperationsConsole(
 
     private const string ChannelPartition = "channel"; // ChannelRegistry's partition
     private const string RequeuedAtColumn = "RequeuedAt";
-    private static readonly string FrontMessagePrefix = IdMap.IdMap.FrontMessageKey(string.Empty);
+    private const string FrontMessagePrefix = IdMapKeys.FrontMessagePrefix;
     private static readonly string FrontMessagePrefixEnd = FrontMessagePrefix[..^1] + (char)(FrontMessagePrefix[^1] + 1);
 
     private TableClient Channels => tables.GetTableClient(StorageNames.ChannelsTable);
@@ -128,7 +128,7 @@ public sealed class OperationsConsole(
             }
 
             rows.Add(found.Value);
-            moved = await requeue.RequeueWhereAsync(text => FailureIdOf(text) == (channelId, failureId), int.MaxValue, cancellationToken).ConfigureAwait(false);
+            moved = (await requeue.RequeueWhereAsync(text => FailureIdOf(text) == (channelId, failureId), int.MaxValue, cancellationToken).ConfigureAwait(false)).RequeuedCount;
         }
         else
         {
@@ -137,7 +137,7 @@ public sealed class OperationsConsole(
                 rows.Add(row);
             }
 
-            moved = await requeue.RequeueAsync(channelId, int.MaxValue, cancellationToken).ConfigureAwait(false);
+            moved = (await requeue.RequeueAsync(channelId, int.MaxValue, cancellationToken).ConfigureAwait(false)).RequeuedCount;
         }
 
         var closed = 0;
@@ -211,7 +211,7 @@ public sealed class OperationsConsole(
         }
 
         var row = await Map.GetEntityIfExistsAsync<TableEntity>(
-            failure.PartitionKey, IdMap.IdMap.FrontMessageKey(messageId), select: ["RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false);
+            failure.PartitionKey, IdMapKeys.FrontMessage(messageId), select: ["RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false);
         return row.HasValue;
     }
 

@@ -2,6 +2,7 @@
 //   AzureWebJobsStorage='<connection string>' dotnet run --project tools/RequeuePoison -- [--channel cha_…] [--max N]
 // or, with a managed identity / az login: AzureWebJobsStorage__accountName=<account> dotnet run --project tools/RequeuePoison
 // The storage settings are read exactly as the function app reads them (FrontFunctions.Storage.StorageClientRegistration).
+// Each message in the poison queue when the run begins is taken at most once; what fails again stays poisoned.
 using FrontFunctions.Enrichment;
 using FrontFunctions.Storage;
 using Microsoft.Extensions.Configuration;
@@ -11,5 +12,13 @@ var configuration = new ConfigurationBuilder().AddEnvironmentVariables().AddComm
 using var services = new ServiceCollection().AddStorageClients(configuration).AddSingleton<PoisonRequeue>().BuildServiceProvider();
 var channel = configuration["channel"];
 var max = int.TryParse(configuration["max"], out var m) && m > 0 ? m : int.MaxValue;
-var moved = await services.GetRequiredService<PoisonRequeue>().RequeueAsync(channel, max, CancellationToken.None);
-Console.WriteLine($"Re-queued {moved} message(s) from {StorageNames.IngestPoisonQueue} to {StorageNames.IngestQueue}.");
+var report = await services.GetRequiredService<PoisonRequeue>().RequeueAsync(channel, max, CancellationToken.None);
+Console.WriteLine($"{report.FoundAtStart} message(s) in {StorageNames.IngestPoisonQueue} at the start; re-queued {report.RequeuedCount} to {StorageNames.IngestQueue}.");
+foreach (var (channelId, ids) in report.Requeued)
+{
+    Console.WriteLine($"  {channelId}: {ids.Count}: {string.Join(", ", ids)}");
+}
+
+Console.WriteLine($"Left in {StorageNames.IngestPoisonQueue}: {report.LeftForOtherChannels} of other channels, {report.ArrivedDuringRun} poisoned during the run"
+    + (report.StillHidden > 0 ? $", {report.StillHidden} hidden a few minutes more (the run outlived their pop receipt)" : string.Empty)
+    + (report.NotDeleted > 0 ? $"; {report.NotDeleted} re-queued but still in the poison queue (harmless duplicates)" : string.Empty) + ".");

@@ -114,6 +114,28 @@ public sealed class WebhookIngestTests : IAsyncLifetime
         Assert.Equal("msg_big", queued.GetProperty("message_id").GetString());
     }
 
+    /// <summary>
+    /// A conversation merged many times carries many external ids: they alone can exceed a queue message. Before the fix
+    /// the pointer message still carried them all, the queue refused it, and the webhook answered 503 to every retry.
+    /// </summary>
+    [Fact]
+    public async Task External_ids_too_many_for_a_queue_message_stay_in_the_blob_and_the_pointer_fits()
+    {
+        var ids = Enumerable.Range(0, 400).Select(i => $"thread-{i:D4}-" + new string('x', 180)).ToArray(); // ~77 KB of ids
+        var body = FrontPayloads.MessageImported("msg_many", "cnv_many", ids, externalId: "ext-many");
+
+        var response = await _host.SendSignedAsync(HttpMethod.Post, ChannelPath, body);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var queued = Assert.Single(await QueuedForChannelAsync());
+        Assert.True(queued.GetProperty("ids_in_blob").GetBoolean());
+        Assert.False(queued.TryGetProperty("external_conversation_ids", out var inline) && inline.GetArrayLength() > 0);
+        Assert.Equal("msg_many", queued.GetProperty("message_id").GetString());
+        Assert.Equal("cnv_many", queued.GetProperty("conversation_id").GetString());
+        var blob = TestStorage.Blobs().GetBlobContainerClient(StorageNames.PayloadContainer).GetBlobClient(queued.GetProperty("envelope_blob").GetString()!);
+        Assert.Equal(body, (await blob.DownloadContentAsync()).Value.Content.ToString());
+    }
+
     [Theory]
     [InlineData(null)]
     [InlineData("undefined")]

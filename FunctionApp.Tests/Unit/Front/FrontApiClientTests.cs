@@ -113,6 +113,28 @@ public sealed class FrontApiClientTests : IAsyncDisposable
         Assert.True(started.Elapsed >= TimeSpan.FromMilliseconds(900), $"retried after {started.Elapsed}");
     }
 
+    [Theory]
+    [InlineData("1764504000000")] // milliseconds
+    [InlineData("Infinity")]
+    [InlineData("1e300")]
+    [InlineData("-1")]
+    [InlineData("soon")]
+    public async Task An_out_of_range_rate_limit_reset_keeps_the_good_answer(string reset)
+    {
+        _host.Front.Respond = _ =>
+        {
+            var response = StubFrontHandler.Message("msg_1", "cnv_1", "e1");
+            response.Headers.TryAddWithoutValidation("x-ratelimit-remaining", "90");
+            response.Headers.TryAddWithoutValidation("x-ratelimit-reset", reset);
+            return Task.FromResult(response);
+        };
+
+        var message = await Client.GetMessageAsync("cha_1", "msg_1");
+
+        Assert.Equal("e1", message.ExternalId);
+        Assert.Single(_host.Front.Requests); // answered at once, not retried
+    }
+
     [Fact]
     public async Task A_merged_conversation_is_followed_to_its_survivor()
     {

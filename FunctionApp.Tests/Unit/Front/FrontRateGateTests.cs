@@ -50,8 +50,9 @@ public sealed class FrontRateGateTests
         Assert.False(first.IsCompleted);
 
         _time.Advance(TimeSpan.FromSeconds(1));
-        await first.WaitAsync(Deadline);
-        await second.WaitAsync(Deadline);
+        await Task.WhenAny(first, second).WaitAsync(Deadline);
+        _time.Advance(TimeSpan.FromMilliseconds(1)); // after a pause, callers leave at the burst rate (1,000/s here)
+        await Task.WhenAll(first, second).WaitAsync(Deadline);
     }
 
     [Fact]
@@ -125,6 +126,104 @@ public sealed class FrontRateGateTests
         gate.Observe(Response(HttpStatusCode.TooManyRequests, remaining: 10, retryAfterSeconds: 1));
 
         Assert.Equal(_time.GetUtcNow() + TimeSpan.FromSeconds(40), gate.PausedUntil);
+    }
+
+    [Theory]
+    [InlineData("Infinity")]
+    [InlineData("-Infinity")]
+    [InlineData("NaN")]
+    [InlineData("1e300")]
+    [InlineData("-1e300")]
+    [InlineData("-5")]
+    [InlineData("0")]
+    [InlineData("9223372036854775807")]
+    [InlineData("1e18")]
+    [InlineData("garbage")]
+    [InlineData("")]
+    [InlineData("0x10")]
+    public void An_unusable_reset_never_throws_and_pauses_at_most_the_capped_time(string reset)
+    {
+        using var gate = Gate();
+        var now = _time.GetUtcNow();
+        using var ok = new HttpResponseMessage(HttpStatusCode.OK);
+        ok.Headers.TryAddWithoutValidation("x-ratelimit-remaining", "0");
+        ok.Headers.TryAddWithoutValidation("x-ratelimit-reset", reset);
+        using var throttled = new HttpResponseMessage(HttpStatusCode.TooManyRequests);
+        throttled.Headers.TryAddWithoutValidation("x-ratelimit-remaining", "0");
+        throttled.Headers.TryAddWithoutValidation("x-ratelimit-reset", reset);
+
+        gate.Observe(ok);
+        gate.Observe(throttled);
+
+        // remaining 0 with no usable reset: the short default pause, never one from a nonsense value, never an exception.
+        Assert.InRange(gate.PausedUntil, now, now + new FrontApiOptions().MaxRateLimitPause);
+        Assert.Equal(1, gate.ThrottledResponses);
+    }
+
+    [Theory]
+    [InlineData("NaN")]
+    [InlineData("Infinity")]
+    [InlineData("-1e300")]
+    [InlineData("1e300")]
+    [InlineData("nope")]
+    public void An_unusable_remaining_never_throws(string remaining)
+    {
+        using var gate = Gate(burst: 5);
+        var now = _time.GetUtcNow();
+        using var response = new HttpResponseMessage(HttpStatusCode.OK);
+        response.Headers.TryAddWithoutValidation("x-ratelimit-remaining", remaining);
+        response.Headers.TryAddWithoutValidation("x-ratelimit-reset", (now + TimeSpan.FromSeconds(30)).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        gate.Observe(response);
+
+        Assert.InRange(gate.PausedUntil, DateTimeOffset.MinValue, now + new FrontApiOptions().MaxRateLimitPause);
+    }
+
+    [Theory]
+    [InlineData("2147483647")]
+    [InlineData("99999999999999")]
+    [InlineData("Fri, 31 Dec 9999 23:59:59 GMT")]
+    [InlineData("-3")]
+    [InlineData("later")]
+    public void An_unusable_retry_after_never_throws_and_pauses_at_most_the_capped_time(string retryAfter)
+    {
+        using var gate = Gate();
+        var now = _time.GetUtcNow();
+        using var throttled = new HttpResponseMessage(HttpStatusCode.TooManyRequests);
+        throttled.Headers.TryAddWithoutValidation("x-ratelimit-remaining", "4");
+        throttled.Headers.TryAddWithoutValidation("Retry-After", retryAfter);
+
+        gate.Observe(throttled);
+
+        Assert.InRange(gate.PausedUntil, now, now + new FrontApiOptions().MaxRateLimitPause);
+    }
+
+    [Fact]
+    public void A_reset_in_milliseconds_is_read_as_milliseconds()
+    {
+        using var gate = Gate();
+        var reset = _time.GetUtcNow() + TimeSpan.FromSeconds(30);
+        using var response = new HttpResponseMessage(HttpStatusCode.OK);
+        response.Headers.Add("x-ratelimit-remaining", "0");
+        response.Headers.Add("x-ratelimit-reset", reset.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        gate.Observe(response);
+
+        Assert.Equal(reset, gate.PausedUntil);
+    }
+
+    [Fact]
+    public void A_reset_with_a_fraction_of_a_second_is_read()
+    {
+        using var gate = Gate();
+        var reset = _time.GetUtcNow() + TimeSpan.FromSeconds(20.5);
+        using var response = new HttpResponseMessage(HttpStatusCode.OK);
+        response.Headers.Add("x-ratelimit-remaining", "0");
+        response.Headers.Add("x-ratelimit-reset", (reset.ToUnixTimeMilliseconds() / 1000.0).ToString("F3", System.Globalization.CultureInfo.InvariantCulture));
+
+        gate.Observe(response);
+
+        Assert.Equal(reset, gate.PausedUntil);
     }
 
     [Fact]

@@ -94,4 +94,14 @@ public class FrontSignatureVerifierTests
     [InlineData("c2hvcnQ=")] // valid base64, wrong length
     public void Malformed_signature_is_rejected(string signature) =>
         Assert.Equal(SignatureCheck.MalformedSignature, Verifier(SignedAt).Verify(Timestamp, signature, Bytes(Body)));
+
+    // A header sent twice reaches the app as one comma-joined value (RFC 9110 §5.3); neither value may be picked.
+    [Theory]
+    [InlineData(Timestamp, OpensslSignature + "," + OpensslSignature)]
+    [InlineData(Timestamp, OpensslSignature + ", c2hvcnQ=")]
+    [InlineData(Timestamp + "," + Timestamp, OpensslSignature)]
+    [InlineData(Timestamp + ", ", OpensslSignature)]
+    [InlineData(",", OpensslSignature)]
+    public void Header_given_more_than_once_is_rejected(string timestamp, string signature) =>
+        Assert.Equal(SignatureCheck.RepeatedHeader, Verifier(SignedAt).Verify(timestamp, signature, Bytes(Body)));
 }

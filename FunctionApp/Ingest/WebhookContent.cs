@@ -1,0 +1,42 @@
+using Microsoft.Net.Http.Headers;
+
+namespace FrontFunctions.Ingest;
+
+/// <summary>
+/// What a webhook body may be declared as: identity-encoded JSON in UTF-8. Front's own Content-Type is not documented
+/// (shared/front-channel-api.md), so an absent one is accepted (the body is then checked as JSON anyway); a declared one
+/// must be JSON (<c>application/json</c> or a <c>+json</c> type), with no charset or <c>utf-8</c> (<c>utf8</c> too, a common alias).
+/// </summary>
+public static class WebhookContent
+{
+    /// <summary>Why the body cannot be read as declared (answered 415), or null when it can.</summary>
+    public static string? UnsupportedProblem(string? contentType, string? contentEncoding)
+    {
+        if (!string.IsNullOrWhiteSpace(contentEncoding)
+            && contentEncoding.Split(',').Any(coding => !string.Equals(coding.Trim(), "identity", StringComparison.OrdinalIgnoreCase)))
+        {
+            return "Content-Encoding must be identity (or absent): compressed bodies are not accepted.";
+        }
+
+        if (string.IsNullOrWhiteSpace(contentType))
+        {
+            return null;
+        }
+
+        if (!MediaTypeHeaderValue.TryParse(contentType, out var mediaType)
+            || !(mediaType.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+                 || (mediaType.Type.Equals("application", StringComparison.OrdinalIgnoreCase)
+                     && mediaType.Suffix.Equals("json", StringComparison.OrdinalIgnoreCase))))
+        {
+            return "Content-Type must be application/json.";
+        }
+
+        var charset = HeaderUtilities.RemoveQuotes(mediaType.Charset);
+        if (charset.HasValue && !charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) && !charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
+        {
+            return "Content-Type's charset must be utf-8 (JSON between systems is UTF-8, RFC 8259 §8.1).";
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,35 @@
+using FrontFunctions.Front;
+using Microsoft.Extensions.Logging;
+
+namespace FrontFunctions.Ingest;
+
+/// <summary>
+/// Every log line of the webhooks, source-generated, in one place (EventIds 1001–1099; enrichment uses 2001–2199, the
+/// lookup API 3001–3099). Fields carry ids and reasons only: never a secret, a signature or a message body.
+/// </summary>
+internal static partial class WebhookLog
+{
+    [LoggerMessage(EventId = 1001, EventName = "WebhookSignatureRejected", Level = LogLevel.Warning,
+        Message = "Rejected {Method} webhook for channel {ChannelId}: signature {Check}")]
+    public static partial void SignatureRejected(ILogger logger, string method, string? channelId, SignatureCheck check);
+
+    [LoggerMessage(EventId = 1002, EventName = "WebhookBodyRejected", Level = LogLevel.Warning,
+        Message = "Rejected {Method} webhook for channel {ChannelId}: {Problem}")]
+    public static partial void BodyRejected(ILogger logger, string method, string? channelId, string problem);
+
+    [LoggerMessage(EventId = 1003, EventName = "WebhookStorageUnavailable", Level = LogLevel.Error,
+        Message = "Storage unavailable while handling {RequestType} for channel {ChannelId} ({ErrorType}); answered 503")]
+    public static partial void StorageUnavailable(ILogger logger, Exception exception, string requestType, string channelId, string errorType);
+
+    [LoggerMessage(EventId = 1004, EventName = "ChannelAuthorized", Level = LogLevel.Information,
+        Message = "Channel {ChannelId} authorized")]
+    public static partial void Authorized(ILogger logger, string channelId);
+
+    [LoggerMessage(EventId = 1005, EventName = "ChannelDeleted", Level = LogLevel.Information,
+        Message = "Channel {ChannelId} marked deleted")]
+    public static partial void Deleted(ILogger logger, string channelId);
+
+    [LoggerMessage(EventId = 1006, EventName = "MessageImportedQueued", Level = LogLevel.Information,
+        Message = "Queued message_imported {MessageId} for channel {ChannelId} as {DeliveryKey}")]
+    public static partial void Queued(ILogger logger, string channelId, string messageId, string deliveryKey);
+}
