@@ -17,11 +17,11 @@ public sealed class ConsoleFunctions(OperationsConsole console)
     private const int MaxRequestBytes = 4096;
 
     [Function("ConsolePage")]
-    public static IActionResult Page([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "console")] HttpRequest request) =>
+    public IActionResult Page([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "console")] HttpRequest request) =>
         ConsoleAssets.Find("console.html")!;
 
     [Function("ConsoleAsset")]
-    public static IActionResult Asset(
+    public IActionResult Asset(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "console/static/{name}")] HttpRequest request, string name) =>
         ConsoleAssets.Find(name) ?? ConsoleResponse.Error(StatusCodes.Status404NotFound, "not_found", "No such console file.");
 
