@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using FrontFunctions.TestSupport;
 using FrontSimulator.Control;
 using FrontSimulator.Tests.Infrastructure;
 using static FrontSimulator.Tests.Infrastructure.SimHarness;

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Azure.Storage.Queues;
 using FrontFunctions.Storage;
+using FrontFunctions.TestSupport;
 using FrontFunctions.Tests.Infrastructure;
 
 namespace FrontFunctions.Tests.Integration.Webhooks;
@@ -44,10 +45,10 @@ public sealed class AmbiguousSignatureHeaderTests : IAsyncLifetime
     public async Task Security_header_given_more_than_once_is_401_and_queues_nothing(string _, string[] headerLines)
     {
         var body = Encoding.UTF8.GetBytes(FrontPayloads.MessageImported("msg_1", "cnv_1"));
-        var timestamp = SignedRequests.Timestamp();
+        var timestamp = FrontWebhookSigner.Timestamp();
         var right = SignedRequests.Signature(timestamp, body);
         var wrong = SignedRequests.Signature(timestamp, body, secret: "forged");
-        var old = SignedRequests.Timestamp(DateTimeOffset.UtcNow.AddSeconds(-30));
+        var old = FrontWebhookSigner.Timestamp(DateTimeOffset.UtcNow.AddSeconds(-30));
         var lines = new List<string>
         {
             $"POST /api/front/channels/{_channelId} HTTP/1.1",
@@ -71,7 +72,7 @@ public sealed class AmbiguousSignatureHeaderTests : IAsyncLifetime
     public async Task The_same_request_with_each_header_once_is_accepted()
     {
         var body = Encoding.UTF8.GetBytes(FrontPayloads.MessageImported("msg_1", "cnv_1"));
-        var timestamp = SignedRequests.Timestamp();
+        var timestamp = FrontWebhookSigner.Timestamp();
 
         var answer = await RawHttp.SendAsync(_host.BaseUrl, "POST", $"/api/front/channels/{_channelId}",
             [("Content-Type", "application/json"), ("X-Front-Signature", SignedRequests.Signature(timestamp, body)), ("X-Front-Request-Timestamp", timestamp)],
