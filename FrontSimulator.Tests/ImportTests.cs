@@ -197,7 +197,7 @@ public sealed class ImportTests : IAsyncLifetime
 
         Assert.Equal(202, result.StatusCode);
         Assert.NotNull(result.MessageUid);
-        MessageSnapshot created = await _h.WaitForMessageAsync(ChannelA, result.MessageUid!);
+        var created = await _h.WaitForMessageAsync(ChannelA, result.MessageUid!);
         Assert.Equal("conv-ext", created.ExternalId);
     }
 }

@@ -172,9 +172,21 @@ internal static class GenWebhook
         .Select((type, id, link, channelId, externalIds, extra, omit) =>
         {
             var payload = new List<(string, string)>();
-            if ((omit & 1) == 0) payload.Add(("id", Quote(id)));
-            if ((omit & 2) == 0) payload.Add(("_links", Object([("related", Object([("conversation", Quote(link))]))])));
-            if ((omit & 4) == 0) payload.Add(("channel_id", Quote(channelId)));
+            if ((omit & 1) == 0)
+            {
+                payload.Add(("id", Quote(id)));
+            }
+
+            if ((omit & 2) == 0)
+            {
+                payload.Add(("_links", Object([("related", Object([("conversation", Quote(link))]))])));
+            }
+
+            if ((omit & 4) == 0)
+            {
+                payload.Add(("channel_id", Quote(channelId)));
+            }
+
             payload.AddRange(extra);
             var fields = new List<(string, string)> { ("type", Quote(type)), ("payload", Object(payload)) };
             if ((omit & 8) == 0)
