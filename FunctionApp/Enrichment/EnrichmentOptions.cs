@@ -29,19 +29,3 @@ public sealed class EnrichmentOptions
     [Range(1, 1000, ErrorMessage = "Enrichment__MaxDequeueCount must be between 1 and 1000.")]
     public int MaxDequeueCount { get; set; } = 5;
 }
-
-/// <summary>The delivery cannot succeed however often it is retried (message gone, token refused, unusable notification).</summary>
-public sealed class PermanentEnrichmentException(string reason, Exception? inner = null) : Exception(reason, inner)
-{
-    public string Reason => Message;
-}
-
-/// <summary>What enrichment mapped for one notification, and how many Front API calls it cost.</summary>
-public sealed record EnrichmentOutcome(
-    string ChannelId,
-    string MessageId,
-    string ConversationId,
-    string? ExternalId,
-    IReadOnlyList<string> ExternalConversationIds,
-    string? MessageUid,
-    int FrontCalls);

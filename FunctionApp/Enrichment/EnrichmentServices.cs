@@ -78,7 +78,7 @@ public static class EnrichmentServices
         client.AddHttpMessageHandler<ChannelTokenHandler>();
 
         // Id map and enrichment.
-        services.AddSingleton<IdMap.IdMap>();
+        services.AddSingleton<IdMap.IdMapStore>();
         services.AddSingleton<FrontConversationCache>();
         services.AddTransient<NotificationEnricher>();
         services.AddSingleton<DeliveryFailures>();

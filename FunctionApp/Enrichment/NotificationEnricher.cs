@@ -19,7 +19,7 @@ namespace FrontFunctions.Enrichment;
 /// transient ones propagate so the queue retries.
 /// </summary>
 public sealed partial class NotificationEnricher(
-    IdMap.IdMap map,
+    IdMap.IdMapStore map,
     FrontApiClient front,
     FrontConversationCache conversations,
     Channels.ChannelRegistry channels,
@@ -92,33 +92,32 @@ public sealed partial class NotificationEnricher(
                 }
             }
 
-            // 3. Conversations still holding some of the ids without a known merge: Front's 301 says which survived.
+            // 3. Conversations still holding some of the ids without a known merge: Front's 301 says which survived. If
+            //    that does not settle it, this notification may be older than a merge of its OWN conversation (issue 8.1):
+            //    ask Front about that one too. A refusal for another conversation (deleted, say) does not stop this message.
             if (update.UnresolvedClaims.Count > 0)
             {
                 foreach (var claimant in update.UnresolvedClaims)
                 {
-                    var (_, fetched) = await RefreshConversationAsync(channelId, claimant, cancellationToken).ConfigureAwait(false);
-                    calls += fetched;
+                    calls += await SettleAsync(channelId, claimant, cancellationToken).ConfigureAwait(false);
                 }
 
                 update = await map.RecordConversationAsync(channelId, update.ConversationId, notification.ExternalConversationIds, cancellationToken).ConfigureAwait(false);
+                if (update.UnresolvedClaims.Count > 0)
+                {
+                    calls += await SettleAsync(channelId, update.ConversationId, cancellationToken).ConfigureAwait(false);
+                    update = await map.RecordConversationAsync(channelId, update.ConversationId, notification.ExternalConversationIds, cancellationToken).ConfigureAwait(false);
+                }
+
                 if (update.UnresolvedClaims.Count > 0)
                 {
                     Log.UnresolvedClaims(logger, channelId, update.ConversationId, update.UnresolvedClaims.Count);
                 }
             }
 
-            // 4. The message rows.
-            await map.RecordMessageAsync(channelId, messageId, update.ConversationId, externalId, messageUid, cancellationToken).ConfigureAwait(false);
-            var final = await map.FindConversationByFrontIdAsync(channelId, update.ConversationId, cancellationToken).ConfigureAwait(false);
-            return new EnrichmentOutcome(
-                channelId,
-                messageId,
-                final?.ConversationId ?? update.ConversationId,
-                externalId,
-                final?.ExternalConversationIds ?? update.ExternalConversationIds,
-                messageUid,
-                calls);
+            // 4. The message rows (the conversation was resolved, and its row exists, in step 2 or 3).
+            var final = await map.RecordMessageAsync(channelId, messageId, update.ConversationId, externalId, messageUid, cancellationToken, conversationIsResolved: true).ConfigureAwait(false);
+            return new EnrichmentOutcome(channelId, messageId, final.ConversationId, externalId, final.ExternalConversationIds, messageUid, calls);
         }
         catch (FrontApiException e) when (e.Permanent)
         {
@@ -142,6 +141,25 @@ public sealed partial class NotificationEnricher(
 
         var update = await map.RecordConversationAsync(channelId, result.ConversationId, result.ExternalConversationIds, cancellationToken).ConfigureAwait(false);
         return (update, fetched ? 1 : 0);
+    }
+
+    /// <summary>
+    /// Asks Front about a conversation and records what it says (a 301 records the merge): what enrichment does to settle a
+    /// conflicting claim, and what a conversation whose ids are stale gets. Only a message's own 401/403/404 are permanent: a
+    /// refusal here (the conversation was deleted, say) is logged and the map stays as it is. Returns the Front calls made.
+    /// </summary>
+    public async Task<int> SettleAsync(string channelId, string conversationId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var (_, fetched) = await RefreshConversationAsync(channelId, conversationId, cancellationToken).ConfigureAwait(false);
+            return fetched;
+        }
+        catch (FrontApiException e) when (e.Permanent)
+        {
+            Log.SettleRefused(logger, channelId, conversationId, e.StatusCode);
+            return 1;
+        }
     }
 
     /// <summary>A refused token usually means the channel is gone: say so when the channel registry knows it.</summary>
@@ -170,5 +188,8 @@ public sealed partial class NotificationEnricher(
 
         [LoggerMessage(EventId = 2102, Level = LogLevel.Warning, Message = "Conversation {ConversationId} of channel {ChannelId}: {Count} other conversation(s) still hold some of its external ids and Front did not report a merge; the existing mapping is kept.")]
         public static partial void UnresolvedClaims(ILogger logger, string channelId, string conversationId, int count);
+
+        [LoggerMessage(EventId = 2103, Level = LogLevel.Warning, Message = "Conversation {ConversationId} of channel {ChannelId} could not be read from Front to settle a conflicting claim (status {StatusCode}); the existing mapping is kept.")]
+        public static partial void SettleRefused(ILogger logger, string channelId, string conversationId, int? statusCode);
     }
 }

@@ -12,12 +12,18 @@ public sealed record MappedMessage(
 /// <summary>A mapped conversation: the surviving Front conversation and every external conversation id it carries.</summary>
 public sealed record MappedConversation(string ChannelId, string ConversationId, IReadOnlyList<string> ExternalConversationIds);
 
-/// <summary>The stored row of one Front conversation (<c>fc|</c>), as enrichment reads it.</summary>
+/// <summary>
+/// The stored row of one Front conversation (<c>fc|</c>), as enrichment reads it. <see cref="MovePending"/>: merged away,
+/// and its ids and rows may not have moved to the survivor yet (a crash between the two); <see cref="MovesIn"/>, on a
+/// survivor: the conversations whose move into it has begun and not finished.
+/// </summary>
 public sealed record ConversationRow(
     string ConversationId,
     IReadOnlyList<string> ExternalConversationIds,
     string? MergedInto,
-    DateTimeOffset? RefreshedAt);
+    DateTimeOffset? RefreshedAt,
+    bool MovePending = false,
+    IReadOnlyList<string>? MovesIn = null);
 
 /// <summary>The stored row of one Front message (<c>fm|</c>).</summary>
 public sealed record MessageRow(string MessageId, string? ExternalId, string ConversationId, string? MessageUid);

@@ -2,7 +2,6 @@ using FrontFunctions.Front;
 using FrontFunctions.Http;
 using FrontFunctions.IdMap;
 using Microsoft.Extensions.Logging;
-using IdMapStore = FrontFunctions.IdMap.IdMap;
 
 namespace FrontFunctions.Lookup;
 

@@ -158,7 +158,7 @@ public sealed class EndToEndRig : IAsyncDisposable
         return count;
     }
 
-    public static string ExternalMessageKey(string externalId) => IdMap.IdMap.ExternalMessageKey(externalId);
+    public static string ExternalMessageKey(string externalId) => IdMapKeys.ExternalMessage(externalId);
 
     public async ValueTask DisposeAsync()
     {

@@ -48,18 +48,18 @@ public sealed class DuplicateAndReorderedNotificationTests
         Assert.Equal(2 * messages.Count + 2 * snapshot.Conversations.Count, rows.Count);
         foreach (var message in messages)
         {
-            var xm = rows[FrontFunctions.IdMap.IdMap.ExternalMessageKey(message.ExternalId)];
+            var xm = rows[FrontFunctions.IdMap.IdMapKeys.ExternalMessage(message.ExternalId)];
             Assert.Contains($"MessageId={message.Id}", xm, StringComparison.Ordinal);
             Assert.Contains($"ConversationId={message.ConversationId}", xm, StringComparison.Ordinal);
-            var fm = rows[FrontFunctions.IdMap.IdMap.FrontMessageKey(message.Id)];
+            var fm = rows[FrontFunctions.IdMap.IdMapKeys.FrontMessage(message.Id)];
             Assert.Contains($"ExternalId={message.ExternalId}", fm, StringComparison.Ordinal);
             Assert.Contains($"ConversationId={message.ConversationId}", fm, StringComparison.Ordinal);
         }
 
         foreach (var conversation in snapshot.Conversations)
         {
-            Assert.Contains($"ConversationId={conversation.Id}", rows[FrontFunctions.IdMap.IdMap.ExternalConversationKey(conversation.ExternalConversationIds.Single())], StringComparison.Ordinal);
-            Assert.True(rows.ContainsKey(FrontFunctions.IdMap.IdMap.FrontConversationKey(conversation.Id)));
+            Assert.Contains($"ConversationId={conversation.Id}", rows[FrontFunctions.IdMap.IdMapKeys.ExternalConversation(conversation.ExternalConversationIds.Single())], StringComparison.Ordinal);
+            Assert.True(rows.ContainsKey(FrontFunctions.IdMap.IdMapKeys.FrontConversation(conversation.Id)));
         }
 
         // Lookups still answer the expected map once every copy has been processed, and the rows no longer change.

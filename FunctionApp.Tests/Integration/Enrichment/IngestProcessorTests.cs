@@ -82,7 +82,7 @@ public sealed class IngestProcessorTests : IAsyncDisposable
 
         await Processor.ProcessAsync(text, dequeueCount: 1, maxDequeueCount: 5, CancellationToken.None);
 
-        Assert.Equal("msg_big", (await _host.Get<FrontFunctions.IdMap.IdMap>().FindMessageByExternalIdAsync(_channel, "ext-big"))!.MessageId);
+        Assert.Equal("msg_big", (await _host.Get<FrontFunctions.IdMap.IdMapStore>().FindMessageByExternalIdAsync(_channel, "ext-big"))!.MessageId);
         Assert.False((await blob.ExistsAsync()).Value);
     }
 
@@ -111,7 +111,7 @@ public sealed class IngestProcessorTests : IAsyncDisposable
 
         await Processor.ProcessAsync(text, dequeueCount: 1, maxDequeueCount: 5, CancellationToken.None);
 
-        var map = _host.Get<FrontFunctions.IdMap.IdMap>();
+        var map = _host.Get<FrontFunctions.IdMap.IdMapStore>();
         Assert.Equal("msg_ids", (await map.FindMessageByExternalIdAsync(_channel, "ext-from-blob"))!.MessageId);
         Assert.Equal("cnv_1", (await map.FindConversationByExternalIdAsync(_channel, "thr-b"))!.ConversationId);
         Assert.Empty(_host.Front.Requests); // everything came from the blob: no Front call
@@ -123,7 +123,7 @@ public sealed class IngestProcessorTests : IAsyncDisposable
     {
         await Processor.ProcessAsync(QueueText("msg_1"), dequeueCount: 1, maxDequeueCount: 5, CancellationToken.None);
 
-        Assert.Equal("msg_1", (await _host.Get<FrontFunctions.IdMap.IdMap>().FindMessageByExternalIdAsync(_channel, "ext-1"))!.MessageId);
+        Assert.Equal("msg_1", (await _host.Get<FrontFunctions.IdMap.IdMapStore>().FindMessageByExternalIdAsync(_channel, "ext-1"))!.MessageId);
     }
 
     [Fact]

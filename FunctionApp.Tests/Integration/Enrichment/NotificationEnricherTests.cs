@@ -2,8 +2,8 @@ using System.Net;
 using FrontFunctions.Enrichment;
 using FrontFunctions.Front;
 using FrontFunctions.Ingest;
+using FrontFunctions.IdMap;
 using FrontFunctions.Tests.Infrastructure;
-using IdMapStore = FrontFunctions.IdMap.IdMap;
 
 namespace FrontFunctions.Tests.Integration.Enrichment;
 
@@ -63,6 +63,57 @@ public sealed class NotificationEnricherTests : IAsyncDisposable
         var mapped = await Map.FindMessageByExternalIdAsync(_channel, "ext/1");
         Assert.Equal("msg_1", mapped!.MessageId);
         Assert.Equal(["thr/1"], mapped.ExternalConversationIds);
+    }
+
+    [Fact]
+    public async Task A_typical_message_costs_four_table_requests_in_three_round_trips()
+    {
+        // Issue 8.8: metadata present, conversation known. Read fc| once, insert fm| and xm| at once, read fc| again.
+        FrontKnowsEverything();
+        await Enricher.EnrichAsync(Notification("msg_1", "cnv_1", "ext-1", "uid-1", "thr-1"), CancellationToken.None);
+        var counter = new RequestCounter();
+        var options = new Azure.Data.Tables.TableClientOptions();
+        options.AddPolicy(counter, Azure.Core.HttpPipelinePosition.PerCall);
+        var map = new IdMapStore(new Azure.Data.Tables.TableServiceClient(TestStorage.ConnectionString, options), _host.Get<FrontFunctions.Storage.StorageInitializer>(), TimeProvider.System);
+        var enricher = new NotificationEnricher(
+            map, _host.Get<FrontApiClient>(), _host.Get<FrontConversationCache>(), _host.Get<FrontFunctions.Channels.ChannelRegistry>(),
+            _host.Get<Microsoft.Extensions.Options.IOptions<EnrichmentOptions>>(), TimeProvider.System,
+            _host.Get<Microsoft.Extensions.Logging.ILogger<NotificationEnricher>>());
+
+        var outcome = await enricher.EnrichAsync(Notification("msg_2", "cnv_1", "ext-2", "uid-2", "thr-1"), CancellationToken.None);
+
+        Assert.Equal(("cnv_1", "msg_2"), (outcome.ConversationId, (await Map.FindMessageByExternalIdAsync(_channel, "ext-2"))!.MessageId));
+        Assert.Equal(["thr-1"], outcome.ExternalConversationIds);
+        // Before: 10 requests one after the other (fc| read five times, fm|/xm| read before being written).
+        Assert.Equal(["GET fc|cnv_1", "GET fc|cnv_1", "POST fm|msg_2", "POST xm|ext-2"], counter.Requests.Order(StringComparer.Ordinal));
+        Assert.Equal(("GET fc|cnv_1", "GET fc|cnv_1"), (counter.Requests[0], counter.Requests[^1])); // the two inserts run at once, between
+        Assert.Empty(_host.Front.Requests);
+    }
+
+    /// <summary>Records each table request as "METHOD row key" (for an insert, the row key of the body).</summary>
+    private sealed class RequestCounter : Azure.Core.Pipeline.HttpPipelinePolicy
+    {
+        private readonly System.Collections.Concurrent.ConcurrentQueue<string> _requests = new();
+
+        public IReadOnlyList<string> Requests => [.. _requests];
+
+        public override async ValueTask ProcessAsync(Azure.Core.HttpMessage message, ReadOnlyMemory<Azure.Core.Pipeline.HttpPipelinePolicy> pipeline)
+        {
+            var uri = Uri.UnescapeDataString(message.Request.Uri.ToString());
+            var key = System.Text.RegularExpressions.Regex.Match(uri, "RowKey='([^']*)'").Groups[1].Value;
+            if (key.Length == 0 && message.Request.Content is { } content)
+            {
+                using var buffer = new MemoryStream();
+                await content.WriteToAsync(buffer, default);
+                key = System.Text.Json.JsonDocument.Parse(buffer.ToArray()).RootElement.GetProperty("RowKey").GetString()!;
+            }
+
+            _requests.Enqueue($"{message.Request.Method} {key}");
+            await ProcessNextAsync(message, pipeline);
+        }
+
+        public override void Process(Azure.Core.HttpMessage message, ReadOnlyMemory<Azure.Core.Pipeline.HttpPipelinePolicy> pipeline) =>
+            throw new NotSupportedException();
     }
 
     [Fact]
@@ -161,6 +212,54 @@ public sealed class NotificationEnricherTests : IAsyncDisposable
         Assert.Equal(1, outcome.FrontCalls);
         Assert.Equal("cnv_b", (await Map.FindConversationByExternalIdAsync(_channel, "thr-shared"))!.ConversationId);
         Assert.Equal(["thr-a", "thr-b", "thr-shared"], outcome.ExternalConversationIds.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_late_pre_merge_notification_is_settled_by_asking_Front_about_its_own_conversation()
+    {
+        // Issue 8.1: cnv_a was merged into cnv_b. The post-merge notification (cnv_b, [thr-a, thr-b]) is processed first and
+        // claims thr-a for cnv_b with no holder; the pre-merge notification of a message in cnv_a (cnv_a, [thr-a]) comes
+        // later. Only Front's 301 for cnv_a can tell what happened.
+        _host.Front.Respond = request => Task.FromResult(request.RequestUri!.AbsolutePath switch
+        {
+            "/conversations/cnv_a" => StubFrontHandler.Redirect("cnv_b"),
+            "/conversations/cnv_b" => StubFrontHandler.Conversation("cnv_b", "thr-a", "thr-b"),
+            _ => new HttpResponseMessage(HttpStatusCode.NotFound),
+        });
+        await Enricher.EnrichAsync(Notification("msg_b", "cnv_b", "ext-b", null, "thr-a", "thr-b"), CancellationToken.None);
+
+        var outcome = await Enricher.EnrichAsync(Notification("msg_a", "cnv_a", "ext-a", null, "thr-a"), CancellationToken.None);
+
+        Assert.Equal(1, _host.Front.Count("/conversations/cnv_a"));
+        Assert.Equal("cnv_b", outcome.ConversationId);
+        Assert.Equal(["thr-a", "thr-b"], outcome.ExternalConversationIds.Order(StringComparer.Ordinal));
+        Assert.Equal("cnv_b", (await Map.GetConversationRowAsync(_channel, "cnv_a"))!.MergedInto);
+        Assert.Equal("cnv_b", (await Map.GetMessageRowAsync(_channel, "msg_a"))!.ConversationId);
+        var message = await Map.FindMessageByExternalIdAsync(_channel, "ext-a");
+        Assert.Equal("cnv_b", message!.ConversationId);
+        Assert.Equal(["thr-a", "thr-b"], message.ExternalConversationIds.Order(StringComparer.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(HttpStatusCode.NotFound)]
+    [InlineData(HttpStatusCode.Forbidden)]
+    public async Task A_refusal_for_another_conversation_claiming_the_same_id_does_not_poison_the_message(HttpStatusCode status)
+    {
+        // Issue 8.3: cnv_a (deleted in Front since) holds thr-shared; a notification of cnv_b lists thr-shared too.
+        await Map.RecordConversationAsync(_channel, "cnv_a", ["thr-a", "thr-shared"]);
+        _host.Front.Respond = request => Task.FromResult(request.RequestUri!.AbsolutePath switch
+        {
+            "/conversations/cnv_b" => StubFrontHandler.Conversation("cnv_b", "thr-shared", "thr-b"),
+            _ => new HttpResponseMessage(status),
+        });
+
+        var outcome = await Enricher.EnrichAsync(Notification("msg_1", "cnv_b", "ext-1", null, "thr-shared", "thr-b"), CancellationToken.None);
+
+        Assert.Equal(1, _host.Front.Count("/conversations/cnv_a"));
+        Assert.Equal("cnv_b", outcome.ConversationId);
+        var mapped = await Map.FindMessageByExternalIdAsync(_channel, "ext-1");
+        Assert.Equal(("msg_1", "cnv_b"), (mapped!.MessageId, mapped.ConversationId));
+        Assert.Contains("thr-b", mapped.ExternalConversationIds);
     }
 
     [Theory]

@@ -1,8 +1,8 @@
 using Azure.Data.Tables;
+using FrontFunctions.IdMap;
 using FrontFunctions.Storage;
 using FrontFunctions.Tests.Infrastructure;
 using Microsoft.Extensions.Time.Testing;
-using IdMapStore = FrontFunctions.IdMap.IdMap;
 
 namespace FrontFunctions.Tests.Integration.IdMap;
 
@@ -219,6 +219,109 @@ public sealed class IdMapTests
         {
             Assert.Equal("cnv_new", (await _map.FindConversationByExternalIdAsync(_channel, thread))!.ConversationId);
         }
+    }
+
+    [Fact]
+    public async Task A_merge_interrupted_after_marking_the_conversation_is_completed_by_the_next_write_through_it()
+    {
+        // Issue 8.2: a crash right after fc|cnv_a was marked merged into cnv_b, before cnv_a's ids and rows moved. The
+        // notification is delivered again; cnv_b's list is fresh, so nothing asks Front again: the map itself must finish.
+        await ImportAsync("msg_a", "cnv_a", "e-a", "t-a");
+        await ImportAsync("msg_b", "cnv_b", "e-b", "t-b");
+        var crashing = StoreWith(new CrashPolicy(afterWriteTo: "fc|cnv_a"));
+        await Assert.ThrowsAnyAsync<Exception>(() => crashing.RecordMergeAsync(_channel, "cnv_a", "cnv_b", confirmedByFront: true));
+        Assert.Equal("cnv_b", (await _map.GetConversationRowAsync(_channel, "cnv_a"))!.MergedInto); // the crash came after the mark
+
+        await ImportAsync("msg_a2", "cnv_a", "e-a2"); // the redelivered notification: no ids, resolves to cnv_b
+
+        Assert.Equal(["t-a", "t-b"], (await _map.FindConversationByFrontIdAsync(_channel, "cnv_b"))!.ExternalConversationIds.Order(StringComparer.Ordinal));
+        Assert.Equal("cnv_b", (await _map.GetMessageRowAsync(_channel, "msg_a"))!.ConversationId);
+        Assert.Equal("cnv_b", (await _map.GetMessageRowAsync(_channel, "msg_a2"))!.ConversationId);
+        Assert.Equal(["t-a", "t-b"], (await _map.FindMessageByExternalIdAsync(_channel, "e-a"))!.ExternalConversationIds.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_merge_interrupted_after_the_survivor_gained_the_ids_is_completed_by_the_next_write_to_the_survivor()
+    {
+        // A crash right after cnv_b's list gained t-a, before cnv_a's rows were repointed. The next notification names only
+        // cnv_b and lists every id it has: the one read of cnv_b's row must still show that a move into it is unfinished.
+        await ImportAsync("msg_a", "cnv_a", "e-a", "t-a");
+        await ImportAsync("msg_b", "cnv_b", "e-b", "t-b");
+        var crashing = StoreWith(new CrashPolicy(afterWriteTo: "fc|cnv_b"));
+        await Assert.ThrowsAnyAsync<Exception>(() => crashing.RecordMergeAsync(_channel, "cnv_a", "cnv_b", confirmedByFront: true));
+        Assert.Contains("t-a", (await _map.GetConversationRowAsync(_channel, "cnv_b"))!.ExternalConversationIds);
+
+        await ImportAsync("msg_b2", "cnv_b", "e-b2", "t-a", "t-b");
+
+        Assert.Equal("cnv_b", (await _map.GetMessageRowAsync(_channel, "msg_a"))!.ConversationId);
+        Assert.Equal("cnv_b", (await TestStorage.Tables().GetTableClient(StorageNames.IdMapTable).GetEntityAsync<TableEntity>(_channel, IdMapKeys.ExternalMessage("e-a"))).Value.GetString("ConversationId"));
+        Assert.Empty((await _map.GetConversationRowAsync(_channel, "cnv_b"))!.MovesIn ?? []);
+    }
+
+    [Fact]
+    public async Task Ids_added_to_a_conversation_while_it_is_merged_away_reach_the_survivor()
+    {
+        // Issue 8.2: a worker resolves cnv_a as its own survivor; before it claims t-late (its storage is slowed down
+        // here), another worker marks cnv_a → cnv_b and moves cnv_a's list and rows. The late write must reach cnv_b.
+        await ImportAsync("msg_a", "cnv_a", "e-a", "t-a");
+        var slow = StoreWith(new DelayPolicy(uri => uri.Contains("t-late", StringComparison.Ordinal), TimeSpan.FromSeconds(1)));
+
+        var late = slow.RecordConversationAsync(_channel, "cnv_a", ["t-late"]);
+        await _map.RecordMergeAsync(_channel, "cnv_a", "cnv_b", confirmedByFront: true);
+        await late;
+
+        Assert.Equal(["t-a", "t-late"], (await _map.FindConversationByFrontIdAsync(_channel, "cnv_b"))!.ExternalConversationIds.Order(StringComparer.Ordinal));
+        Assert.Equal("cnv_b", (await _map.FindConversationByExternalIdAsync(_channel, "t-late"))!.ConversationId);
+    }
+
+    /// <summary>A store on the same table whose requests pass through <paramref name="policy"/> (a slow or crashing worker).</summary>
+    private IdMapStore StoreWith(Azure.Core.Pipeline.HttpPipelinePolicy policy)
+    {
+        var options = new TableClientOptions();
+        options.AddPolicy(policy, Azure.Core.HttpPipelinePosition.PerCall);
+        var tables = new TableServiceClient(TestStorage.ConnectionString, options);
+        return new IdMapStore(tables, new StorageInitializer(TestStorage.Queues(), TestStorage.Tables(), TestStorage.Blobs()), _time);
+    }
+
+    /// <summary>The process "dies" right after its first successful write to a row: every later request fails.</summary>
+    private sealed class CrashPolicy(string afterWriteTo) : Azure.Core.Pipeline.HttpPipelinePolicy
+    {
+        private volatile bool _crashed;
+
+        public override async ValueTask ProcessAsync(Azure.Core.HttpMessage message, ReadOnlyMemory<Azure.Core.Pipeline.HttpPipelinePolicy> pipeline)
+        {
+            if (_crashed)
+            {
+                throw new InvalidOperationException("crashed");
+            }
+
+            await ProcessNextAsync(message, pipeline);
+            var uri = Uri.UnescapeDataString(message.Request.Uri.ToString());
+            if (message.Request.Method != Azure.Core.RequestMethod.Get && message.Response.Status < 300 && uri.Contains($"'{afterWriteTo}'", StringComparison.Ordinal))
+            {
+                _crashed = true;
+            }
+        }
+
+        public override void Process(Azure.Core.HttpMessage message, ReadOnlyMemory<Azure.Core.Pipeline.HttpPipelinePolicy> pipeline) =>
+            throw new NotSupportedException();
+    }
+
+        /// <summary>Holds back the requests whose URI matches, as a slow worker would be.</summary>
+    private sealed class DelayPolicy(Func<string, bool> matches, TimeSpan delay) : Azure.Core.Pipeline.HttpPipelinePolicy
+    {
+        public override async ValueTask ProcessAsync(Azure.Core.HttpMessage message, ReadOnlyMemory<Azure.Core.Pipeline.HttpPipelinePolicy> pipeline)
+        {
+            if (matches(Uri.UnescapeDataString(message.Request.Uri.ToString())))
+            {
+                await Task.Delay(delay);
+            }
+
+            await ProcessNextAsync(message, pipeline);
+        }
+
+        public override void Process(Azure.Core.HttpMessage message, ReadOnlyMemory<Azure.Core.Pipeline.HttpPipelinePolicy> pipeline) =>
+            throw new NotSupportedException();
     }
 
     [Fact]

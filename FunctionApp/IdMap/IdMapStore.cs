@@ -1,0 +1,602 @@
+using Azure.Data.Tables;
+using FrontFunctions.Front;
+using FrontFunctions.Storage;
+
+namespace FrontFunctions.IdMap;
+
+/// <summary>
+/// The id map: external ids ↔ Front ids, in table <c>FrontIdMap</c> (key schema: <see cref="IdMapKeys"/>; rows:
+/// <see cref="IdMapEntity"/>). Lookups for the lookup API, and the writes enrichment makes, each applying
+/// <see cref="MergeRules"/> one row at a time through <see cref="OptimisticTable"/>.
+/// </summary>
+public sealed class IdMapStore
+{
+    private const int MaxMergeHops = 16;
+
+    private readonly OptimisticTable _rows;
+    private readonly TimeProvider _time;
+
+    public IdMapStore(TableServiceClient tables, StorageInitializer storage, TimeProvider time)
+    {
+        _rows = new OptimisticTable(tables.GetTableClient(StorageNames.IdMapTable), storage.EnsureCreatedAsync);
+        _time = time;
+    }
+
+    // ---------------------------------------------------------------- lookups (the lookup HTTP API)
+
+    public async Task<MappedMessage?> FindMessageByExternalIdAsync(string channelId, string externalId, CancellationToken cancellationToken = default)
+    {
+        var row = await GetAsync<MessageEntity>(channelId, IdMapKeys.ExternalMessage(externalId), cancellationToken).ConfigureAwait(false);
+        return row is null ? null : await ToMappedMessageAsync(channelId, row, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<MappedMessage?> FindMessageByFrontIdAsync(string channelId, string messageId, CancellationToken cancellationToken = default)
+    {
+        var row = await GetAsync<MessageEntity>(channelId, IdMapKeys.FrontMessage(messageId), cancellationToken).ConfigureAwait(false);
+        return row is null ? null : await ToMappedMessageAsync(channelId, row, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<MappedConversation?> FindConversationByExternalIdAsync(string channelId, string externalConversationId, CancellationToken cancellationToken = default)
+    {
+        var row = await GetAsync<ExternalConversationEntity>(channelId, IdMapKeys.ExternalConversation(externalConversationId), cancellationToken).ConfigureAwait(false);
+        if (row?.ConversationId is not { Length: > 0 } conversationId)
+        {
+            return null;
+        }
+
+        var (survivor, state) = await ResolveCoreAsync(channelId, conversationId, completeMoves: false, 0, cancellationToken).ConfigureAwait(false);
+        var ids = state?.ExternalConversationIds ?? [];
+        if (!ids.Contains(externalConversationId, StringComparer.Ordinal))
+        {
+            ids = [.. ids, externalConversationId];
+        }
+
+        return new MappedConversation(channelId, survivor, ids);
+    }
+
+    public async Task<MappedConversation?> FindConversationByFrontIdAsync(string channelId, string conversationId, CancellationToken cancellationToken = default)
+    {
+        var (survivor, state) = await ResolveCoreAsync(channelId, conversationId, completeMoves: false, 0, cancellationToken).ConfigureAwait(false);
+        return state is null ? null : new MappedConversation(channelId, survivor, state.ExternalConversationIds);
+    }
+
+    // ---------------------------------------------------------------- reads for enrichment
+
+    /// <summary>The <c>fc|</c> row of exactly this conversation (no merge resolution), or null.</summary>
+    public async Task<ConversationRow?> GetConversationRowAsync(string channelId, string conversationId, CancellationToken cancellationToken = default) =>
+        (await GetAsync<ConversationEntity>(channelId, IdMapKeys.FrontConversation(conversationId), cancellationToken).ConfigureAwait(false))?.ToRow() is { } row
+            ? row with { ConversationId = conversationId }
+            : null;
+
+    /// <summary>
+    /// The surviving conversation of <paramref name="conversationId"/> (itself when not known to be merged) and its row.
+    /// A merge on the way whose move was interrupted (<see cref="ConversationRow.MovePending"/>) is completed first.
+    /// </summary>
+    public Task<(string ConversationId, ConversationRow? Row)> ResolveAsync(string channelId, string conversationId, CancellationToken cancellationToken = default) =>
+        ResolveCoreAsync(channelId, conversationId, completeMoves: true, 0, cancellationToken);
+
+    private async Task<(string ConversationId, ConversationRow? Row)> ResolveCoreAsync(
+        string channelId, string conversationId, bool completeMoves, int depth, CancellationToken cancellationToken)
+    {
+        var current = conversationId;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        ConversationRow? row = null;
+        for (var hop = 0; hop < MaxMergeHops && seen.Add(current); hop++)
+        {
+            row = await GetConversationRowAsync(channelId, current, cancellationToken).ConfigureAwait(false);
+            if (row?.MergedInto is not { Length: > 0 } next || seen.Contains(next))
+            {
+                if (completeMoves && row?.MovesIn is { Count: > 0 } movesIn && depth < MaxMergeHops)
+                {
+                    // Moves into this survivor that were interrupted: finish them, then read the row again.
+                    foreach (var moving in movesIn)
+                    {
+                        if (!await CompleteMoveAsync(channelId, moving, depth + 1, cancellationToken).ConfigureAwait(false))
+                        {
+                            await ForgetMoveInAsync(channelId, current, moving, cancellationToken).ConfigureAwait(false); // undone since
+                        }
+                    }
+
+                    return await ResolveCoreAsync(channelId, current, completeMoves: false, depth + 1, cancellationToken).ConfigureAwait(false);
+                }
+
+                return (current, row);
+            }
+
+            if (completeMoves && row.MovePending && depth < MaxMergeHops)
+            {
+                await CompleteMoveAsync(channelId, current, depth + 1, cancellationToken).ConfigureAwait(false);
+            }
+
+            current = next;
+        }
+
+        return (current, row);
+    }
+
+    /// <summary>The <c>fm|</c> row of a Front message, or null.</summary>
+    public async Task<MessageRow?> GetMessageRowAsync(string channelId, string messageId, CancellationToken cancellationToken = default)
+    {
+        var entity = await GetAsync<MessageEntity>(channelId, IdMapKeys.FrontMessage(messageId), cancellationToken).ConfigureAwait(false);
+        return entity is null ? null : new MessageRow(messageId, NullIfEmpty(entity.ExternalId), entity.ConversationId ?? "", NullIfEmpty(entity.MessageUid));
+    }
+
+    // ---------------------------------------------------------------- writes
+
+    /// <summary>
+    /// Records that <paramref name="conversationId"/> carries <paramref name="externalConversationIds"/> (from a notification or
+    /// from Front), following the merge rules; refreshes the survivor's <c>RefreshedAt</c>.
+    /// </summary>
+    public async Task<ConversationUpdate> RecordConversationAsync(
+        string channelId, string conversationId, IReadOnlyCollection<string> externalConversationIds, CancellationToken cancellationToken = default)
+    {
+        ValidateChannel(channelId);
+        var ids = externalConversationIds.Where(id => !string.IsNullOrEmpty(id)).Distinct(StringComparer.Ordinal).ToList();
+        var (survivor, row) = await ResolveAsync(channelId, conversationId, cancellationToken).ConfigureAwait(false);
+
+        // The common case: the survivor already lists every id (so each was claimed for it, or moved to it by a move that
+        // is complete: no MovesIn, see CompleteMoveAsync) and was confirmed less than a minute ago. Nothing to write: the
+        // row read is the answer.
+        if (row is { MergedInto: null, MovesIn: null or { Count: 0 } } && ids.All(id => row.ExternalConversationIds.Contains(id, StringComparer.Ordinal))
+            && !MergeRules.RefreshDue(refresh: true, changed: false, row.RefreshedAt, _time.GetUtcNow()))
+        {
+            return new ConversationUpdate(survivor, row.ExternalConversationIds, []);
+        }
+
+        var accepted = new List<string>();
+        var unresolved = new List<string>();
+        foreach (var externalId in ids)
+        {
+            var claim = await ClaimExternalConversationAsync(channelId, externalId, survivor, cancellationToken).ConfigureAwait(false);
+            if (claim is null)
+            {
+                accepted.Add(externalId);
+                continue;
+            }
+
+            // Another conversation holds the id. Rule 3(b): a merge is inferred only when this notification lists ALL of its ids.
+            var (other, otherRow) = await ResolveAsync(channelId, claim, cancellationToken).ConfigureAwait(false);
+            if (string.Equals(other, survivor, StringComparison.Ordinal))
+            {
+                await RepointExternalConversationAsync(channelId, externalId, survivor, onlyFrom: null, cancellationToken).ConfigureAwait(false);
+                accepted.Add(externalId);
+            }
+            else if (otherRow is not null && MergeRules.ListsAllIdsOf(ids, otherRow.ExternalConversationIds))
+            {
+                await RecordMergeAsync(channelId, other, survivor, confirmedByFront: false, cancellationToken).ConfigureAwait(false);
+                accepted.Add(externalId);
+            }
+            else if (!unresolved.Contains(other))
+            {
+                unresolved.Add(other);
+            }
+        }
+
+        var (final, list) = await AddExternalIdsAsync(channelId, survivor, accepted, refresh: true, cancellationToken).ConfigureAwait(false);
+        if (!string.Equals(final, survivor, StringComparison.Ordinal))
+        {
+            // The survivor was merged away meanwhile (the list write was forwarded): the ids claimed for it follow.
+            foreach (var externalId in accepted)
+            {
+                await RepointExternalConversationAsync(channelId, externalId, final, onlyFrom: survivor, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        return new ConversationUpdate(final, list, unresolved);
+    }
+
+    /// <summary>
+    /// Records that <paramref name="mergedId"/> was merged into <paramref name="survivorId"/> (rule 4): marks it, moves its
+    /// external ids to the survivor and repoints every row that pointed at it.
+    /// </summary>
+    public async Task RecordMergeAsync(string channelId, string mergedId, string survivorId, bool confirmedByFront, CancellationToken cancellationToken = default)
+    {
+        ValidateChannel(channelId);
+        if (string.Equals(mergedId, survivorId, StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        if (confirmedByFront)
+        {
+            // A confirmed merge overrides an inferred one in the other direction.
+            await _rows.MutateAsync<ConversationEntity>(channelId, IdMapKeys.FrontConversation(survivorId), existing =>
+            {
+                if (existing is null || !MergeRules.UndoesReverse(existing.MergedInto, mergedId))
+                {
+                    return null;
+                }
+
+                existing.MergedInto = null;
+                existing.MergeConfirmed = false;
+                existing.MovePending = false;
+                return existing;
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            // An inferred merge never creates a cycle: if the survivor is already known to end up in mergedId, keep that.
+            var (end, _) = await ResolveAsync(channelId, survivorId, cancellationToken).ConfigureAwait(false);
+            if (string.Equals(end, mergedId, StringComparison.Ordinal))
+            {
+                return;
+            }
+        }
+
+        await _rows.MutateAsync<ConversationEntity>(channelId, IdMapKeys.FrontConversation(mergedId), existing =>
+        {
+            var entity = existing ?? New<ConversationEntity>(channelId, IdMapKeys.FrontConversation(mergedId));
+            switch (MergeRules.DecideMark(entity.MergedInto, entity.MergeConfirmed, survivorId, confirmedByFront))
+            {
+                case MergeRules.MarkDecision.Confirm:
+                    entity.MergeConfirmed = true;
+                    return entity;
+                case MergeRules.MarkDecision.Mark:
+                    // The mark and the list that moves are one row version: a list write after it is forwarded to the survivor
+                    // (AddExternalIdsAsync), one before it is in the list the move copies. MovePending stays until the move is
+                    // done, so a crash in between is finished by the next write that resolves through this row.
+                    entity.ConversationId = mergedId;
+                    entity.MergedInto = survivorId;
+                    entity.MergeConfirmed = confirmedByFront;
+                    entity.MovePending = true;
+                    return entity;
+                default:
+                    return null;
+            }
+        }, cancellationToken).ConfigureAwait(false);
+
+        await CompleteMoveAsync(channelId, mergedId, 0, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Moves a merged-away conversation to its final survivor: its external ids are added there, every row pointing at it
+    /// is repointed, then <c>MovePending</c> and the survivor's <c>MovesIn</c> entry are cleared. Re-runnable: each step is
+    /// idempotent. False when there is no merge to move (not recorded, or undone by a confirmed reverse merge).
+    /// </summary>
+    private async Task<bool> CompleteMoveAsync(string channelId, string mergedId, int depth, CancellationToken cancellationToken)
+    {
+        var merged = await GetConversationRowAsync(channelId, mergedId, cancellationToken).ConfigureAwait(false);
+        if (merged?.MergedInto is not { Length: > 0 } target)
+        {
+            return false;
+        }
+
+        var (finalSurvivor, _) = await ResolveCoreAsync(channelId, mergedId, completeMoves: false, depth, cancellationToken).ConfigureAwait(false);
+        if (string.Equals(finalSurvivor, mergedId, StringComparison.Ordinal))
+        {
+            return false; // the merge was not recorded (a cycle would have formed)
+        }
+
+        // The survivor gains every external id of what was merged into it first (so lookups of rows not repointed yet, which
+        // resolve through the mark, answer the full list), with MovesIn naming this move until it is complete: a survivor
+        // whose list holds an id and has no MovesIn has had that id's rows repointed (RecordConversationAsync relies on it).
+        var (survivor, _) = await AddExternalIdsAsync(channelId, finalSurvivor, merged.ExternalConversationIds, refresh: false, cancellationToken, movingIn: mergedId).ConfigureAwait(false);
+
+        // Repoint every row that points at the merged-away conversation. Not a point query: merges are rare, and the scan
+        // is confined to the channel's partition.
+        await foreach (var row in _rows.Table.QueryAsync<ExternalConversationEntity>(
+            e => e.PartitionKey == channelId && e.ConversationId == mergedId, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            if (IdMapKeys.IsFrontConversation(row.RowKey))
+            {
+                continue;
+            }
+
+            if (IdMapKeys.IsExternalConversation(row.RowKey))
+            {
+                if (row.ExternalConversationId is { Length: > 0 } x)
+                {
+                    (survivor, _) = await AddExternalIdsAsync(channelId, survivor, [x], refresh: false, cancellationToken, movingIn: mergedId).ConfigureAwait(false);
+                }
+
+                await RepointExternalConversationAsync(channelId, row.ExternalConversationId ?? "", survivor, onlyFrom: mergedId, cancellationToken, row.RowKey).ConfigureAwait(false);
+            }
+            else
+            {
+                var to = survivor;
+                await _rows.MutateAsync<MessageEntity>(channelId, row.RowKey, existing =>
+                {
+                    if (existing is null || !string.Equals(existing.ConversationId, mergedId, StringComparison.Ordinal))
+                    {
+                        return null;
+                    }
+
+                    existing.ConversationId = to;
+                    return existing;
+                }, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        if (merged.MovePending)
+        {
+            await _rows.MutateAsync<ConversationEntity>(channelId, IdMapKeys.FrontConversation(mergedId), existing =>
+            {
+                if (existing?.MovePending != true || !string.Equals(existing.MergedInto, target, StringComparison.Ordinal))
+                {
+                    return null;
+                }
+
+                existing.MovePending = false;
+                return existing;
+            }, cancellationToken).ConfigureAwait(false);
+        }
+
+        await ForgetMoveInAsync(channelId, survivor, mergedId, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    private Task ForgetMoveInAsync(string channelId, string survivorId, string mergedId, CancellationToken cancellationToken) =>
+        _rows.MutateAsync<ConversationEntity>(channelId, IdMapKeys.FrontConversation(survivorId), existing =>
+        {
+            var moves = existing?.GetMovesIn() ?? [];
+            if (existing is null || !moves.Remove(mergedId))
+            {
+                return null;
+            }
+
+            existing.SetMovesIn(moves);
+            return existing;
+        }, cancellationToken);
+
+    /// <summary>
+    /// Records a Front message (rule 5): <c>fm|</c> always, <c>xm|</c> when the external id is known, and returns the
+    /// conversation the rows point at with its external ids. The conversation is resolved to its survivor first, unless
+    /// <paramref name="conversationIsResolved"/> says the caller just did (its <c>fc|</c> row exists and was not merged away).
+    /// </summary>
+    /// <remarks>
+    /// The common case is two round trips: both rows inserted at once (an existing row, a duplicate, falls back to
+    /// read-decide-write), then one read of the conversation row. That read closes the race with a merge: rows written
+    /// before the merge's mark are found by its scan; a mark before the read is seen here and the rows follow the merge.
+    /// </remarks>
+    public async Task<MappedConversation> RecordMessageAsync(
+        string channelId, string messageId, string conversationId, string? externalId, string? messageUid,
+        CancellationToken cancellationToken = default, bool conversationIsResolved = false)
+    {
+        ValidateChannel(channelId);
+        ArgumentException.ThrowIfNullOrEmpty(messageId);
+        ArgumentException.ThrowIfNullOrEmpty(conversationId);
+        var survivor = conversationId;
+        if (!conversationIsResolved)
+        {
+            (survivor, _) = await ResolveAsync(channelId, conversationId, cancellationToken).ConfigureAwait(false);
+        }
+
+        externalId = NullIfEmpty(externalId);
+        messageUid = NullIfEmpty(messageUid);
+        for (var hop = 0; ; hop++)
+        {
+            await WriteMessageRowsAsync(channelId, messageId, survivor, externalId, messageUid, cancellationToken).ConfigureAwait(false);
+
+            var row = await GetAsync<ConversationEntity>(channelId, IdMapKeys.FrontConversation(survivor), cancellationToken).ConfigureAwait(false);
+            if (row is { MergedInto: null or "" })
+            {
+                return new MappedConversation(channelId, survivor, row.GetIds());
+            }
+
+            // Missing (the conversation row exists for every conversation that has messages, so lookups by Front id find
+            // it), or merged away meanwhile (the write is forwarded to the survivor, and the rows follow).
+            var (final, ids) = await AddExternalIdsAsync(channelId, survivor, [], refresh: false, cancellationToken).ConfigureAwait(false);
+            if (string.Equals(final, survivor, StringComparison.Ordinal) || hop >= MaxMergeHops)
+            {
+                return new MappedConversation(channelId, final, ids);
+            }
+
+            survivor = final;
+        }
+    }
+
+    private async Task WriteMessageRowsAsync(string channelId, string messageId, string survivor, string? externalId, string? messageUid, CancellationToken cancellationToken)
+    {
+        var frontKey = IdMapKeys.FrontMessage(messageId);
+        var front = _rows.InsertFirstAsync(
+            new MessageEntity { PartitionKey = channelId, RowKey = frontKey, MessageId = messageId, ExternalId = externalId, MessageUid = messageUid, ConversationId = survivor },
+            async existing =>
+            {
+                var entity = existing ?? New<MessageEntity>(channelId, frontKey);
+                var changed = existing is null;
+                entity.MessageId = messageId;
+                changed |= FillOnce(entity.ExternalId, externalId, v => entity.ExternalId = v);
+                changed |= FillOnce(entity.MessageUid, messageUid, v => entity.MessageUid = v);
+                changed |= await MoveConversationAsync(entity, survivor, cancellationToken).ConfigureAwait(false);
+                return changed ? entity : null;
+            },
+            cancellationToken);
+
+        if (externalId is null)
+        {
+            await front.ConfigureAwait(false);
+            return;
+        }
+
+        var externalKey = IdMapKeys.ExternalMessage(externalId);
+        var external = _rows.InsertFirstAsync(
+            new MessageEntity { PartitionKey = channelId, RowKey = externalKey, MessageId = messageId, ExternalId = externalId, MessageUid = messageUid, ConversationId = survivor },
+            async existing =>
+            {
+                if (existing is not null && !MergeRules.KeepsExternalMessage(existing.MessageId, messageId))
+                {
+                    return null; // insert-once: the external id stays with the first Front message recorded for it
+                }
+
+                var entity = existing ?? New<MessageEntity>(channelId, externalKey);
+                var changed = existing is null;
+                entity.ExternalId = externalId;
+                entity.MessageId = messageId;
+                changed |= FillOnce(entity.MessageUid, messageUid, v => entity.MessageUid = v);
+                changed |= await MoveConversationAsync(entity, survivor, cancellationToken).ConfigureAwait(false);
+                return changed ? entity : null;
+            },
+            cancellationToken);
+
+        await Task.WhenAll(front, external).ConfigureAwait(false);
+    }
+
+    // ---------------------------------------------------------------- rules, one row at a time
+
+    /// <summary>Maps <paramref name="externalId"/> to <paramref name="conversationId"/> if free or already so; else returns the holder.</summary>
+    private async Task<string?> ClaimExternalConversationAsync(string channelId, string externalId, string conversationId, CancellationToken cancellationToken)
+    {
+        string? holder = null;
+        var key = IdMapKeys.ExternalConversation(externalId);
+        await _rows.MutateAsync<ExternalConversationEntity>(channelId, key, existing =>
+        {
+            holder = null;
+            if (existing is null)
+            {
+                var entity = New<ExternalConversationEntity>(channelId, key);
+                entity.ExternalConversationId = externalId;
+                entity.ConversationId = conversationId;
+                return entity;
+            }
+
+            if (!string.Equals(existing.ConversationId, conversationId, StringComparison.Ordinal))
+            {
+                holder = existing.ConversationId;
+            }
+
+            return null;
+        }, cancellationToken).ConfigureAwait(false);
+        return holder;
+    }
+
+    /// <summary>Points <c>xc|</c> at <paramref name="survivor"/> (only when it points at <paramref name="onlyFrom"/>, if given).</summary>
+    private Task RepointExternalConversationAsync(
+        string channelId, string externalId, string survivor, string? onlyFrom, CancellationToken cancellationToken, string? rowKey = null)
+    {
+        var key = rowKey ?? IdMapKeys.ExternalConversation(externalId);
+        return _rows.MutateAsync<ExternalConversationEntity>(channelId, key, existing =>
+        {
+            var entity = existing ?? New<ExternalConversationEntity>(channelId, key);
+            if (string.Equals(entity.ConversationId, survivor, StringComparison.Ordinal)
+                || (onlyFrom is not null && !string.Equals(entity.ConversationId, onlyFrom, StringComparison.Ordinal)))
+            {
+                return null;
+            }
+
+            entity.ExternalConversationId ??= externalId;
+            entity.ConversationId = survivor;
+            return entity;
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Rule 1: the conversation's list only grows. Creates the row when missing. A conversation that is merged away is not
+    /// written: the ids go to its survivor (forwarded along <c>MergedInto</c>). Returns the conversation written and its list.
+    /// </summary>
+    private async Task<(string ConversationId, IReadOnlyList<string> Ids)> AddExternalIdsAsync(
+        string channelId, string conversationId, IReadOnlyCollection<string> ids, bool refresh, CancellationToken cancellationToken, string? movingIn = null)
+    {
+        var target = conversationId;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        while (true)
+        {
+            seen.Add(target);
+            IReadOnlyList<string> result = [];
+            string? forwardTo = null;
+            var current = target;
+            var key = IdMapKeys.FrontConversation(current);
+            await _rows.MutateAsync<ConversationEntity>(channelId, key, existing =>
+            {
+                forwardTo = null;
+                if (existing?.MergedInto is { Length: > 0 } next && !seen.Contains(next) && seen.Count < MaxMergeHops)
+                {
+                    forwardTo = next;
+                    return null;
+                }
+
+                var entity = existing ?? New<ConversationEntity>(channelId, key);
+                var list = entity.GetIds();
+                var changed = MergeRules.AddIds(list, ids) | (existing is null);
+                result = list;
+                entity.ConversationId = current;
+                entity.SetIds(list);
+                if (movingIn is not null && entity.GetMovesIn() is var moves && !moves.Contains(movingIn, StringComparer.Ordinal))
+                {
+                    moves.Add(movingIn);
+                    entity.SetMovesIn(moves);
+                    changed = true;
+                }
+
+                var now = _time.GetUtcNow();
+                if (MergeRules.RefreshDue(refresh, changed, entity.RefreshedAt, now))
+                {
+                    entity.RefreshedAt = now;
+                    changed = true;
+                }
+
+                return changed ? entity : null;
+            }, cancellationToken).ConfigureAwait(false);
+
+            if (forwardTo is null)
+            {
+                return (current, result);
+            }
+
+            target = forwardTo;
+        }
+    }
+
+    private static bool FillOnce(string? current, string? value, Action<string> set)
+    {
+        if (!MergeRules.FillsOnce(current, value))
+        {
+            return false;
+        }
+
+        set(value!);
+        return true;
+    }
+
+    /// <summary>A message row's conversation moves only to the survivor of the one it holds (the caller resolved it).</summary>
+    private async Task<bool> MoveConversationAsync(MessageEntity entity, string survivor, CancellationToken cancellationToken)
+    {
+        var current = entity.ConversationId;
+        if (string.Equals(current, survivor, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        string? resolved = null;
+        if (current is { Length: > 0 })
+        {
+            (resolved, _) = await ResolveAsync(entity.PartitionKey, current, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (!MergeRules.MovesConversation(current, resolved, survivor))
+        {
+            return false;
+        }
+
+        entity.ConversationId = survivor;
+        return true;
+    }
+
+    // ---------------------------------------------------------------- storage plumbing
+
+    private Task<T?> GetAsync<T>(string channelId, string rowKey, CancellationToken cancellationToken) where T : class, ITableEntity, new()
+    {
+        ValidateChannel(channelId);
+        return _rows.GetAsync<T>(channelId, rowKey, cancellationToken);
+    }
+
+    private async Task<MappedMessage> ToMappedMessageAsync(string channelId, MessageEntity row, CancellationToken cancellationToken)
+    {
+        var conversationId = row.ConversationId ?? "";
+        var (survivor, state) = conversationId.Length > 0
+            ? await ResolveCoreAsync(channelId, conversationId, completeMoves: false, 0, cancellationToken).ConfigureAwait(false)
+            : (conversationId, null);
+        return new MappedMessage(channelId, row.MessageId ?? "", NullIfEmpty(row.ExternalId), survivor, state?.ExternalConversationIds ?? [], NullIfEmpty(row.MessageUid));
+    }
+
+    private static T New<T>(string channelId, string rowKey) where T : IdMapEntity, new() => new() { PartitionKey = channelId, RowKey = rowKey };
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+
+    private static void ValidateChannel(string channelId)
+    {
+        if (!FrontIds.IsChannelId(channelId))
+        {
+            throw new ArgumentException("The channel id must be a Front channel id (cha_…); it is the id map's partition key.", nameof(channelId));
+        }
+    }
+}

@@ -1,0 +1,85 @@
+using Azure;
+using Azure.Data.Tables;
+
+namespace FrontFunctions.IdMap;
+
+/// <summary>
+/// Single-entity reads and writes with optimistic concurrency, the one retry loop of the id map: read, decide, write
+/// (<c>AddEntity</c> when the row is missing, <c>UpdateEntity</c> with If-Match otherwise); on 409 or 412 someone else wrote
+/// first, so read again and decide again. No batches: Azurite ignores If-Match in batches (Azurite#1233).
+/// </summary>
+public sealed class OptimisticTable(TableClient table, Func<CancellationToken, Task> ensureCreated)
+{
+    private const int MaxAttempts = 20;
+
+    public TableClient Table => table;
+
+    /// <summary>The row, or null.</summary>
+    public async Task<T?> GetAsync<T>(string partitionKey, string rowKey, CancellationToken cancellationToken) where T : class, ITableEntity, new()
+    {
+        await ensureCreated(cancellationToken).ConfigureAwait(false);
+        var response = await table.GetEntityIfExistsAsync<T>(partitionKey, rowKey, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return response.HasValue ? response.Value : null;
+    }
+
+    /// <summary>
+    /// Insert-first, for rows that are usually new: one <c>AddEntity</c>; when the row exists (409), read, decide, write as
+    /// <see cref="MutateAsync{T}(string, string, Func{T, ValueTask{T}}, CancellationToken)"/> does. Returns true when it wrote.
+    /// </summary>
+    public async Task<bool> InsertFirstAsync<T>(T fresh, Func<T?, ValueTask<T?>> decide, CancellationToken cancellationToken)
+        where T : class, ITableEntity, new()
+    {
+        await ensureCreated(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await table.AddEntityAsync(fresh, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status == 409)
+        {
+            return await MutateAsync(fresh.PartitionKey, fresh.RowKey, decide, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Read, decide, write; on 409/412 again. <paramref name="decide"/> gets the current row (null when missing) and returns
+    /// the row to write (with the same keys), or null when the row is already right. Returns true when it wrote.
+    /// </summary>
+    public Task<bool> MutateAsync<T>(string partitionKey, string rowKey, Func<T?, T?> decide, CancellationToken cancellationToken)
+        where T : class, ITableEntity, new() =>
+        MutateAsync<T>(partitionKey, rowKey, existing => ValueTask.FromResult(decide(existing)), cancellationToken);
+
+    /// <inheritdoc cref="MutateAsync{T}(string, string, Func{T, T}, CancellationToken)"/>
+    public async Task<bool> MutateAsync<T>(string partitionKey, string rowKey, Func<T?, ValueTask<T?>> decide, CancellationToken cancellationToken)
+        where T : class, ITableEntity, new()
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var existing = await GetAsync<T>(partitionKey, rowKey, cancellationToken).ConfigureAwait(false);
+            var etag = existing?.ETag ?? default;
+            var desired = await decide(existing).ConfigureAwait(false);
+            if (desired is null)
+            {
+                return false;
+            }
+
+            try
+            {
+                if (existing is null)
+                {
+                    await table.AddEntityAsync(desired, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await table.UpdateEntityAsync(desired, etag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+                }
+
+                return true;
+            }
+            catch (RequestFailedException e) when ((e.Status is 409 or 412) && attempt < MaxAttempts)
+            {
+                // Another writer got there first: re-read and re-apply the rule.
+            }
+        }
+    }
+}
