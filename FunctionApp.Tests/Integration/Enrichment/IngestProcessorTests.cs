@@ -18,7 +18,8 @@ public sealed class IngestProcessorTests : IAsyncDisposable
 
     private IngestProcessor Processor => _host.Get<IngestProcessor>();
 
-    private string QueueText(string messageId, string? externalId = "ext-1") => JsonSerializer.Serialize(new IngestNotification
+    /// <summary>A queued notification of this test's channel, in conversation cnv_1.</summary>
+    private IngestNotification Notification(string messageId, string? externalId, IReadOnlyList<string> externalConversationIds) => new()
     {
         DeliveryKey = IngestNotification.DeliveryKeyFor(_channel, messageId),
         ChannelId = _channel,
@@ -26,8 +27,13 @@ public sealed class IngestProcessorTests : IAsyncDisposable
         MessageId = messageId,
         ConversationId = "cnv_1",
         ExternalId = externalId,
-        ExternalConversationIds = ["thr-1"],
-    }, IngestJsonContext.Default.IngestNotification);
+        ExternalConversationIds = externalConversationIds,
+    };
+
+    private static string Serialize(IngestNotification notification) =>
+        JsonSerializer.Serialize(notification, IngestJsonContext.Default.IngestNotification);
+
+    private string QueueText(string messageId, string? externalId = "ext-1") => Serialize(Notification(messageId, externalId, ["thr-1"]));
 
     private static async Task<TableEntity?> FailureRowAsync(string partition, string rowKey)
     {
@@ -60,18 +66,7 @@ public sealed class IngestProcessorTests : IAsyncDisposable
         await container.CreateIfNotExistsAsync();
         var blob = container.GetBlobClient($"{_channel}/{messageId}-{Guid.NewGuid():N}.json");
         await blob.UploadAsync(BinaryData.FromString(FrontPayloads.MessageImported(messageId, "cnv_1", envelopeIds, externalId: "ext-from-blob")));
-        var text = JsonSerializer.Serialize(new IngestNotification
-        {
-            DeliveryKey = IngestNotification.DeliveryKeyFor(_channel, messageId),
-            ChannelId = _channel,
-            ReceivedAt = DateTimeOffset.UtcNow,
-            MessageId = messageId,
-            ConversationId = "cnv_1",
-            ExternalId = externalId,
-            ExternalConversationIds = inlineIds,
-            EnvelopeBlob = blob.Name,
-            IdsInBlob = idsInBlob,
-        }, IngestJsonContext.Default.IngestNotification);
+        var text = Serialize(Notification(messageId, externalId, inlineIds) with { EnvelopeBlob = blob.Name, IdsInBlob = idsInBlob });
         return (text, blob);
     }
 
