@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using FrontFunctions.TestSupport;
 using FrontSimulator.Control;
 using FrontSimulator.Tests.Infrastructure;
 using static FrontSimulator.Tests.Infrastructure.SimHarness;
@@ -196,7 +197,7 @@ public sealed class ImportTests : IAsyncLifetime
 
         Assert.Equal(202, result.StatusCode);
         Assert.NotNull(result.MessageUid);
-        MessageSnapshot created = await _h.WaitForMessageAsync(ChannelA, result.MessageUid!);
+        var created = await _h.WaitForMessageAsync(ChannelA, result.MessageUid!);
         Assert.Equal("conv-ext", created.ExternalId);
     }
 }

@@ -1,7 +1,6 @@
-using System.Net.Http.Headers;
 using System.Text;
-using FrontFunctions.Front;
 using FrontFunctions.LocalHost;
+using FrontFunctions.TestSupport;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
@@ -32,6 +31,9 @@ public sealed class RunningLocalHost : IAsyncDisposable
     public HttpClient Http { get; }
 
     public IServiceProvider Services => _app.Services;
+
+    /// <summary>The lookup API of this host, with the function key.</summary>
+    public LookupApi Lookup => new(Http, FunctionKey);
 
     /// <summary>Every line the app logged at any level (the console only shows warnings).</summary>
     public CapturedLogs Logs { get; }
@@ -70,22 +72,9 @@ public sealed class RunningLocalHost : IAsyncDisposable
 
     /// <summary>Sends a request signed as Front signs it (timestamp in ms, HMAC over "timestamp:body").</summary>
     public Task<HttpResponseMessage> SendSignedAsync(
-        HttpMethod method, string path, string? body, string secret = AppSecret, DateTimeOffset? signedAt = null)
-    {
-        var timestamp = (signedAt ?? DateTimeOffset.UtcNow).ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var bytes = body is null ? [] : Encoding.UTF8.GetBytes(body);
-        var signed = body is null ? FrontSignatureVerifier.UndefinedBody.ToArray() : bytes;
-        var request = new HttpRequestMessage(method, path);
-        if (body is not null)
-        {
-            request.Content = new ByteArrayContent(bytes);
-            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        }
-
-        request.Headers.Add("X-Front-Request-Timestamp", timestamp);
-        request.Headers.Add("X-Front-Signature", FrontSignatureVerifier.Sign(secret, timestamp, signed));
-        return Http.SendAsync(request);
-    }
+        HttpMethod method, string path, string? body, string secret = AppSecret, DateTimeOffset? signedAt = null) =>
+        Http.SendAsync(SignedRequests.Create(
+            method, path, body is null ? null : Encoding.UTF8.GetBytes(body), SignedRequests.Json, secret: secret, signedAt: signedAt));
 
     public async ValueTask DisposeAsync()
     {

@@ -1,5 +1,5 @@
-using System.Globalization;
 using FrontFunctions.Front;
+using FrontFunctions.TestSupport;
 
 namespace FrontFunctions.Tests.Infrastructure;
 
@@ -18,9 +18,10 @@ public static class SignedRequests
         byte[]? body,
         string? contentType = Json,
         string? contentEncoding = null,
-        string secret = RunningLocalHost.AppSecret)
+        string secret = RunningLocalHost.AppSecret,
+        DateTimeOffset? signedAt = null)
     {
-        var timestamp = Timestamp();
+        var timestamp = FrontWebhookSigner.Timestamp(signedAt);
         var request = new HttpRequestMessage(method, path);
         if (body is not null)
         {
@@ -36,17 +37,14 @@ public static class SignedRequests
             }
         }
 
-        request.Headers.Add("X-Front-Request-Timestamp", timestamp);
-        request.Headers.Add("X-Front-Signature", Signature(timestamp, body, secret));
+        request.Headers.Add(FrontWebhookSigner.TimestampHeader, timestamp);
+        request.Headers.Add(FrontWebhookSigner.SignatureHeader, Signature(timestamp, body, secret));
         return request;
     }
 
-    public static string Timestamp(DateTimeOffset? at = null) =>
-        (at ?? DateTimeOffset.UtcNow).ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
-
     /// <summary>Front's signature of <paramref name="body"/> (null: the literal <c>undefined</c> Front signs for an empty body).</summary>
     public static string Signature(string timestamp, byte[]? body, string secret = RunningLocalHost.AppSecret) =>
-        FrontSignatureVerifier.Sign(secret, timestamp, body ?? FrontSignatureVerifier.UndefinedBody.ToArray());
+        FrontWebhookSigner.Sign(secret, timestamp, body ?? FrontSignatureVerifier.UndefinedBody.ToArray());
 
     /// <summary>The UTF-8 bytes of the parts, with raw byte arrays spliced in where given.</summary>
     public static byte[] Bytes(params object[] parts)

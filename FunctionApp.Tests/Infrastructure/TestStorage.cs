@@ -1,6 +1,7 @@
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
+using FrontFunctions.Storage;
 
 namespace FrontFunctions.Tests.Infrastructure;
 
@@ -25,6 +26,43 @@ public static class TestStorage
 
     /// <summary>A channel id no other test uses, so tests sharing tables never see each other's rows.</summary>
     public static string NewChannelId() => "cha_" + Guid.NewGuid().ToString("N")[..12];
+
+    /// <summary>
+    /// The first message on <c>front-ingest-poison</c> whose text satisfies <paramref name="match"/>, polled until
+    /// <paramref name="deadline"/>; null when none came. Peek sees the oldest 32 only, so messages of other tests are
+    /// received (hidden for a while, not deleted) to look further.
+    /// </summary>
+    public static async Task<string?> FindPoisonMessageAsync(Func<string, bool> match, TimeSpan deadline)
+    {
+        var poison = Queues().GetQueueClient(StorageNames.IngestPoisonQueue);
+        var until = DateTime.UtcNow + deadline;
+        while (DateTime.UtcNow < until)
+        {
+            var received = 0;
+            if ((await poison.ExistsAsync()).Value)
+            {
+                if ((await poison.PeekMessagesAsync(32)).Value.Select(m => m.Body.ToString()).FirstOrDefault(match) is { } peeked)
+                {
+                    return peeked;
+                }
+
+                var taken = (await poison.ReceiveMessagesAsync(32, TimeSpan.FromSeconds(30))).Value;
+                if (taken.Select(m => m.Body.ToString()).FirstOrDefault(match) is { } found)
+                {
+                    return found;
+                }
+
+                received = taken.Length;
+            }
+
+            if (received == 0)
+            {
+                await Task.Delay(100);
+            }
+        }
+
+        return null;
+    }
 }
 
 /// <summary>

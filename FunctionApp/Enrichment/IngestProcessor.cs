@@ -19,7 +19,7 @@ namespace FrontFunctions.Enrichment;
 /// </list>
 /// Logs carry ids and reasons, never message bodies or tokens.
 /// </summary>
-public sealed partial class IngestProcessor(
+public sealed class IngestProcessor(
     NotificationEnricher enricher,
     DeliveryFailures failures,
     QueueServiceClient queues,
@@ -33,7 +33,7 @@ public sealed partial class IngestProcessor(
         var notification = Parse(queueMessageText, out var problem);
         if (notification is null)
         {
-            Log.Malformed(logger, problem!, dequeueCount);
+            EnrichmentLog.Malformed(logger, problem!, dequeueCount);
             await failures.RecordAsync(null, null, null, problem!, dequeueCount, queueMessageText, permanent: true, cancellationToken).ConfigureAwait(false);
             await SendToPoisonAsync(queueMessageText, cancellationToken).ConfigureAwait(false);
             return;
@@ -43,12 +43,12 @@ public sealed partial class IngestProcessor(
         {
             notification = await CompleteFromEnvelopeBlobAsync(notification, cancellationToken).ConfigureAwait(false);
             var outcome = await enricher.EnrichAsync(notification, cancellationToken).ConfigureAwait(false);
-            Log.Enriched(logger, outcome.ChannelId, outcome.MessageId, outcome.ConversationId, outcome.ExternalId is not null, outcome.FrontCalls, dequeueCount);
+            EnrichmentLog.Enriched(logger, outcome.ChannelId, outcome.MessageId, outcome.ConversationId, outcome.ExternalId is not null, outcome.FrontCalls, dequeueCount);
             await DeletePayloadAsync(notification, cancellationToken).ConfigureAwait(false);
         }
         catch (PermanentEnrichmentException e)
         {
-            Log.Permanent(logger, notification.ChannelId, notification.MessageId, e.Reason, dequeueCount);
+            EnrichmentLog.Permanent(logger, notification.ChannelId, notification.MessageId, e.Reason, dequeueCount);
             await failures.RecordAsync(notification.ChannelId, notification.DeliveryKey, notification.MessageId, e.Reason, dequeueCount, queueMessageText, permanent: true, cancellationToken).ConfigureAwait(false);
             await SendToPoisonAsync(queueMessageText, cancellationToken).ConfigureAwait(false);
             await DeletePayloadAsync(notification, cancellationToken).ConfigureAwait(false);
@@ -57,7 +57,7 @@ public sealed partial class IngestProcessor(
         {
             var reason = Describe(e);
             var last = dequeueCount >= maxDequeueCount;
-            Log.Transient(logger, notification.ChannelId, notification.MessageId, reason, dequeueCount, maxDequeueCount);
+            EnrichmentLog.Transient(logger, notification.ChannelId, notification.MessageId, reason, dequeueCount, maxDequeueCount);
             if (last)
             {
                 try
@@ -68,7 +68,7 @@ public sealed partial class IngestProcessor(
                 catch (Exception recordFailure) when (recordFailure is not OperationCanceledException)
                 {
                     // The original failure is what the host must see; the missing row is logged.
-                    Log.FailureNotRecorded(logger, notification.ChannelId, notification.MessageId, recordFailure.GetType().Name);
+                    EnrichmentLog.FailureNotRecorded(logger, notification.ChannelId, notification.MessageId, recordFailure.GetType().Name);
                 }
             }
 
@@ -130,7 +130,7 @@ public sealed partial class IngestProcessor(
         }
         catch (RequestFailedException e) when (e.Status == 404)
         {
-            Log.EnvelopeBlobMissing(logger, notification.ChannelId, notification.MessageId);
+            EnrichmentLog.EnvelopeBlobMissing(logger, notification.ChannelId, notification.MessageId);
             return notification;
         }
 
@@ -168,7 +168,7 @@ public sealed partial class IngestProcessor(
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            Log.PayloadNotDeleted(logger, notification.ChannelId, notification.MessageId, e.GetType().Name);
+            EnrichmentLog.PayloadNotDeleted(logger, notification.ChannelId, notification.MessageId, e.GetType().Name);
         }
     }
 
@@ -184,29 +184,5 @@ public sealed partial class IngestProcessor(
         var message = e is FrontApiException front ? front.Reason : e.Message;
         var firstLine = message.Split('\n', 2)[0].Trim();
         return $"{e.GetType().Name}: {(firstLine.Length > 500 ? firstLine[..500] : firstLine)}";
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Mapped message {MessageId} of channel {ChannelId} to conversation {ConversationId} (external id known: {HasExternalId}, Front calls: {FrontCalls}, attempt {DequeueCount}).")]
-        public static partial void Enriched(ILogger logger, string channelId, string messageId, string conversationId, bool hasExternalId, int frontCalls, long dequeueCount);
-
-        [LoggerMessage(EventId = 2002, Level = LogLevel.Error, Message = "Message {MessageId} of channel {ChannelId} cannot be mapped: {Reason} (attempt {DequeueCount}); recorded and sent to the poison queue.")]
-        public static partial void Permanent(ILogger logger, string channelId, string messageId, string reason, long dequeueCount);
-
-        [LoggerMessage(EventId = 2003, Level = LogLevel.Error, Message = "An ingest queue message could not be read: {Problem} (attempt {DequeueCount}); recorded and sent to the poison queue.")]
-        public static partial void Malformed(ILogger logger, string problem, long dequeueCount);
-
-        [LoggerMessage(EventId = 2004, Level = LogLevel.Warning, Message = "Mapping message {MessageId} of channel {ChannelId} failed for now: {Reason} (attempt {DequeueCount} of {MaxDequeueCount}).")]
-        public static partial void Transient(ILogger logger, string channelId, string messageId, string reason, long dequeueCount, int maxDequeueCount);
-
-        [LoggerMessage(EventId = 2006, Level = LogLevel.Error, Message = "The failure of message {MessageId} of channel {ChannelId} could not be recorded ({ErrorType}); it goes to the poison queue without a reason row.")]
-        public static partial void FailureNotRecorded(ILogger logger, string channelId, string messageId, string errorType);
-
-        [LoggerMessage(EventId = 2007, Level = LogLevel.Warning, Message = "The envelope blob of message {MessageId} of channel {ChannelId} could not be deleted ({ErrorType}); the storage lifecycle rule will remove it.")]
-        public static partial void PayloadNotDeleted(ILogger logger, string channelId, string messageId, string errorType);
-
-        [LoggerMessage(EventId = 2005, Level = LogLevel.Warning, Message = "The envelope blob of message {MessageId} of channel {ChannelId} is gone; enriching from the queue message alone.")]
-        public static partial void EnvelopeBlobMissing(ILogger logger, string channelId, string messageId);
     }
 }

@@ -18,7 +18,7 @@ namespace FrontFunctions.Enrichment;
 /// Permanent failures (401, 403, 404, an unusable notification) become <see cref="PermanentEnrichmentException"/>;
 /// transient ones propagate so the queue retries.
 /// </summary>
-public sealed partial class NotificationEnricher(
+public sealed class NotificationEnricher(
     IdMap.IdMapStore map,
     FrontApiClient front,
     FrontConversationCache conversations,
@@ -68,7 +68,7 @@ public sealed partial class NotificationEnricher(
 
                 if (externalId is null)
                 {
-                    Log.NoExternalId(logger, channelId, messageId);
+                    EnrichmentLog.NoExternalId(logger, channelId, messageId);
                 }
             }
 
@@ -111,7 +111,7 @@ public sealed partial class NotificationEnricher(
 
                 if (update.UnresolvedClaims.Count > 0)
                 {
-                    Log.UnresolvedClaims(logger, channelId, update.ConversationId, update.UnresolvedClaims.Count);
+                    EnrichmentLog.UnresolvedClaims(logger, channelId, update.ConversationId, update.UnresolvedClaims.Count);
                 }
             }
 
@@ -157,7 +157,7 @@ public sealed partial class NotificationEnricher(
         }
         catch (FrontApiException e) when (e.Permanent)
         {
-            Log.SettleRefused(logger, channelId, conversationId, e.StatusCode);
+            EnrichmentLog.SettleRefused(logger, channelId, conversationId, e.StatusCode);
             return 1;
         }
     }
@@ -180,16 +180,4 @@ public sealed partial class NotificationEnricher(
     }
 
     private static string? Blank(string? value) => string.IsNullOrEmpty(value) ? null : value;
-
-    private static partial class Log
-    {
-        [LoggerMessage(EventId = 2101, Level = LogLevel.Warning, Message = "Front returned message {MessageId} of channel {ChannelId} without an external id; it is mapped by Front id only.")]
-        public static partial void NoExternalId(ILogger logger, string channelId, string messageId);
-
-        [LoggerMessage(EventId = 2102, Level = LogLevel.Warning, Message = "Conversation {ConversationId} of channel {ChannelId}: {Count} other conversation(s) still hold some of its external ids and Front did not report a merge; the existing mapping is kept.")]
-        public static partial void UnresolvedClaims(ILogger logger, string channelId, string conversationId, int count);
-
-        [LoggerMessage(EventId = 2103, Level = LogLevel.Warning, Message = "Conversation {ConversationId} of channel {ChannelId} could not be read from Front to settle a conflicting claim (status {StatusCode}); the existing mapping is kept.")]
-        public static partial void SettleRefused(ILogger logger, string channelId, string conversationId, int? statusCode);
-    }
 }

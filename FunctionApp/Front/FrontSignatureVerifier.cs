@@ -95,14 +95,4 @@ public sealed class FrontSignatureVerifier
 
         return match ? SignatureCheck.Valid : SignatureCheck.Mismatch;
     }
-
-    /// <summary>Computes a signature the way Front does (used by the simulator-free tests and the benchmark).</summary>
-    public static string Sign(string secret, string timestamp, ReadOnlySpan<byte> body)
-    {
-        var prefix = Encoding.ASCII.GetBytes(timestamp + ":");
-        var data = new byte[prefix.Length + body.Length];
-        prefix.CopyTo(data, 0);
-        body.CopyTo(data.AsSpan(prefix.Length));
-        return Convert.ToBase64String(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), data));
-    }
 }

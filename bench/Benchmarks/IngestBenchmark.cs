@@ -1,14 +1,14 @@
 using System.Globalization;
 using System.Text;
 using Azure.Storage.Queues;
+using FrontFunctions.Ingest;
+using FrontFunctions.LocalHost;
+using FrontFunctions.Storage;
+using FrontSimulator.Notifications;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
-using FrontFunctions.Front;
-using FrontFunctions.Ingest;
-using FrontFunctions.LocalHost;
-using FrontFunctions.Storage;
 
 namespace FrontFunctions.Benchmarks;
 
@@ -104,7 +104,7 @@ public static class IngestBenchmark
         var timestamp = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/front/channels/cha_bench") { Content = new ByteArrayContent(bodies[i]) };
         request.Headers.Add("X-Front-Request-Timestamp", timestamp);
-        request.Headers.Add("X-Front-Signature", FrontSignatureVerifier.Sign(Secret, timestamp, bodies[i]));
+        request.Headers.Add("X-Front-Signature", WebhookSigner.Sign(Secret, timestamp, bodies[i]));
         using var response = await http.SendAsync(request);
         return response.IsSuccessStatusCode;
     }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using FrontFunctions.TestSupport;
 using FrontFunctions.Tests.Infrastructure;
 using FrontSimulator;
 
@@ -34,24 +35,8 @@ public sealed class ImportToLookupTests : IAsyncLifetime
         await _front.DisposeAsync();
     }
 
-    private async Task<JsonElement> LookupAsync(string path, TimeSpan deadline)
-    {
-        var until = DateTime.UtcNow + deadline;
-        while (true)
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Get, path);
-            request.Headers.Add("x-functions-key", RunningLocalHost.FunctionKey);
-            using var response = await _host.Http.SendAsync(request);
-            if (response.StatusCode == HttpStatusCode.OK)
-            {
-                return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
-            }
-
-            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-            Assert.True(DateTime.UtcNow < until, $"{path} was still 404 after {deadline}.");
-            await Task.Delay(100);
-        }
-    }
+    /// <summary>The first 200 answer of <paramref name="path"/> (404 until then: not mapped yet).</summary>
+    private Task<JsonElement> LookupAsync(string path, TimeSpan deadline) => _host.Lookup.WaitForAsync(path, done: null, deadline);
 
     [Fact]
     public async Task A_sync_import_ends_as_a_lookup_answer()
@@ -60,8 +45,7 @@ public sealed class ImportToLookupTests : IAsyncLifetime
             _channelId, RunningLocalHost.AppUid, RunningLocalHost.AppSecret, "ext/msg #1?", "thread/one", "Hello");
         Assert.Equal(202, import.StatusCode);
 
-        var message = await LookupAsync(
-            $"/api/map/{_channelId}/messages?external_id={Uri.EscapeDataString("ext/msg #1?")}", TimeSpan.FromSeconds(30));
+        var message = await LookupAsync(LookupApi.MessageByExternalId(_channelId, "ext/msg #1?"), TimeSpan.FromSeconds(30));
 
         Assert.Equal(_channelId, message.GetProperty("channel_id").GetString());
         Assert.StartsWith("msg_", message.GetProperty("message_id").GetString());
@@ -69,10 +53,10 @@ public sealed class ImportToLookupTests : IAsyncLifetime
         Assert.Equal(["thread/one"], message.GetProperty("external_conversation_ids").EnumerateArray().Select(e => e.GetString()));
 
         var conversation = await LookupAsync(
-            $"/api/map/{_channelId}/conversations?front_id={message.GetProperty("conversation_id").GetString()}", TimeSpan.FromSeconds(5));
+            LookupApi.ConversationByFrontId(_channelId, message.GetProperty("conversation_id").GetString()!), TimeSpan.FromSeconds(5));
         Assert.Equal(["thread/one"], conversation.GetProperty("external_conversation_ids").EnumerateArray().Select(e => e.GetString()));
         var byFrontId = await LookupAsync(
-            $"/api/map/{_channelId}/messages?front_id={message.GetProperty("message_id").GetString()}", TimeSpan.FromSeconds(5));
+            LookupApi.MessageByFrontId(_channelId, message.GetProperty("message_id").GetString()!), TimeSpan.FromSeconds(5));
         Assert.Equal("ext/msg #1?", byFrontId.GetProperty("external_id").GetString());
     }
 

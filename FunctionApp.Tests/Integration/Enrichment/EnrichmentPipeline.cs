@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Azure.Data.Tables;
 using FrontFunctions.Storage;
+using FrontFunctions.TestSupport;
 using FrontFunctions.Tests.Infrastructure;
 using FrontSimulator;
 using FrontSimulator.Control;
@@ -16,6 +17,9 @@ namespace FrontFunctions.Tests.Integration.Enrichment;
 internal sealed class EnrichmentPipeline : IAsyncDisposable
 {
     public static readonly TimeSpan MappingDeadline = TimeSpan.FromSeconds(25);
+
+    /// <summary>How often storage is polled: each poll is a request to Azurite, shared with the app under test.</summary>
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
 
     private EnrichmentPipeline(RunningFrontSimulator front, RunningLocalHost host, string channelId)
     {
@@ -96,40 +100,20 @@ internal sealed class EnrichmentPipeline : IAsyncDisposable
     }
 
     /// <summary>GET on the lookup API with the function key: (status, body or default).</summary>
-    public async Task<(HttpStatusCode Status, JsonElement Body)> GetAsync(string path)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, path);
-        request.Headers.Add("x-functions-key", RunningLocalHost.FunctionKey);
-        using var response = await Host.Http.SendAsync(request);
-        var text = await response.Content.ReadAsStringAsync();
-        return (response.StatusCode, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone());
-    }
+    public Task<(HttpStatusCode Status, JsonElement Body)> GetAsync(string path) => Host.Lookup.GetAsync(path);
 
-    public string MessageByExternalId(string externalId) => $"/api/map/{ChannelId}/messages?external_id={Uri.EscapeDataString(externalId)}";
-    public string MessageByFrontId(string messageId) => $"/api/map/{ChannelId}/messages?front_id={Uri.EscapeDataString(messageId)}";
-    public string ConversationByExternalId(string externalId) => $"/api/map/{ChannelId}/conversations?external_id={Uri.EscapeDataString(externalId)}";
-    public string ConversationByFrontId(string conversationId) => $"/api/map/{ChannelId}/conversations?front_id={Uri.EscapeDataString(conversationId)}";
+    public string MessageByExternalId(string externalId) => LookupApi.MessageByExternalId(ChannelId, externalId);
+    public string MessageByFrontId(string messageId) => LookupApi.MessageByFrontId(ChannelId, messageId);
+    public string ConversationByExternalId(string externalId) => LookupApi.ConversationByExternalId(ChannelId, externalId);
+    public string ConversationByFrontId(string conversationId) => LookupApi.ConversationByFrontId(ChannelId, conversationId);
 
     /// <summary>
     /// Polls <paramref name="path"/> until it answers 200 with a body satisfying <paramref name="done"/>; fails at the
-    /// deadline with the last answer. Only 200 and 404 (not mapped yet) are acceptable answers on the way.
+    /// deadline (default <see cref="MappingDeadline"/>) with the last answer. Only 200 and 404 (not mapped yet) are
+    /// acceptable answers on the way.
     /// </summary>
-    public async Task<JsonElement> WaitForAsync(string path, Func<JsonElement, bool> done, TimeSpan? deadline = null)
-    {
-        var until = DateTime.UtcNow + (deadline ?? MappingDeadline);
-        while (true)
-        {
-            var (status, body) = await GetAsync(path);
-            Assert.True(status is HttpStatusCode.OK or HttpStatusCode.NotFound, $"{path} answered {(int)status}: {body}");
-            if (status == HttpStatusCode.OK && done(body))
-            {
-                return body;
-            }
-
-            Assert.True(DateTime.UtcNow < until, $"{path} did not reach the expected answer in time; last: {(int)status} {body}");
-            await Task.Delay(100);
-        }
-    }
+    public Task<JsonElement> WaitForAsync(string path, Func<JsonElement, bool> done, TimeSpan? deadline = null) =>
+        Host.Lookup.WaitForAsync(path, done, deadline ?? MappingDeadline);
 
     /// <summary>
     /// Waits until every message of the simulator's snapshot is mapped both ways to the simulator's answer (Front id,
@@ -205,15 +189,9 @@ internal sealed class EnrichmentPipeline : IAsyncDisposable
     public int MappedLogLines() =>
         Host.Logs.Lines.Count(l => l.Contains("Mapped message", StringComparison.Ordinal) && l.Contains(ChannelId, StringComparison.Ordinal));
 
-    public async Task WaitAsync(Func<Task<bool>> condition, string what, TimeSpan? deadline = null)
-    {
-        var until = DateTime.UtcNow + (deadline ?? MappingDeadline);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < until, $"Timed out waiting for {what}.");
-            await Task.Delay(100);
-        }
-    }
+    /// <summary>Returns once <paramref name="condition"/> holds; fails at the deadline (default <see cref="MappingDeadline"/>).</summary>
+    public Task WaitAsync(Func<Task<bool>> condition, string what, TimeSpan? deadline = null) =>
+        Eventually.TrueAsync(condition, what, deadline ?? MappingDeadline, PollInterval);
 
     /// <summary>The channel's id map rows (PartitionKey = channel id), keyed by RowKey, with the mapping columns only.</summary>
     public async Task<SortedDictionary<string, string>> IdMapRowsAsync()

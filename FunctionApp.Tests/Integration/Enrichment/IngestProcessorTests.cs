@@ -18,7 +18,8 @@ public sealed class IngestProcessorTests : IAsyncDisposable
 
     private IngestProcessor Processor => _host.Get<IngestProcessor>();
 
-    private string QueueText(string messageId, string? externalId = "ext-1") => JsonSerializer.Serialize(new IngestNotification
+    /// <summary>A queued notification of this test's channel, in conversation cnv_1.</summary>
+    private IngestNotification Notification(string messageId, string? externalId, IReadOnlyList<string> externalConversationIds) => new()
     {
         DeliveryKey = IngestNotification.DeliveryKeyFor(_channel, messageId),
         ChannelId = _channel,
@@ -26,8 +27,13 @@ public sealed class IngestProcessorTests : IAsyncDisposable
         MessageId = messageId,
         ConversationId = "cnv_1",
         ExternalId = externalId,
-        ExternalConversationIds = ["thr-1"],
-    }, IngestJsonContext.Default.IngestNotification);
+        ExternalConversationIds = externalConversationIds,
+    };
+
+    private static string Serialize(IngestNotification notification) =>
+        JsonSerializer.Serialize(notification, IngestJsonContext.Default.IngestNotification);
+
+    private string QueueText(string messageId, string? externalId = "ext-1") => Serialize(Notification(messageId, externalId, ["thr-1"]));
 
     private static async Task<TableEntity?> FailureRowAsync(string partition, string rowKey)
     {
@@ -35,36 +41,8 @@ public sealed class IngestProcessorTests : IAsyncDisposable
         return response.HasValue ? response.Value : null;
     }
 
-    private static async Task<bool> PoisonHoldsAsync(string text)
-    {
-        var poison = TestStorage.Queues().GetQueueClient(StorageNames.IngestPoisonQueue);
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (DateTime.UtcNow < deadline)
-        {
-            var messages = (await poison.PeekMessagesAsync(32)).Value;
-            if (messages.Any(m => m.Body.ToString() == text))
-            {
-                return true;
-            }
-
-            // Peek sees the oldest 32 only: take away messages from other runs that are not ours.
-            var received = (await poison.ReceiveMessagesAsync(32, TimeSpan.FromSeconds(30))).Value;
-            foreach (var m in received)
-            {
-                if (m.Body.ToString() == text)
-                {
-                    return true;
-                }
-            }
-
-            if (received.Length == 0)
-            {
-                await Task.Delay(100);
-            }
-        }
-
-        return false;
-    }
+    private static async Task<bool> PoisonHoldsAsync(string text) =>
+        await TestStorage.FindPoisonMessageAsync(m => m == text, TimeSpan.FromSeconds(10)) is not null;
 
     /// <summary>The failures table keeps ids and the reason, never the message (it can hold a body up to 64 KiB).</summary>
     private static void AssertNoBody(TableEntity row, string text)
@@ -88,18 +66,7 @@ public sealed class IngestProcessorTests : IAsyncDisposable
         await container.CreateIfNotExistsAsync();
         var blob = container.GetBlobClient($"{_channel}/{messageId}-{Guid.NewGuid():N}.json");
         await blob.UploadAsync(BinaryData.FromString(FrontPayloads.MessageImported(messageId, "cnv_1", envelopeIds, externalId: "ext-from-blob")));
-        var text = JsonSerializer.Serialize(new IngestNotification
-        {
-            DeliveryKey = IngestNotification.DeliveryKeyFor(_channel, messageId),
-            ChannelId = _channel,
-            ReceivedAt = DateTimeOffset.UtcNow,
-            MessageId = messageId,
-            ConversationId = "cnv_1",
-            ExternalId = externalId,
-            ExternalConversationIds = inlineIds,
-            EnvelopeBlob = blob.Name,
-            IdsInBlob = idsInBlob,
-        }, IngestJsonContext.Default.IngestNotification);
+        var text = Serialize(Notification(messageId, externalId, inlineIds) with { EnvelopeBlob = blob.Name, IdsInBlob = idsInBlob });
         return (text, blob);
     }
 

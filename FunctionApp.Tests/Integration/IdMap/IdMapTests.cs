@@ -307,7 +307,7 @@ public sealed class IdMapTests
             throw new NotSupportedException();
     }
 
-        /// <summary>Holds back the requests whose URI matches, as a slow worker would be.</summary>
+    /// <summary>Holds back the requests whose URI matches, as a slow worker would be.</summary>
     private sealed class DelayPolicy(Func<string, bool> matches, TimeSpan delay) : Azure.Core.Pipeline.HttpPipelinePolicy
     {
         public override async ValueTask ProcessAsync(Azure.Core.HttpMessage message, ReadOnlyMemory<Azure.Core.Pipeline.HttpPipelinePolicy> pipeline)

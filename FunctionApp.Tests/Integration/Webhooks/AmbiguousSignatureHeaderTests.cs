@@ -1,7 +1,6 @@
 using System.Text;
 using System.Text.Json;
-using Azure.Storage.Queues;
-using FrontFunctions.Storage;
+using FrontFunctions.TestSupport;
 using FrontFunctions.Tests.Infrastructure;
 
 namespace FrontFunctions.Tests.Integration.Webhooks;
@@ -11,21 +10,8 @@ namespace FrontFunctions.Tests.Integration.Webhooks;
 /// thing) is refused with 401: the app never picks one of the values.
 /// </summary>
 [Collection(SharedQueueCollection.Name)]
-public sealed class AmbiguousSignatureHeaderTests : IAsyncLifetime
+public sealed class AmbiguousSignatureHeaderTests : WebhookTest
 {
-    private readonly QueueClient _queue = TestStorage.Queues().GetQueueClient(StorageNames.IngestQueue);
-    private readonly string _channelId = TestStorage.NewChannelId();
-    private RunningLocalHost _host = null!;
-
-    public async Task InitializeAsync()
-    {
-        _host = await RunningLocalHost.StartAsync();
-        await _queue.CreateIfNotExistsAsync();
-        await _queue.ClearMessagesAsync();
-    }
-
-    public async Task DisposeAsync() => await _host.DisposeAsync();
-
     public static TheoryData<string, string[]> Repeated => new()
     {
         { "signature twice, right value first", ["X-Front-Signature: {right}", "X-Front-Signature: {wrong}", "X-Front-Request-Timestamp: {ts}"] },
@@ -44,14 +30,14 @@ public sealed class AmbiguousSignatureHeaderTests : IAsyncLifetime
     public async Task Security_header_given_more_than_once_is_401_and_queues_nothing(string _, string[] headerLines)
     {
         var body = Encoding.UTF8.GetBytes(FrontPayloads.MessageImported("msg_1", "cnv_1"));
-        var timestamp = SignedRequests.Timestamp();
+        var timestamp = FrontWebhookSigner.Timestamp();
         var right = SignedRequests.Signature(timestamp, body);
         var wrong = SignedRequests.Signature(timestamp, body, secret: "forged");
-        var old = SignedRequests.Timestamp(DateTimeOffset.UtcNow.AddSeconds(-30));
+        var old = FrontWebhookSigner.Timestamp(DateTimeOffset.UtcNow.AddSeconds(-30));
         var lines = new List<string>
         {
-            $"POST /api/front/channels/{_channelId} HTTP/1.1",
-            $"Host: {_host.BaseUrl.Authority}",
+            $"POST /api/front/channels/{ChannelId} HTTP/1.1",
+            $"Host: {Host.BaseUrl.Authority}",
             "Connection: close",
             "Content-Type: application/json",
             $"Content-Length: {body.Length}",
@@ -59,21 +45,21 @@ public sealed class AmbiguousSignatureHeaderTests : IAsyncLifetime
         lines.AddRange(headerLines.Select(l => l.Replace("{right}", right, StringComparison.Ordinal).Replace("{wrong}", wrong, StringComparison.Ordinal)
             .Replace("{ts}", timestamp, StringComparison.Ordinal).Replace("{old}", old, StringComparison.Ordinal)));
 
-        var answer = await RawHttp.SendAsync(_host.BaseUrl, lines, body);
+        var answer = await RawHttp.SendAsync(Host.BaseUrl, lines, body);
 
         Assert.True(answer.StatusCode == 401, $"Expected 401, got {answer.StatusCode}: {answer.Body}");
         Assert.Contains("more than once", JsonDocument.Parse(answer.Body).RootElement.GetProperty("message").GetString(), StringComparison.Ordinal);
-        var peeked = await _queue.PeekMessagesAsync(maxMessages: 32);
-        Assert.DoesNotContain(peeked.Value, m => m.Body.ToString().Contains(_channelId, StringComparison.Ordinal));
+        var peeked = await IngestQueue.PeekMessagesAsync(maxMessages: 32);
+        Assert.DoesNotContain(peeked.Value, m => m.Body.ToString().Contains(ChannelId, StringComparison.Ordinal));
     }
 
     [Fact]
     public async Task The_same_request_with_each_header_once_is_accepted()
     {
         var body = Encoding.UTF8.GetBytes(FrontPayloads.MessageImported("msg_1", "cnv_1"));
-        var timestamp = SignedRequests.Timestamp();
+        var timestamp = FrontWebhookSigner.Timestamp();
 
-        var answer = await RawHttp.SendAsync(_host.BaseUrl, "POST", $"/api/front/channels/{_channelId}",
+        var answer = await RawHttp.SendAsync(Host.BaseUrl, "POST", $"/api/front/channels/{ChannelId}",
             [("Content-Type", "application/json"), ("X-Front-Signature", SignedRequests.Signature(timestamp, body)), ("X-Front-Request-Timestamp", timestamp)],
             body);
 

@@ -4,6 +4,7 @@ using System.Text;
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
 using FrontFunctions.Storage;
+using FrontFunctions.TestSupport;
 using FrontFunctions.Tests.Infrastructure;
 
 namespace FrontFunctions.Tests.Integration.Webhooks;
@@ -70,7 +71,7 @@ public sealed class HostileRequestCorpusTests(HostileRequestCorpusTests.HostFixt
     /// <summary>Signed as Front signs (the literal "undefined" for no body), JSON content type unless headers say otherwise.</summary>
     private static byte[] Signed(Target t, string method, string path, byte[]? body, params string[] headers)
     {
-        var timestamp = SignedRequests.Timestamp();
+        var timestamp = FrontWebhookSigner.Timestamp();
         var all = new List<string>
         {
             "X-Front-Request-Timestamp: " + timestamp,
@@ -93,7 +94,7 @@ public sealed class HostileRequestCorpusTests(HostileRequestCorpusTests.HostFixt
     private static byte[] WithHeaders(Target t, string body, params string[] headers) =>
         Request(t, "POST", t.ChannelPath, Utf8(body), ["Content-Type: application/json", .. headers]);
 
-    private static string Ts(int minutes = 0) => SignedRequests.Timestamp(DateTimeOffset.UtcNow.AddMinutes(minutes));
+    private static string Ts(int minutes = 0) => FrontWebhookSigner.Timestamp(DateTimeOffset.UtcNow.AddMinutes(minutes));
 
     private static string Sig(string timestamp, string body, string secret = RunningLocalHost.AppSecret) => SignedRequests.Signature(timestamp, Utf8(body), secret);
 

@@ -2,8 +2,6 @@ using System.IO.Compression;
 using System.Net;
 using System.Text.Json;
 using Azure.Data.Tables;
-using Azure.Storage.Queues;
-using FrontFunctions.Storage;
 using FrontFunctions.Tests.Infrastructure;
 
 namespace FrontFunctions.Tests.Integration.Webhooks;
@@ -14,29 +12,13 @@ namespace FrontFunctions.Tests.Integration.Webhooks;
 /// values), and bodies declared as something other than identity-encoded JSON: each refused before anything is written.
 /// </summary>
 [Collection(SharedQueueCollection.Name)]
-public sealed class WebhookBodyEncodingTests : IAsyncLifetime
+public sealed class WebhookBodyEncodingTests : WebhookTest
 {
     private static readonly byte[] InvalidByte = [0xFF];
     private static readonly byte[] EncodedLoneSurrogate = [0xED, 0xA0, 0x80]; // U+D800 encoded as if it were a scalar value
     private static readonly byte[] OverlongSlash = [0xC0, 0xAF];              // '/' in two bytes
     private static readonly byte[] OverlongThreeBytes = [0xE0, 0x80, 0xAF];   // '/' in three bytes
     private static readonly byte[] ByteOrderMark = [0xEF, 0xBB, 0xBF];
-
-    private readonly QueueClient _queue = TestStorage.Queues().GetQueueClient(StorageNames.IngestQueue);
-    private readonly TableClient _channels = TestStorage.Tables().GetTableClient(StorageNames.ChannelsTable);
-    private readonly string _channelId = TestStorage.NewChannelId();
-    private RunningLocalHost _host = null!;
-
-    public async Task InitializeAsync()
-    {
-        _host = await RunningLocalHost.StartAsync();
-        await _queue.CreateIfNotExistsAsync();
-        await _queue.ClearMessagesAsync();
-    }
-
-    public async Task DisposeAsync() => await _host.DisposeAsync();
-
-    private string ChannelPath => $"/api/front/channels/{_channelId}";
 
     private static string Imported(string messageId = "msg_1", string externalConversationId = "ext-conv-1") =>
         FrontPayloads.MessageImported(messageId, "cnv_1", [externalConversationId]);
@@ -62,7 +44,7 @@ public sealed class WebhookBodyEncodingTests : IAsyncLifetime
     [MemberData(nameof(NotUtf8Bodies))]
     public async Task Signed_body_that_is_not_UTF8_is_400_naming_the_problem_and_queues_nothing(string _, byte[] body, string messagePart)
     {
-        var response = await _host.Http.SendAsync(SignedRequests.Create(HttpMethod.Post, ChannelPath, body));
+        var response = await Host.Http.SendAsync(SignedRequests.Create(HttpMethod.Post, ChannelPath, body));
 
         await AssertRefusedAsync(response, HttpStatusCode.BadRequest, "bad_request", messagePart);
     }
@@ -81,7 +63,7 @@ public sealed class WebhookBodyEncodingTests : IAsyncLifetime
     [MemberData(nameof(DuplicateKeyBodies))]
     public async Task Envelope_with_duplicate_keys_is_400_and_queues_nothing(string _, string body)
     {
-        var response = await _host.SendSignedAsync(HttpMethod.Post, ChannelPath, body);
+        var response = await Host.SendSignedAsync(HttpMethod.Post, ChannelPath, body);
 
         await AssertRefusedAsync(response, HttpStatusCode.BadRequest, "bad_request", "duplicate");
     }
@@ -98,7 +80,7 @@ public sealed class WebhookBodyEncodingTests : IAsyncLifetime
     [MemberData(nameof(OtherUnreadableBodies))]
     public async Task Signed_body_that_is_not_Unicode_JSON_text_is_400_and_queues_nothing(string _, string body, string messagePart)
     {
-        var response = await _host.SendSignedAsync(HttpMethod.Post, ChannelPath, body);
+        var response = await Host.SendSignedAsync(HttpMethod.Post, ChannelPath, body);
 
         await AssertRefusedAsync(response, HttpStatusCode.BadRequest, "bad_request", messagePart);
     }
@@ -106,9 +88,9 @@ public sealed class WebhookBodyEncodingTests : IAsyncLifetime
     [Fact]
     public async Task Authorization_with_two_channel_ids_is_400_and_records_no_channel()
     {
-        var body = $"{{\"type\":\"authorization\",\"payload\":{{\"channel_id\":\"{_channelId}\",\"channel_id\":\"cha_other\"}}}}";
+        var body = $"{{\"type\":\"authorization\",\"payload\":{{\"channel_id\":\"{ChannelId}\",\"channel_id\":\"cha_other\"}}}}";
 
-        var response = await _host.SendSignedAsync(HttpMethod.Post, "/api/front/channels", body);
+        var response = await Host.SendSignedAsync(HttpMethod.Post, "/api/front/channels", body);
 
         await AssertRefusedAsync(response, HttpStatusCode.BadRequest, "bad_request", "duplicate");
     }
@@ -125,7 +107,7 @@ public sealed class WebhookBodyEncodingTests : IAsyncLifetime
     {
         var request = SignedRequests.Create(HttpMethod.Post, ChannelPath, SignedRequests.Bytes(Imported()), contentType: contentType);
 
-        var response = await _host.Http.SendAsync(request);
+        var response = await Host.Http.SendAsync(request);
 
         await AssertRefusedAsync(response, HttpStatusCode.UnsupportedMediaType, "unsupported_media_type", "Content-Type");
     }
@@ -145,7 +127,7 @@ public sealed class WebhookBodyEncodingTests : IAsyncLifetime
 
         var request = SignedRequests.Create(HttpMethod.Post, ChannelPath, compressed.ToArray(), contentEncoding: encoding);
 
-        var response = await _host.Http.SendAsync(request);
+        var response = await Host.Http.SendAsync(request);
 
         await AssertRefusedAsync(response, HttpStatusCode.UnsupportedMediaType, "unsupported_media_type", "Content-Encoding");
     }
@@ -155,7 +137,7 @@ public sealed class WebhookBodyEncodingTests : IAsyncLifetime
     {
         var request = SignedRequests.Create(HttpMethod.Post, ChannelPath, SignedRequests.Bytes(Imported()), contentType: "text/plain", secret: "forged");
 
-        var response = await _host.Http.SendAsync(request);
+        var response = await Host.Http.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }
@@ -173,7 +155,7 @@ public sealed class WebhookBodyEncodingTests : IAsyncLifetime
     {
         var request = SignedRequests.Create(HttpMethod.Post, ChannelPath, SignedRequests.Bytes(Imported()), contentType: contentType, contentEncoding: "identity");
 
-        var response = await _host.Http.SendAsync(request);
+        var response = await Host.Http.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Single(await QueuedForChannelAsync());
@@ -184,7 +166,7 @@ public sealed class WebhookBodyEncodingTests : IAsyncLifetime
     {
         var body = Imported(externalConversationId: "ext/é#?\\ 𝄞 \u2028");
 
-        var response = await _host.SendSignedAsync(HttpMethod.Post, ChannelPath, body);
+        var response = await Host.SendSignedAsync(HttpMethod.Post, ChannelPath, body);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var queued = Assert.Single(await QueuedForChannelAsync());
@@ -196,15 +178,15 @@ public sealed class WebhookBodyEncodingTests : IAsyncLifetime
     [InlineData("text/plain")]
     public async Task Empty_delete_without_a_json_content_type_still_marks_the_channel_deleted(string? contentType)
     {
-        await _host.SendSignedAsync(HttpMethod.Post, "/api/front/channels", FrontPayloads.Authorization(_channelId));
+        await Host.SendSignedAsync(HttpMethod.Post, "/api/front/channels", FrontPayloads.Authorization(ChannelId));
         var request = contentType is null
             ? SignedRequests.Create(HttpMethod.Delete, ChannelPath, null)
             : SignedRequests.Create(HttpMethod.Delete, ChannelPath, "undefined"u8.ToArray(), contentType: contentType);
 
-        var response = await _host.Http.SendAsync(request);
+        var response = await Host.Http.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var row = await _channels.GetEntityAsync<TableEntity>("channel", _channelId);
+        var row = await ChannelsTable.GetEntityAsync<TableEntity>("channel", ChannelId);
         Assert.Equal("Deleted", row.Value.GetString("Status"));
     }
 
@@ -216,15 +198,6 @@ public sealed class WebhookBodyEncodingTests : IAsyncLifetime
         Assert.Equal(type, json.GetProperty("type").GetString());
         Assert.Contains(messagePart, json.GetProperty("message").GetString(), StringComparison.OrdinalIgnoreCase);
         Assert.Empty(await QueuedForChannelAsync());
-        Assert.False((await _channels.GetEntityIfExistsAsync<TableEntity>("channel", _channelId)).HasValue);
-    }
-
-    private async Task<List<JsonElement>> QueuedForChannelAsync()
-    {
-        var peeked = await _queue.PeekMessagesAsync(maxMessages: 32);
-        return peeked.Value
-            .Select(m => JsonDocument.Parse(m.Body.ToString()).RootElement)
-            .Where(m => m.GetProperty("channel_id").GetString() == _channelId)
-            .ToList();
+        Assert.False((await ChannelsTable.GetEntityIfExistsAsync<TableEntity>("channel", ChannelId)).HasValue);
     }
 }

@@ -8,6 +8,7 @@ using FrontFunctions.Functions;
 using FrontFunctions.Ingest;
 using FrontFunctions.Lookup;
 using FrontFunctions.Storage;
+using FrontFunctions.TestSupport;
 using FrontFunctions.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -171,9 +172,21 @@ internal static class GenWebhook
         .Select((type, id, link, channelId, externalIds, extra, omit) =>
         {
             var payload = new List<(string, string)>();
-            if ((omit & 1) == 0) payload.Add(("id", Quote(id)));
-            if ((omit & 2) == 0) payload.Add(("_links", Object([("related", Object([("conversation", Quote(link))]))])));
-            if ((omit & 4) == 0) payload.Add(("channel_id", Quote(channelId)));
+            if ((omit & 1) == 0)
+            {
+                payload.Add(("id", Quote(id)));
+            }
+
+            if ((omit & 2) == 0)
+            {
+                payload.Add(("_links", Object([("related", Object([("conversation", Quote(link))]))])));
+            }
+
+            if ((omit & 4) == 0)
+            {
+                payload.Add(("channel_id", Quote(channelId)));
+            }
+
             payload.AddRange(extra);
             var fields = new List<(string, string)> { ("type", Quote(type)), ("payload", Object(payload)) };
             if ((omit & 8) == 0)
@@ -274,7 +287,7 @@ internal static class GenWebhook
         .Select((target, body, signing, contentType, contentEncoding, declareLength, junk) =>
         {
             var now = DateTimeOffset.UtcNow;
-            var timestamp = SignedRequests.Timestamp(signing switch
+            var timestamp = FrontWebhookSigner.Timestamp(signing switch
             {
                 Signing.Stale => now.AddMinutes(-6),
                 Signing.Future => now.AddMinutes(6),
@@ -282,7 +295,7 @@ internal static class GenWebhook
             });
             // Front signs the literal "undefined" for an empty body.
             var signed = body.Length == 0 ? "undefined"u8.ToArray() : body;
-            var signature = FrontFunctions.Front.FrontSignatureVerifier.Sign(signing == Signing.WrongSecret ? "forged" : Secret, timestamp, signed);
+            var signature = FrontWebhookSigner.Sign(signing == Signing.WrongSecret ? "forged" : Secret, timestamp, signed);
             var headers = new List<(string, string)>();
             switch (signing)
             {

@@ -2,7 +2,6 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Azure.Data.Tables;
-using Azure.Storage.Queues;
 using FrontFunctions.Storage;
 using FrontFunctions.Tests.Infrastructure;
 
@@ -10,47 +9,21 @@ namespace FrontFunctions.Tests.Integration.Webhooks;
 
 /// <summary>Front's webhooks through real HTTP against the local host and a real Azurite.</summary>
 [Collection(SharedQueueCollection.Name)]
-public sealed class WebhookIngestTests : IAsyncLifetime
+public sealed class WebhookIngestTests : WebhookTest
 {
-    private readonly QueueClient _queue = TestStorage.Queues().GetQueueClient(StorageNames.IngestQueue);
-    private readonly TableClient _channels = TestStorage.Tables().GetTableClient(StorageNames.ChannelsTable);
-    private readonly string _channelId = TestStorage.NewChannelId();
-    private RunningLocalHost _host = null!;
-
-    public async Task InitializeAsync()
-    {
-        _host = await RunningLocalHost.StartAsync();
-        await _queue.CreateIfNotExistsAsync();
-        await _queue.ClearMessagesAsync();
-    }
-
-    public async Task DisposeAsync() => await _host.DisposeAsync();
-
-    private string ChannelPath => $"/api/front/channels/{_channelId}";
-
-    /// <summary>The queue messages of this test's channel (the queue is shared; this collection runs one test at a time).</summary>
-    private async Task<List<JsonElement>> QueuedForChannelAsync()
-    {
-        var peeked = await _queue.PeekMessagesAsync(maxMessages: 32);
-        return peeked.Value
-            .Select(m => JsonDocument.Parse(m.Body.ToString()).RootElement)
-            .Where(m => m.GetProperty("channel_id").GetString() == _channelId)
-            .ToList();
-    }
-
     private static async Task<JsonElement> JsonAsync(HttpResponseMessage response) =>
         JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
 
     [Fact]
     public async Task Authorization_records_the_channel_and_answers_its_webhook_url()
     {
-        var response = await _host.SendSignedAsync(HttpMethod.Post, "/api/front/channels", FrontPayloads.Authorization(_channelId));
+        var response = await Host.SendSignedAsync(HttpMethod.Post, "/api/front/channels", FrontPayloads.Authorization(ChannelId));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var json = await JsonAsync(response);
         Assert.Equal("success", json.GetProperty("type").GetString());
-        Assert.Equal($"https://front-functions.example.net/api/front/channels/{_channelId}", json.GetProperty("webhook_url").GetString());
-        var row = await _channels.GetEntityAsync<TableEntity>("channel", _channelId);
+        Assert.Equal($"https://front-functions.example.net/api/front/channels/{ChannelId}", json.GetProperty("webhook_url").GetString());
+        var row = await ChannelsTable.GetEntityAsync<TableEntity>("channel", ChannelId);
         Assert.Equal("Active", row.Value.GetString("Status"));
         Assert.NotNull(row.Value.GetDateTimeOffset("AuthorizedAt"));
         Assert.Empty(await QueuedForChannelAsync());
@@ -61,7 +34,7 @@ public sealed class WebhookIngestTests : IAsyncLifetime
     {
         var body = FrontPayloads.MessageImported("msg_abc", "cnv_xyz", ["ext-1", "ext-2"], externalId: "ext-msg-1", messageUid: "uid-1");
 
-        var response = await _host.SendSignedAsync(HttpMethod.Post, ChannelPath, body);
+        var response = await Host.SendSignedAsync(HttpMethod.Post, ChannelPath, body);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("success", (await JsonAsync(response)).GetProperty("type").GetString());
@@ -80,8 +53,8 @@ public sealed class WebhookIngestTests : IAsyncLifetime
     public async Task Duplicate_notifications_share_one_delivery_key()
     {
         var body = FrontPayloads.MessageImported("msg_dup", "cnv_1");
-        await _host.SendSignedAsync(HttpMethod.Post, ChannelPath, body);
-        await _host.SendSignedAsync(HttpMethod.Post, ChannelPath, body);
+        await Host.SendSignedAsync(HttpMethod.Post, ChannelPath, body);
+        await Host.SendSignedAsync(HttpMethod.Post, ChannelPath, body);
 
         var queued = await QueuedForChannelAsync();
         Assert.Equal(2, queued.Count);
@@ -91,7 +64,7 @@ public sealed class WebhookIngestTests : IAsyncLifetime
     [Fact]
     public async Task Message_imported_signed_with_the_previous_secret_is_queued()
     {
-        var response = await _host.SendSignedAsync(
+        var response = await Host.SendSignedAsync(
             HttpMethod.Post, ChannelPath, FrontPayloads.MessageImported("msg_1", "cnv_1"), secret: RunningLocalHost.PreviousAppSecret);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -103,7 +76,7 @@ public sealed class WebhookIngestTests : IAsyncLifetime
     {
         var body = FrontPayloads.MessageImported("msg_big", "cnv_big", body: new string('x', 200 * 1024));
 
-        var response = await _host.SendSignedAsync(HttpMethod.Post, ChannelPath, body);
+        var response = await Host.SendSignedAsync(HttpMethod.Post, ChannelPath, body);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var queued = Assert.Single(await QueuedForChannelAsync());
@@ -124,7 +97,7 @@ public sealed class WebhookIngestTests : IAsyncLifetime
         var ids = Enumerable.Range(0, 400).Select(i => $"thread-{i:D4}-" + new string('x', 180)).ToArray(); // ~77 KB of ids
         var body = FrontPayloads.MessageImported("msg_many", "cnv_many", ids, externalId: "ext-many");
 
-        var response = await _host.SendSignedAsync(HttpMethod.Post, ChannelPath, body);
+        var response = await Host.SendSignedAsync(HttpMethod.Post, ChannelPath, body);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var queued = Assert.Single(await QueuedForChannelAsync());
@@ -142,13 +115,13 @@ public sealed class WebhookIngestTests : IAsyncLifetime
     [InlineData("json")]
     public async Task Delete_marks_the_channel_deleted_and_keeps_its_row(string? bodyKind)
     {
-        await _host.SendSignedAsync(HttpMethod.Post, "/api/front/channels", FrontPayloads.Authorization(_channelId));
-        var body = bodyKind == "json" ? FrontPayloads.Delete(_channelId) : bodyKind;
+        await Host.SendSignedAsync(HttpMethod.Post, "/api/front/channels", FrontPayloads.Authorization(ChannelId));
+        var body = bodyKind == "json" ? FrontPayloads.Delete(ChannelId) : bodyKind;
 
-        var response = await _host.SendSignedAsync(HttpMethod.Delete, ChannelPath, body);
+        var response = await Host.SendSignedAsync(HttpMethod.Delete, ChannelPath, body);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var row = await _channels.GetEntityAsync<TableEntity>("channel", _channelId);
+        var row = await ChannelsTable.GetEntityAsync<TableEntity>("channel", ChannelId);
         Assert.Equal("Deleted", row.Value.GetString("Status"));
         Assert.NotNull(row.Value.GetDateTimeOffset("AuthorizedAt"));
         Assert.NotNull(row.Value.GetDateTimeOffset("DeletedAt"));
@@ -162,7 +135,7 @@ public sealed class WebhookIngestTests : IAsyncLifetime
     {
         var body = JsonSerializer.Serialize(new { type, payload = new { id = "msg_out", body = "reply" } });
 
-        var response = await _host.SendSignedAsync(HttpMethod.Post, ChannelPath, body);
+        var response = await Host.SendSignedAsync(HttpMethod.Post, ChannelPath, body);
 
         Assert.Equal(HttpStatusCode.NotImplemented, response.StatusCode);
         Assert.Contains(type, (await JsonAsync(response)).GetProperty("message").GetString());
@@ -187,7 +160,7 @@ public sealed class WebhookIngestTests : IAsyncLifetime
     [MemberData(nameof(RejectedBodies))]
     public async Task Malformed_notifications_get_a_clear_400_and_queue_nothing(string _, string body, HttpStatusCode expected, string messagePart)
     {
-        var response = await _host.SendSignedAsync(HttpMethod.Post, ChannelPath, body);
+        var response = await Host.SendSignedAsync(HttpMethod.Post, ChannelPath, body);
 
         Assert.Equal(expected, response.StatusCode);
         var json = await JsonAsync(response);
@@ -199,7 +172,7 @@ public sealed class WebhookIngestTests : IAsyncLifetime
     [Fact]
     public async Task Authorization_without_a_channel_id_is_400_and_records_nothing()
     {
-        var response = await _host.SendSignedAsync(HttpMethod.Post, "/api/front/channels", "{\"type\":\"authorization\",\"payload\":{}}");
+        var response = await Host.SendSignedAsync(HttpMethod.Post, "/api/front/channels", "{\"type\":\"authorization\",\"payload\":{}}");
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("channel_id", (await JsonAsync(response)).GetProperty("message").GetString());
@@ -208,7 +181,7 @@ public sealed class WebhookIngestTests : IAsyncLifetime
     [Fact]
     public async Task Wrong_secret_is_401_and_queues_nothing()
     {
-        var response = await _host.SendSignedAsync(HttpMethod.Post, ChannelPath, FrontPayloads.MessageImported("msg_1", "cnv_1"), secret: "forged");
+        var response = await Host.SendSignedAsync(HttpMethod.Post, ChannelPath, FrontPayloads.MessageImported("msg_1", "cnv_1"), secret: "forged");
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Empty(await QueuedForChannelAsync());
@@ -217,7 +190,7 @@ public sealed class WebhookIngestTests : IAsyncLifetime
     [Fact]
     public async Task Stale_timestamp_is_401_and_queues_nothing()
     {
-        var response = await _host.SendSignedAsync(
+        var response = await Host.SendSignedAsync(
             HttpMethod.Post, ChannelPath, FrontPayloads.MessageImported("msg_1", "cnv_1"), signedAt: DateTimeOffset.UtcNow.AddMinutes(-6));
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
@@ -227,22 +200,22 @@ public sealed class WebhookIngestTests : IAsyncLifetime
     [Fact]
     public async Task Unsigned_request_is_401_and_records_nothing()
     {
-        var response = await _host.Http.PostAsync("/api/front/channels", new StringContent(FrontPayloads.Authorization(_channelId), Encoding.UTF8, "application/json"));
+        var response = await Host.Http.PostAsync("/api/front/channels", new StringContent(FrontPayloads.Authorization(ChannelId), Encoding.UTF8, "application/json"));
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-        var row = await _channels.GetEntityIfExistsAsync<TableEntity>("channel", _channelId);
+        var row = await ChannelsTable.GetEntityIfExistsAsync<TableEntity>("channel", ChannelId);
         Assert.False(row.HasValue);
     }
 
     [Fact]
     public async Task Forged_delete_is_401_and_leaves_the_channel_active()
     {
-        await _host.SendSignedAsync(HttpMethod.Post, "/api/front/channels", FrontPayloads.Authorization(_channelId));
+        await Host.SendSignedAsync(HttpMethod.Post, "/api/front/channels", FrontPayloads.Authorization(ChannelId));
 
-        var response = await _host.SendSignedAsync(HttpMethod.Delete, ChannelPath, null, secret: "forged");
+        var response = await Host.SendSignedAsync(HttpMethod.Delete, ChannelPath, null, secret: "forged");
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-        var row = await _channels.GetEntityAsync<TableEntity>("channel", _channelId);
+        var row = await ChannelsTable.GetEntityAsync<TableEntity>("channel", ChannelId);
         Assert.Equal("Active", row.Value.GetString("Status"));
     }
 
@@ -251,7 +224,7 @@ public sealed class WebhookIngestTests : IAsyncLifetime
     {
         var body = FrontPayloads.MessageImported("msg_huge", "cnv_1", body: new string('x', 1024 * 1024));
 
-        var response = await _host.SendSignedAsync(HttpMethod.Post, ChannelPath, body);
+        var response = await Host.SendSignedAsync(HttpMethod.Post, ChannelPath, body);
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
         Assert.Empty(await QueuedForChannelAsync());
@@ -264,7 +237,7 @@ public sealed class WebhookIngestTests : IAsyncLifetime
         var request = new HttpRequestMessage(HttpMethod.Post, ChannelPath) { Content = content };
         request.Headers.TransferEncodingChunked = true;
 
-        var response = await _host.Http.SendAsync(request);
+        var response = await Host.Http.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
     }
@@ -277,7 +250,7 @@ public sealed class WebhookIngestTests : IAsyncLifetime
     [InlineData("PATCH", "/api/front/channels/cha_1")]
     public async Task Wrong_method_is_405(string method, string path)
     {
-        var response = await _host.SendSignedAsync(new HttpMethod(method), path, "{}");
+        var response = await Host.SendSignedAsync(new HttpMethod(method), path, "{}");
 
         Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
     }
@@ -285,7 +258,7 @@ public sealed class WebhookIngestTests : IAsyncLifetime
     [Fact]
     public async Task Channel_id_that_is_not_a_front_id_is_400()
     {
-        var response = await _host.SendSignedAsync(HttpMethod.Post, "/api/front/channels/not-a-channel", FrontPayloads.MessageImported("msg_1", "cnv_1"));
+        var response = await Host.SendSignedAsync(HttpMethod.Post, "/api/front/channels/not-a-channel", FrontPayloads.MessageImported("msg_1", "cnv_1"));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
     }
