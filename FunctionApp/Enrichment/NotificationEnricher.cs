@@ -23,6 +23,7 @@ public sealed partial class NotificationEnricher(
     FrontApiClient front,
     FrontConversationCache conversations,
     Channels.ChannelRegistry channels,
+    Imports.ImportStore imports,
     IOptions<EnrichmentOptions> options,
     TimeProvider time,
     ILogger<NotificationEnricher> logger)
@@ -117,6 +118,13 @@ public sealed partial class NotificationEnricher(
 
             // 4. The message rows (the conversation was resolved, and its row exists, in step 2 or 3).
             var final = await map.RecordMessageAsync(channelId, messageId, update.ConversationId, externalId, messageUid, cancellationToken, conversationIsResolved: true).ConfigureAwait(false);
+
+            // 5. An import made through the import API becomes "imported" (no row: imported some other way, nothing to do).
+            if (externalId is not null)
+            {
+                await imports.MarkImportedAsync(channelId, externalId, messageUid, messageId, final.ConversationId, cancellationToken).ConfigureAwait(false);
+            }
+
             return new EnrichmentOutcome(channelId, messageId, final.ConversationId, externalId, final.ExternalConversationIds, messageUid, calls);
         }
         catch (FrontApiException e) when (e.Permanent)
