@@ -11,7 +11,7 @@ public sealed class ImportOptions
     /// How long after Front's 202 an import without its <c>message_imported</c> notification counts as overdue: then the
     /// message is looked up once by <c>alt:uid:{message_uid}</c>. The check is a queue message made visible after this delay.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00", "7.00:00:00", ErrorMessage = "Imports__OverdueAfter must be between 0 and 7 days (a queue message's longest visibility delay).")]
+    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00", ErrorMessage = "Imports__OverdueAfter must be between 1 second and 7 days (a queue message's longest visibility delay).")]
     public TimeSpan OverdueAfter { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>

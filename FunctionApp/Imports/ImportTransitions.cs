@@ -50,11 +50,14 @@ public static class ImportTransitions
 
     /// <summary>
     /// Front created the message: an <c>accepted</c> (or still <c>sending</c>) row of the same uid becomes <c>imported</c>
-    /// with the Front ids. A row with another uid (the same external id imported outside the app) is left alone.
+    /// with the Front ids. A row with another uid (the same external id imported outside the app) is left alone. A row
+    /// <c>failed</c> because the overdue lookup found nothing becomes <c>imported</c> if its own uid shows up later (Front was
+    /// slower than <see cref="ImportOptions.OverdueAfter"/>); one Front refused (no uid) never does.
     /// </summary>
     public static ImportEntity? Imported(ImportEntity? existing, string? messageUid, string messageId, string conversationId, DateTimeOffset now)
     {
-        if (existing is null || existing.Status is ImportStatus.Failed
+        if (existing is null
+            || (existing.Status == ImportStatus.Failed && (existing.MessageUid is null || existing.MessageUid != messageUid))
             || (existing.MessageUid is not null && messageUid is not null && existing.MessageUid != messageUid))
         {
             return null;

@@ -53,10 +53,15 @@ public sealed class ImportTransitionsTests
     }
 
     [Fact]
-    public void Imported_needs_the_same_uid_and_never_revives_a_failure()
+    public void Imported_needs_the_same_uid_and_revives_only_a_failure_of_that_uid()
     {
         Assert.Null(ImportTransitions.Imported(Row(ImportStatus.Accepted, "uid-1"), "uid-2", "msg_1", "cnv_1", Now));
-        Assert.Null(ImportTransitions.Imported(Row(ImportStatus.Failed), "uid-1", "msg_1", "cnv_1", Now));
+        Assert.Null(ImportTransitions.Imported(Row(ImportStatus.Failed, uid: null), "uid-1", "msg_1", "cnv_1", Now)); // Front refused it
+        Assert.Null(ImportTransitions.Imported(Row(ImportStatus.Failed, uid: "uid-1"), "uid-2", "msg_1", "cnv_1", Now));
+        var overdue = Row(ImportStatus.Failed, uid: "uid-1");
+        overdue.Reason = "GET /messages/alt:uid answered 404";
+        var late = ImportTransitions.Imported(overdue, "uid-1", "msg_1", "cnv_1", Now)!;
+        Assert.Equal((ImportStatus.Imported, null), (late.Status, late.Reason)); // overdue, then Front created it after all
         Assert.Null(ImportTransitions.Imported(null, "uid-1", "msg_1", "cnv_1", Now));
         var row = ImportTransitions.Imported(Row(ImportStatus.Accepted), "uid-1", "msg_1", "cnv_1", Now)!;
         Assert.Equal(("msg_1", "cnv_1", ImportStatus.Imported), (row.MessageId, row.ConversationId, row.Status));
