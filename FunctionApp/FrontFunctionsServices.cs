@@ -40,6 +40,15 @@ public static class FrontFunctionsServices
         services.AddSingleton<PoisonRequeue>();
         services.AddSingleton<Operations.OperationsConsole>();
 
+        // Import API
+        services.AddOptions<Imports.ImportOptions>()
+            .Bind(configuration.GetSection(Imports.ImportOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<Imports.ImportStore>();
+        services.AddTransient<Imports.ImportCheck>();
+        services.AddTransient<Imports.ImportService>();
+
         // Lookup API
         services.AddSingleton<Lookup.MapLookup>();
 

@@ -15,6 +15,8 @@ public sealed class StorageLayoutTests
     [Theory]
     [InlineData(StorageNames.IngestQueue)]
     [InlineData(StorageNames.IngestPoisonQueue)]
+    [InlineData(StorageNames.ImportCheckQueue)]
+    [InlineData(StorageNames.ImportCheckPoisonQueue)]
     public void Queue_is_created_up_front(string queue) =>
         Assert.Contains(queue, Names("Microsoft.Storage/storageAccounts/queueServices/queues"));
 
@@ -22,6 +24,7 @@ public sealed class StorageLayoutTests
     [InlineData(StorageNames.ChannelsTable)]
     [InlineData(StorageNames.IdMapTable)]
     [InlineData(StorageNames.FailuresTable)]
+    [InlineData(StorageNames.ImportsTable)]
     public void Table_is_created_up_front(string table) =>
         Assert.Contains(table, Names("Microsoft.Storage/storageAccounts/tableServices/tables"));
 

@@ -177,11 +177,14 @@ var privateEndpointSubnetName = 'private-endpoints'
 var storageQueueNames = [
   'front-ingest'
   'front-ingest-poison'
+  'front-import-checks'
+  'front-import-checks-poison'
 ]
 var storageTableNames = [
   'FrontChannels'
   'FrontIdMap'
   'FrontDeliveryFailures'
+  'FrontImports'
 ]
 var storageContainerNames = [
   'front-ingest-payloads'

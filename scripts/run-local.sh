@@ -61,7 +61,7 @@ key=$(node -p 'require("./local.settings.json").Values.LocalHost__FunctionKey ||
 cat <<EOF
 
 Running. Next:
-  1. In another terminal, the demo (authorizes a channel, imports 9 messages through the simulator, prints the map):
+  1. In another terminal, the demo (authorizes a channel, imports 9 messages through the import API, prints the map):
        bash scripts/demo.sh
   2. The lookup API's function key (LocalHost__FunctionKey in local.settings.json): $key
   3. Look a message up; CHANNEL is the channel id the demo printed. External ids must be URL-encoded

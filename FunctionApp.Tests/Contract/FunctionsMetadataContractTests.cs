@@ -122,11 +122,11 @@ public partial class FunctionsMetadataContractTests
     }
 
     [Fact]
-    public void Queue_triggers_listen_on_the_queue_the_webhook_writes_to()
+    public void Queue_triggers_listen_on_the_queues_the_app_writes_to()
     {
-        var queues = FromMetadata().Where(f => f.Trigger == "Queue").Select(f => f.RouteOrQueue).ToList();
-        Assert.NotEmpty(queues);
-        Assert.All(queues, q => Assert.Equal(StorageNames.IngestQueue, q));
+        var queues = FromMetadata().Where(f => f.Trigger == "Queue").ToDictionary(f => f.Name, f => f.RouteOrQueue);
+        Assert.Equal(StorageNames.IngestQueue, queues["EnrichImportedMessage"]);      // the webhook writes it
+        Assert.Equal(StorageNames.ImportCheckQueue, queues["CheckOverdueImport"]);    // the import API writes it
     }
 
     [GeneratedRegex(@"<!-- functions:begin -->(.*?)<!-- functions:end -->", RegexOptions.Singleline)]

@@ -23,6 +23,7 @@ public sealed class NotificationEnricher(
     FrontApiClient front,
     FrontConversationCache conversations,
     Channels.ChannelRegistry channels,
+    Imports.ImportStore imports,
     IOptions<EnrichmentOptions> options,
     TimeProvider time,
     ILogger<NotificationEnricher> logger)
@@ -116,7 +117,15 @@ public sealed class NotificationEnricher(
             }
 
             // 4. The message rows (the conversation was resolved, and its row exists, in step 2 or 3).
-            var final = await map.RecordMessageAsync(channelId, messageId, update.ConversationId, externalId, messageUid, cancellationToken, conversationIsResolved: true).ConfigureAwait(false);
+            //    At the same time (another table, so no extra round trip): an import made through the import API becomes
+            //    "imported" (no import row: the message was imported some other way, nothing to do).
+            var recording = map.RecordMessageAsync(channelId, messageId, update.ConversationId, externalId, messageUid, cancellationToken, conversationIsResolved: true);
+            var marking = externalId is null
+                ? Task.CompletedTask
+                : imports.MarkImportedAsync(channelId, externalId, messageUid, messageId, update.ConversationId, cancellationToken);
+            await Task.WhenAll(recording, marking).ConfigureAwait(false);
+            var final = await recording.ConfigureAwait(false);
+
             return new EnrichmentOutcome(channelId, messageId, final.ConversationId, externalId, final.ExternalConversationIds, messageUid, calls);
         }
         catch (FrontApiException e) when (e.Permanent)

@@ -24,6 +24,21 @@ public sealed class FrontApiClient(HttpClient http)
         GetJsonAsync(channelId, "messages/alt:uid:" + Uri.EscapeDataString(messageUid), FrontApiJsonContext.Default.FrontMessage, cancellationToken);
 
     /// <summary>
+    /// <c>POST /channels/{channel_id}/inbound_messages</c> or <c>/outbound_messages</c> (Front's sync import) with the body as
+    /// given (an <c>InboundMessage</c> / <c>OutboundMessage</c>); returns the <c>message_uid</c> of Front's 202. Retried by the
+    /// pipeline like every call (5xx, 429, timeouts).
+    /// </summary>
+    public async Task<string> ImportAsync(string channelId, bool inbound, ReadOnlyMemory<byte> body, CancellationToken cancellationToken = default)
+    {
+        var path = $"channels/{Uri.EscapeDataString(channelId)}/{(inbound ? "inbound_messages" : "outbound_messages")}";
+        using var response = await SendAsync(channelId, HttpMethod.Post, path, body, cancellationToken).ConfigureAwait(false);
+        var accepted = await ReadAsync(response, path, FrontApiJsonContext.Default.FrontImportAccepted, cancellationToken, "POST").ConfigureAwait(false);
+        return accepted.MessageUid is { Length: > 0 } uid
+            ? uid
+            : throw new FrontApiException($"POST /{path} answered {(int)response.StatusCode} without a message_uid.", permanent: false, (int)response.StatusCode);
+    }
+
+    /// <summary>
     /// <c>GET /conversations/{conversation_id}</c>, following 301 (the conversation was merged) to the survivor: the result
     /// carries the survivor's id and external ids, and whether a redirect happened.
     /// </summary>
@@ -78,9 +93,18 @@ public sealed class FrontApiClient(HttpClient http)
         return await ReadAsync(response, path, type, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<HttpResponseMessage> SendAsync(string channelId, string path, CancellationToken cancellationToken)
+    private Task<HttpResponseMessage> SendAsync(string channelId, string path, CancellationToken cancellationToken) =>
+        SendAsync(channelId, HttpMethod.Get, path, null, cancellationToken);
+
+    private async Task<HttpResponseMessage> SendAsync(string channelId, HttpMethod method, string path, ReadOnlyMemory<byte>? body, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        using var request = new HttpRequestMessage(method, path);
+        if (body is { } content)
+        {
+            request.Content = new ReadOnlyMemoryContent(content);
+            request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        }
+
         request.Options.Set(ChannelTokenHandler.ChannelId, channelId);
         request.Headers.Accept.ParseAdd("application/json");
         try
@@ -89,24 +113,25 @@ public sealed class FrontApiClient(HttpClient http)
         }
         catch (HttpRequestException e)
         {
-            throw new FrontApiException($"GET /{path} failed after retries: {e.HttpRequestError}.", permanent: false, null, e);
+            throw new FrontApiException($"{method.Method} /{path} failed after retries: {e.HttpRequestError}.", permanent: false, null, e);
         }
         catch (TimeoutException e)
         {
-            throw new FrontApiException($"GET /{path} timed out after retries.", permanent: false, null, e);
+            throw new FrontApiException($"{method.Method} /{path} timed out after retries.", permanent: false, null, e);
         }
         catch (Polly.Timeout.TimeoutRejectedException e)
         {
-            throw new FrontApiException($"GET /{path} timed out after retries.", permanent: false, null, e);
+            throw new FrontApiException($"{method.Method} /{path} timed out after retries.", permanent: false, null, e);
         }
     }
 
-    private static async Task<T> ReadAsync<T>(HttpResponseMessage response, string path, JsonTypeInfo<T> type, CancellationToken cancellationToken)
+    private static async Task<T> ReadAsync<T>(HttpResponseMessage response, string path, JsonTypeInfo<T> type, CancellationToken cancellationToken, string method = "GET")
     {
         var status = (int)response.StatusCode;
         if (!response.IsSuccessStatusCode)
         {
-            var permanent = response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden or HttpStatusCode.NotFound or HttpStatusCode.Gone;
+            var permanent = response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden or HttpStatusCode.NotFound or HttpStatusCode.Gone
+                || (method != "GET" && status is >= 400 and < 500 and not 408 and not 429);
             var meaning = response.StatusCode switch
             {
                 HttpStatusCode.Unauthorized => "the channel token was refused (wrong App UID or secret, or the channel was removed)",
@@ -114,19 +139,20 @@ public sealed class FrontApiClient(HttpClient http)
                 HttpStatusCode.NotFound => "Front does not know this resource",
                 HttpStatusCode.Gone => "the resource was deleted",
                 HttpStatusCode.TooManyRequests => "rate limited, still after retries",
+                HttpStatusCode.BadRequest => "Front refused the request",
                 _ => permanent ? "permanent failure" : "still failing after retries",
             };
-            throw new FrontApiException($"GET /{path} answered {status} {response.ReasonPhrase}: {meaning}.", permanent, status);
+            throw new FrontApiException($"{method} /{path} answered {status} {response.ReasonPhrase}: {meaning}.", permanent, status);
         }
 
         try
         {
             return await response.Content.ReadFromJsonAsync(type, cancellationToken).ConfigureAwait(false)
-                ?? throw new FrontApiException($"GET /{path} answered {status} with an empty body.", permanent: false, status);
+                ?? throw new FrontApiException($"{method} /{path} answered {status} with an empty body.", permanent: false, status);
         }
         catch (JsonException e)
         {
-            throw new FrontApiException($"GET /{path} answered {status} with a body that is not the expected JSON.", permanent: false, status, e);
+            throw new FrontApiException($"{method} /{path} answered {status} with a body that is not the expected JSON.", permanent: false, status, e);
         }
     }
 }

@@ -53,7 +53,15 @@ public sealed record FrontConversationMetadata
 /// </summary>
 public sealed record FrontConversationResult(string RequestedId, string ConversationId, IReadOnlyList<string> ExternalConversationIds, bool Redirected);
 
+/// <summary>Front's 202 to a sync import: <c>{"status":"accepted","message_uid":…}</c>.</summary>
+public sealed record FrontImportAccepted
+{
+    [JsonPropertyName("status")] public string? Status { get; init; }
+    [JsonPropertyName("message_uid")] public string? MessageUid { get; init; }
+}
+
 [JsonSourceGenerationOptions(PropertyNameCaseInsensitive = false)]
+[JsonSerializable(typeof(FrontImportAccepted))]
 [JsonSerializable(typeof(FrontMessage))]
 [JsonSerializable(typeof(FrontConversation))]
 public sealed partial class FrontApiJsonContext : JsonSerializerContext;

@@ -9,7 +9,7 @@ namespace FrontFunctions.Lookup;
 /// Translates ids through the id map for the partner system: by external id or by Front id, for messages and
 /// conversations. Each answer is one or two point reads (the id map follows merges to the surviving conversation).
 /// </summary>
-public sealed class MapLookup(IdMapStore map, ILogger<MapLookup> logger)
+public sealed class MapLookup(IdMapStore map, Imports.ImportStore imports, ILogger<MapLookup> logger)
 {
     /// <summary>External ids are at most 200 characters (Front's InboundMessage schema).</summary>
     public const int MaxExternalIdLength = 200;
@@ -22,20 +22,52 @@ public sealed class MapLookup(IdMapStore map, ILogger<MapLookup> logger)
         }
 
         MappedMessage? message;
+        Imports.ImportEntity? import;
         try
         {
-            message = externalId is not null
-                ? await map.FindMessageByExternalIdAsync(channelId, externalId, cancellationToken).ConfigureAwait(false)
-                : await map.FindMessageByFrontIdAsync(channelId, frontId!, cancellationToken).ConfigureAwait(false);
+            if (externalId is not null)
+            {
+                // The map row and the import row (status) are read at once.
+                var mapped = map.FindMessageByExternalIdAsync(channelId, externalId, cancellationToken);
+                var imported = imports.GetAsync(channelId, externalId, cancellationToken);
+                message = await mapped.ConfigureAwait(false);
+                import = await imported.ConfigureAwait(false);
+            }
+            else
+            {
+                message = await map.FindMessageByFrontIdAsync(channelId, frontId!, cancellationToken).ConfigureAwait(false);
+                import = message?.ExternalId is { } known ? await imports.GetAsync(channelId, known, cancellationToken).ConfigureAwait(false) : null;
+            }
         }
         catch (Exception e) when (FailurePolicy.IsStorageUnavailable(e, cancellationToken))
         {
             return StorageUnavailable(e, "message", channelId);
         }
 
-        if (message is null)
+        if (import is { Status: Imports.ImportStatus.Sending })
+        {
+            import = null; // the Front call is still in flight: nothing to show yet
+        }
+
+        if (message is null && import is null)
         {
             return HttpAnswer.NotFound("No message with that id is mapped in this channel.");
+        }
+
+        if (message is null)
+        {
+            // Imported through the app, not mapped yet: accepted (waiting for Front) or failed.
+            return HttpAnswer.Ok(new
+            {
+                channel_id = channelId,
+                message_id = import!.MessageId,
+                external_id = import.ExternalId,
+                conversation_id = import.ConversationId,
+                external_conversation_ids = import.ExternalConversationId is { } xc ? new[] { xc } : [],
+                message_uid = import.MessageUid,
+                status = import.Status,
+                reason = import.Reason,
+            });
         }
 
         return HttpAnswer.Ok(new
@@ -46,6 +78,8 @@ public sealed class MapLookup(IdMapStore map, ILogger<MapLookup> logger)
             conversation_id = message.ConversationId,
             external_conversation_ids = message.ExternalConversationIds,
             message_uid = message.MessageUid,
+            status = import?.Status,
+            reason = import?.Reason,
         });
     }
 

@@ -34,6 +34,9 @@ public sealed class StorageInitializer(QueueServiceClient queues, TableServiceCl
             tables.GetTableClient(StorageNames.ChannelsTable).CreateIfNotExistsAsync(),
             tables.GetTableClient(StorageNames.IdMapTable).CreateIfNotExistsAsync(),
             tables.GetTableClient(StorageNames.FailuresTable).CreateIfNotExistsAsync(),
+            tables.GetTableClient(StorageNames.ImportsTable).CreateIfNotExistsAsync(),
+            queues.GetQueueClient(StorageNames.ImportCheckQueue).CreateIfNotExistsAsync(),
+            queues.GetQueueClient(StorageNames.ImportCheckPoisonQueue).CreateIfNotExistsAsync(),
             blobs.GetBlobContainerClient(StorageNames.PayloadContainer).CreateIfNotExistsAsync()).ConfigureAwait(false);
     }
 }

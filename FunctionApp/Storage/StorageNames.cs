@@ -18,6 +18,15 @@ public static class StorageNames
     /// <summary>The id map (external ↔ Front ids), partitioned by channel.</summary>
     public const string IdMapTable = "FrontIdMap";
 
+    /// <summary>Imports made through the import API and their status, keyed by channel and external message id.</summary>
+    public const string ImportsTable = "FrontImports";
+
+    /// <summary>Overdue checks of accepted imports, each invisible until the import is overdue.</summary>
+    public const string ImportCheckQueue = "front-import-checks";
+
+    /// <summary>Where the host moves an import check after <c>maxDequeueCount</c> failures.</summary>
+    public const string ImportCheckPoisonQueue = ImportCheckQueue + "-poison";
+
     /// <summary>Why a delivery failed permanently, keyed by delivery key.</summary>
     public const string FailuresTable = "FrontDeliveryFailures";
 }

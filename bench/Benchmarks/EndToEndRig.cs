@@ -109,6 +109,49 @@ public sealed class EndToEndRig : IAsyncDisposable
     public Task<ImportResult> ImportAsync(string channelId, string externalId, string externalConversationId, string body) =>
         Control.ImportInboundAsync(channelId, AppUid, AppSecret, externalId, externalConversationId, body);
 
+    /// <summary>Front's <c>authorization</c> of the channel, signed, so the app's channel registry knows it (the import API needs that).</summary>
+    public async Task AuthorizeAsync(string channelId)
+    {
+        var body = $"{{\"type\":\"authorization\",\"payload\":{{\"channel_id\":\"{channelId}\"}}}}";
+        var timestamp = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "api/front/channels") { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") };
+        request.Headers.Add("X-Front-Request-Timestamp", timestamp);
+        request.Headers.Add("X-Front-Signature", FrontFunctions.Front.FrontSignatureVerifier.Sign(AppSecret, timestamp, System.Text.Encoding.UTF8.GetBytes(body)));
+        using var response = await Http.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+    }
+
+    /// <summary>POST /api/channels/{channel}/inbound_messages through the app's import API; the status code.</summary>
+    public async Task<HttpStatusCode> ImportThroughAppAsync(string channelId, string externalId, string externalConversationId, string body)
+    {
+        var json = new System.Text.Json.Nodes.JsonObject
+        {
+            ["sender"] = new System.Text.Json.Nodes.JsonObject { ["handle"] = "bench-sender" },
+            ["body"] = body,
+            ["metadata"] = new System.Text.Json.Nodes.JsonObject { ["external_id"] = externalId, ["external_conversation_id"] = externalConversationId },
+        }.ToJsonString();
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"api/channels/{channelId}/inbound_messages") { Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json") };
+        request.Headers.Add("x-functions-key", FunctionKey);
+        using var response = await Http.SendAsync(request);
+        await response.Content.ReadAsByteArrayAsync();
+        return response.StatusCode;
+    }
+
+    /// <summary>The lookup's <c>status</c> for an external id (null when 404 or not an import made through the app).</summary>
+    public async Task<string?> ImportStatusAsync(string channelId, string externalId)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"api/map/{channelId}/messages?external_id={Uri.EscapeDataString(externalId)}");
+        request.Headers.Add("x-functions-key", FunctionKey);
+        using var response = await Http.SendAsync(request);
+        if (response.StatusCode != HttpStatusCode.OK)
+        {
+            return null;
+        }
+
+        using var document = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return document.RootElement.TryGetProperty("status", out var status) ? status.GetString() : null;
+    }
+
     /// <summary>GET /api/map/{channel}/messages?external_id=… through the lookup API; the status code.</summary>
     public async Task<HttpStatusCode> LookupAsync(string channelId, string externalId)
     {

@@ -77,7 +77,7 @@ public sealed class NotificationEnricherTests : IAsyncDisposable
         var map = new IdMapStore(new Azure.Data.Tables.TableServiceClient(TestStorage.ConnectionString, options), _host.Get<FrontFunctions.Storage.StorageInitializer>(), TimeProvider.System);
         var enricher = new NotificationEnricher(
             map, _host.Get<FrontApiClient>(), _host.Get<FrontConversationCache>(), _host.Get<FrontFunctions.Channels.ChannelRegistry>(),
-            _host.Get<Microsoft.Extensions.Options.IOptions<EnrichmentOptions>>(), TimeProvider.System,
+            _host.Get<FrontFunctions.Imports.ImportStore>(), _host.Get<Microsoft.Extensions.Options.IOptions<EnrichmentOptions>>(), TimeProvider.System,
             _host.Get<Microsoft.Extensions.Logging.ILogger<NotificationEnricher>>());
 
         var outcome = await enricher.EnrichAsync(Notification("msg_2", "cnv_1", "ext-2", "uid-2", "thr-1"), CancellationToken.None);

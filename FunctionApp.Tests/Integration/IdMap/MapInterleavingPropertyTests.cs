@@ -243,6 +243,7 @@ public sealed class MapInterleavingPropertyTests(ITestOutputHelper output) : IAs
             host.Get<FrontApiClient>(),
             host.Get<FrontConversationCache>(),
             host.Get<FrontFunctions.Channels.ChannelRegistry>(),
+            host.Get<FrontFunctions.Imports.ImportStore>(),
             host.Get<IOptions<EnrichmentOptions>>(),
             TimeProvider.System,
             host.Get<ILogger<NotificationEnricher>>());

@@ -43,4 +43,16 @@ public sealed class StorageOutageTests
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
     }
+
+    [Fact]
+    public async Task Import_answers_503_not_500_when_storage_is_unavailable()
+    {
+        await using var host = await RunningLocalHost.StartAsync(new Dictionary<string, string?> { ["AzureWebJobsStorage"] = UnreachableStorage });
+
+        var response = await host.Http.PostAsync(
+            $"/api/channels/cha_outage/inbound_messages?code={RunningLocalHost.FunctionKey}",
+            new StringContent(Integration.Imports.ImportApiTests.Inbound("x").ToJsonString(), System.Text.Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+    }
 }

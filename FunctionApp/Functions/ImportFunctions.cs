@@ -1,0 +1,56 @@
+using FrontFunctions.Http;
+using FrontFunctions.Imports;
+using FrontFunctions.Ingest;
+using FrontFunctions.Storage;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+
+namespace FrontFunctions.Functions;
+
+/// <summary>
+/// The import API for the partner system, mirroring Front's sync endpoints (function-key protected), and the queue function
+/// that checks overdue imports. All decisions are in <see cref="ImportService"/> and <see cref="ImportCheck"/>.
+/// </summary>
+public sealed class ImportFunctions(ImportService imports, ImportCheck checks)
+{
+    public const string InboundRoute = "channels/{channelId}/inbound_messages";
+    public const string OutboundRoute = "channels/{channelId}/outbound_messages";
+
+    [Function("ImportInboundMessage")]
+    public Task<IActionResult> ImportInbound(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = InboundRoute)] HttpRequest request,
+        string channelId,
+        CancellationToken cancellationToken) =>
+        ImportAsync(request, channelId, inbound: true, cancellationToken);
+
+    [Function("ImportOutboundMessage")]
+    public Task<IActionResult> ImportOutbound(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = OutboundRoute)] HttpRequest request,
+        string channelId,
+        CancellationToken cancellationToken) =>
+        ImportAsync(request, channelId, inbound: false, cancellationToken);
+
+    [Function("CheckOverdueImport")]
+    public Task CheckOverdue(
+        [QueueTrigger(StorageNames.ImportCheckQueue, Connection = "AzureWebJobsStorage")] string message,
+        CancellationToken cancellationToken) =>
+        checks.RunAsync(message, cancellationToken);
+
+    private async Task<IActionResult> ImportAsync(HttpRequest request, string channelId, bool inbound, CancellationToken cancellationToken)
+    {
+        if (request.ContentType is { Length: > 0 } contentType
+            && !contentType.Contains("json", StringComparison.OrdinalIgnoreCase))
+        {
+            return HttpAnswer.UnsupportedMediaType("The body must be JSON (Content-Type application/json).").ToResult();
+        }
+
+        var body = await RequestBodyReader.ReadAsync(request.Body, request.ContentLength, RequestBodyReader.MaxBodyBytes, cancellationToken);
+        if (body is null)
+        {
+            return HttpAnswer.PayloadTooLarge($"The body is larger than {RequestBodyReader.MaxBodyBytes} bytes.").ToResult();
+        }
+
+        return (await imports.ImportAsync(channelId, inbound, body, cancellationToken)).ToResult();
+    }
+}
