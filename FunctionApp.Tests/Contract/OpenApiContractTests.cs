@@ -92,49 +92,49 @@ public sealed class OpenApiContractTests
             return JsonDocument.Parse(text).RootElement.Clone();
         }
 
-        const string Inbound = "/api/channels/{channelId}/inbound_messages";
-        const string Outbound = "/api/channels/{channelId}/outbound_messages";
-        const string Messages = "/api/map/{channelId}/messages";
-        const string Conversations = "/api/map/{channelId}/conversations";
+        const string inboundRoute = "/api/channels/{channelId}/inbound_messages";
+        const string outboundRoute = "/api/channels/{channelId}/outbound_messages";
+        const string messagesRoute = "/api/map/{channelId}/messages";
+        const string conversationsRoute = "/api/map/{channelId}/conversations";
         var inbound = $"/api/channels/{channelId}/inbound_messages";
 
-        var accepted = await Check(HttpMethod.Post, Inbound, inbound, ImportApiTests.Inbound("oa/1", "oa-thread").ToJsonString(), HttpStatusCode.Accepted);
-        await Check(HttpMethod.Post, Inbound, inbound, ImportApiTests.Inbound("oa/1").ToJsonString(), HttpStatusCode.OK);
-        await Check(HttpMethod.Post, Outbound, $"/api/channels/{channelId}/outbound_messages", ImportApiTests.Outbound("oa/2", "oa-thread").ToJsonString(), HttpStatusCode.Accepted);
-        await Check(HttpMethod.Post, Outbound, $"/api/channels/{channelId}/outbound_messages", ImportApiTests.Outbound("oa/2", "oa-thread").ToJsonString(), HttpStatusCode.OK);
-        await Check(HttpMethod.Post, Inbound, inbound, "{\"body\":1}", HttpStatusCode.BadRequest);
-        await Check(HttpMethod.Post, Outbound, $"/api/channels/{channelId}/outbound_messages", "{}", HttpStatusCode.BadRequest);
-        await Check(HttpMethod.Post, Inbound, inbound, "{}", HttpStatusCode.Unauthorized, withKey: false);
-        await Check(HttpMethod.Post, Inbound, $"/api/channels/{TestStorage.NewChannelId()}/inbound_messages", ImportApiTests.Inbound("x").ToJsonString(), HttpStatusCode.NotFound);
+        var accepted = await Check(HttpMethod.Post, inboundRoute, inbound, ImportApiTests.Inbound("oa/1", "oa-thread").ToJsonString(), HttpStatusCode.Accepted);
+        await Check(HttpMethod.Post, inboundRoute, inbound, ImportApiTests.Inbound("oa/1").ToJsonString(), HttpStatusCode.OK);
+        await Check(HttpMethod.Post, outboundRoute, $"/api/channels/{channelId}/outbound_messages", ImportApiTests.Outbound("oa/2", "oa-thread").ToJsonString(), HttpStatusCode.Accepted);
+        await Check(HttpMethod.Post, outboundRoute, $"/api/channels/{channelId}/outbound_messages", ImportApiTests.Outbound("oa/2", "oa-thread").ToJsonString(), HttpStatusCode.OK);
+        await Check(HttpMethod.Post, inboundRoute, inbound, "{\"body\":1}", HttpStatusCode.BadRequest);
+        await Check(HttpMethod.Post, outboundRoute, $"/api/channels/{channelId}/outbound_messages", "{}", HttpStatusCode.BadRequest);
+        await Check(HttpMethod.Post, inboundRoute, inbound, "{}", HttpStatusCode.Unauthorized, withKey: false);
+        await Check(HttpMethod.Post, inboundRoute, $"/api/channels/{TestStorage.NewChannelId()}/inbound_messages", ImportApiTests.Inbound("x").ToJsonString(), HttpStatusCode.NotFound);
 
         var messages = $"/api/map/{channelId}/messages";
-        var status = await Check(HttpMethod.Get, Messages, messages + "?external_id=oa%2F1", null, HttpStatusCode.OK);
+        var status = await Check(HttpMethod.Get, messagesRoute, messages + "?external_id=oa%2F1", null, HttpStatusCode.OK);
         Assert.Contains(status.GetProperty("status").GetString(), new[] { "accepted", "imported" });
         var until = DateTime.UtcNow.AddSeconds(30);
         while (status.GetProperty("status").GetString() != "imported")
         {
             Assert.True(DateTime.UtcNow < until, "oa/1 was not imported within 30 s.");
             await Task.Delay(100);
-            status = await Check(HttpMethod.Get, Messages, messages + "?external_id=oa%2F1", null, HttpStatusCode.OK);
+            status = await Check(HttpMethod.Get, messagesRoute, messages + "?external_id=oa%2F1", null, HttpStatusCode.OK);
         }
 
         Assert.Equal(accepted.GetProperty("message_uid").GetString(), status.GetProperty("message_uid").GetString());
-        await Check(HttpMethod.Get, Messages, messages + "?front_id=" + status.GetProperty("message_id").GetString(), null, HttpStatusCode.OK);
-        await Check(HttpMethod.Get, Messages, messages + "?external_id=nobody", null, HttpStatusCode.NotFound);
-        await Check(HttpMethod.Get, Messages, messages, null, HttpStatusCode.BadRequest);
-        await Check(HttpMethod.Get, Messages, messages + "?external_id=x", null, HttpStatusCode.Unauthorized, withKey: false);
+        await Check(HttpMethod.Get, messagesRoute, messages + "?front_id=" + status.GetProperty("message_id").GetString(), null, HttpStatusCode.OK);
+        await Check(HttpMethod.Get, messagesRoute, messages + "?external_id=nobody", null, HttpStatusCode.NotFound);
+        await Check(HttpMethod.Get, messagesRoute, messages, null, HttpStatusCode.BadRequest);
+        await Check(HttpMethod.Get, messagesRoute, messages + "?external_id=x", null, HttpStatusCode.Unauthorized, withKey: false);
         var conversations = $"/api/map/{channelId}/conversations";
-        await Check(HttpMethod.Get, Conversations, conversations + "?front_id=" + status.GetProperty("conversation_id").GetString(), null, HttpStatusCode.OK);
-        await Check(HttpMethod.Get, Conversations, conversations + "?external_id=oa-thread", null, HttpStatusCode.OK);
-        await Check(HttpMethod.Get, Conversations, conversations + "?front_id=msg_1", null, HttpStatusCode.BadRequest);
-        await Check(HttpMethod.Get, Conversations, conversations + "?external_id=nobody", null, HttpStatusCode.NotFound);
+        await Check(HttpMethod.Get, conversationsRoute, conversations + "?front_id=" + status.GetProperty("conversation_id").GetString(), null, HttpStatusCode.OK);
+        await Check(HttpMethod.Get, conversationsRoute, conversations + "?external_id=oa-thread", null, HttpStatusCode.OK);
+        await Check(HttpMethod.Get, conversationsRoute, conversations + "?front_id=msg_1", null, HttpStatusCode.BadRequest);
+        await Check(HttpMethod.Get, conversationsRoute, conversations + "?external_id=nobody", null, HttpStatusCode.NotFound);
 
         using (var deletion = await host.SendSignedAsync(HttpMethod.Delete, $"/api/front/channels/{channelId}", null))
         {
             Assert.Equal(HttpStatusCode.OK, deletion.StatusCode);
         }
 
-        await Check(HttpMethod.Post, Inbound, inbound, ImportApiTests.Inbound("oa/3").ToJsonString(), HttpStatusCode.Gone);
+        await Check(HttpMethod.Post, inboundRoute, inbound, ImportApiTests.Inbound("oa/3").ToJsonString(), HttpStatusCode.Gone);
 
         // Every documented success answer was seen and validated.
         var documentedSuccess = document["paths"]!.AsObject()

@@ -116,7 +116,7 @@ public sealed class EndToEndRig : IAsyncDisposable
         var timestamp = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
         using var request = new HttpRequestMessage(HttpMethod.Post, "api/front/channels") { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") };
         request.Headers.Add("X-Front-Request-Timestamp", timestamp);
-        request.Headers.Add("X-Front-Signature", FrontFunctions.Front.FrontSignatureVerifier.Sign(AppSecret, timestamp, System.Text.Encoding.UTF8.GetBytes(body)));
+        request.Headers.Add("X-Front-Signature", FrontSimulator.Notifications.WebhookSigner.Sign(AppSecret, timestamp, System.Text.Encoding.UTF8.GetBytes(body)));
         using var response = await Http.SendAsync(request);
         response.EnsureSuccessStatusCode();
     }
