@@ -275,6 +275,18 @@ public sealed partial class CompiledTemplateTests
     }
 
     [Fact]
+    public void The_webhook_url_output_is_the_app_webhook_route_the_functions_declare()
+    {
+        // The route is declared once, on FrontAppWebhook's [HttpTrigger]; README's function table is pinned to the built
+        // functions.metadata by FunctionApp.Tests' contract test, so pinning the output to that table pins it to the declaration.
+        var readme = File.ReadAllText(Path.Combine(BicepCli.InfraDirectory, "..", "README.md"));
+        var route = Regex.Match(readme, @"^\| `FrontAppWebhook` \| HTTP \| `([^`]+)` \|", RegexOptions.Multiline).Groups[1].Value;
+        Assert.False(string.IsNullOrEmpty(route), "README's function table has no FrontAppWebhook row.");
+        var output = ArmTemplate.TextOf(Main["outputs"]!["FRONT_WEBHOOK_URL"]!["value"]);
+        Assert.EndsWith("/api/" + route + "'", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Secure_parameters_stay_secure_across_modules_and_never_reach_outputs()
     {
         foreach (var scope in ArmTemplate.Scopes(Main))

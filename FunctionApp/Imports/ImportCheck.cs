@@ -28,7 +28,7 @@ public sealed partial class ImportJsonContext : JsonSerializerContext;
 /// mapped as its notification would have mapped it (the id map too) and becomes <c>imported</c>. 404 (Front never created
 /// it) or another refusal: <c>failed</c> with the reason. A transient failure is rethrown so the queue retries the check.
 /// </summary>
-public sealed partial class ImportCheck(
+public sealed class ImportCheck(
     ImportStore imports,
     FrontApiClient front,
     NotificationEnricher enricher,
@@ -60,14 +60,14 @@ public sealed partial class ImportCheck(
 
         if (check is null || !FrontIds.IsChannelId(check.ChannelId) || string.IsNullOrEmpty(check.ExternalId) || string.IsNullOrEmpty(check.MessageUid))
         {
-            Log.Unreadable(logger);
+            ImportLog.Unreadable(logger);
             return; // nothing to check; retrying cannot help
         }
 
         var row = await imports.GetAsync(check.ChannelId, check.ExternalId, cancellationToken).ConfigureAwait(false);
         if (row is null || row.Status != ImportStatus.Accepted || row.MessageUid != check.MessageUid)
         {
-            Log.NotOverdue(logger, check.ChannelId, check.MessageUid, row?.Status ?? "none");
+            ImportLog.NotOverdue(logger, check.ChannelId, check.MessageUid, row?.Status ?? "none");
             return;
         }
 
@@ -82,7 +82,7 @@ public sealed partial class ImportCheck(
                 ? $"Front has no message with uid {check.MessageUid} {options.Value.OverdueAfter.TotalSeconds:0.#} s after it accepted the import (GET /messages/alt:uid answered 404)."
                 : "The overdue lookup was refused: " + e.Reason;
             await imports.FailAsync(check.ChannelId, check.ExternalId, null, check.MessageUid, reason, cancellationToken).ConfigureAwait(false);
-            Log.Failed(logger, check.ChannelId, check.MessageUid, e.StatusCode);
+            ImportLog.Failed(logger, check.ChannelId, check.MessageUid, e.StatusCode);
             return;
         }
 
@@ -103,21 +103,6 @@ public sealed partial class ImportCheck(
             MessageUid = check.MessageUid,
             ExternalConversationIds = row.ExternalConversationId is { Length: > 0 } xc ? [xc] : [],
         }, cancellationToken).ConfigureAwait(false);
-        Log.ResolvedByLookup(logger, check.ChannelId, check.MessageUid, message.Id!);
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(EventId = 4101, Level = LogLevel.Error, Message = "An import check queue message could not be read; dropped.")]
-        public static partial void Unreadable(ILogger logger);
-
-        [LoggerMessage(EventId = 4102, Level = LogLevel.Debug, Message = "Import {MessageUid} of channel {ChannelId} is {Status}: no lookup needed.")]
-        public static partial void NotOverdue(ILogger logger, string channelId, string messageUid, string status);
-
-        [LoggerMessage(EventId = 4103, Level = LogLevel.Warning, Message = "Import {MessageUid} of channel {ChannelId} was overdue and Front refused the lookup (status {StatusCode}): marked failed.")]
-        public static partial void Failed(ILogger logger, string channelId, string messageUid, int? statusCode);
-
-        [LoggerMessage(EventId = 4104, Level = LogLevel.Information, Message = "Import {MessageUid} of channel {ChannelId} was overdue; found by alt:uid as {MessageId} and mapped.")]
-        public static partial void ResolvedByLookup(ILogger logger, string channelId, string messageUid, string messageId);
+        ImportLog.ResolvedByLookup(logger, check.ChannelId, check.MessageUid, message.Id!);
     }
 }

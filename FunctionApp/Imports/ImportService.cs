@@ -18,7 +18,7 @@ namespace FrontFunctions.Imports;
 /// Front still failing after retries (429, 5xx, timeouts): 503 / 502 and the reservation is removed, nothing half-written.
 /// Front refusing (another 4xx): the row is <c>failed</c> with the reason and the answer 502; a later import may retry it.
 /// </summary>
-public sealed partial class ImportService(
+public sealed class ImportService(
     ImportStore imports,
     ImportCheck checks,
     ChannelRegistry channels,
@@ -71,7 +71,7 @@ public sealed partial class ImportService(
                     return HttpAnswer.Error(StatusCodes.Status409Conflict, "in_progress", "An import of this external id is in progress; retry in a few seconds.");
                 }
 
-                Log.Repeated(logger, channelId, existing.MessageUid, existing.Status);
+                ImportLog.Repeated(logger, channelId, existing.MessageUid, existing.Status);
                 return HttpAnswer.Ok(ImportAnswer.From(existing.ToRecord()));
             }
         }
@@ -88,7 +88,7 @@ public sealed partial class ImportService(
         catch (FrontApiException e) when (!e.Permanent || e.StatusCode is null)
         {
             await ReleaseQuietlyAsync(reservation, channelId).ConfigureAwait(false);
-            Log.FrontUnavailable(logger, channelId, e.StatusCode);
+            ImportLog.FrontUnavailable(logger, channelId, e.StatusCode);
             return e.StatusCode == StatusCodes.Status429TooManyRequests
                 ? HttpAnswer.Error(StatusCodes.Status503ServiceUnavailable, "front_rate_limited", "Front's rate limit still refused the import after retries; nothing was imported, retry later.")
                 : HttpAnswer.Error(StatusCodes.Status502BadGateway, "front_unavailable", $"Front did not accept the import ({(e.StatusCode is { } s ? s.ToString(System.Globalization.CultureInfo.InvariantCulture) : "no answer")}, after retries); nothing was imported, retry later.");
@@ -105,7 +105,7 @@ public sealed partial class ImportService(
                 await ReleaseQuietlyAsync(reservation, channelId).ConfigureAwait(false);
             }
 
-            Log.FrontRefused(logger, channelId, e.StatusCode);
+            ImportLog.FrontRefused(logger, channelId, e.StatusCode);
             return HttpAnswer.Error(StatusCodes.Status502BadGateway, "front_refused", reason);
         }
 
@@ -114,7 +114,7 @@ public sealed partial class ImportService(
             // Front has the message now: record it even if the caller has gone.
             var accepted = await imports.AcceptAsync(reservation, messageUid, CancellationToken.None).ConfigureAwait(false);
             await checks.ScheduleAsync(channelId, draft.ExternalId, messageUid, CancellationToken.None).ConfigureAwait(false);
-            Log.Accepted(logger, channelId, messageUid, inbound);
+            ImportLog.Accepted(logger, channelId, messageUid, inbound);
             return new HttpAnswer(StatusCodes.Status202Accepted, ImportAnswer.From(accepted.ToRecord()));
         }
         catch (Exception e) when (FailurePolicy.IsStorageUnavailable(e, CancellationToken.None))
@@ -135,35 +135,14 @@ public sealed partial class ImportService(
         }
         catch (Exception e) when (FailurePolicy.IsStorageUnavailable(e, CancellationToken.None))
         {
-            Log.ReservationKept(logger, channelId, e.GetType().Name); // the lease frees it
+            ImportLog.ReservationKept(logger, channelId, e.GetType().Name); // the lease frees it
         }
     }
 
     private HttpAnswer StorageUnavailable(Exception e, string channelId)
     {
-        Log.StorageUnavailable(logger, channelId, e.GetType().Name);
+        ImportLog.StorageUnavailable(logger, channelId, e.GetType().Name);
         return HttpAnswer.StorageUnavailable("Storage is unavailable; retry later.");
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Import {MessageUid} accepted by Front for channel {ChannelId} (inbound: {Inbound}).")]
-        public static partial void Accepted(ILogger logger, string channelId, string messageUid, bool inbound);
-
-        [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Repeated import in channel {ChannelId} answered from the first one ({MessageUid}, {Status}); Front not called.")]
-        public static partial void Repeated(ILogger logger, string channelId, string? messageUid, string status);
-
-        [LoggerMessage(EventId = 4003, Level = LogLevel.Warning, Message = "Front did not accept an import for channel {ChannelId} after retries (status {StatusCode}); nothing recorded.")]
-        public static partial void FrontUnavailable(ILogger logger, string channelId, int? statusCode);
-
-        [LoggerMessage(EventId = 4004, Level = LogLevel.Warning, Message = "Front refused an import for channel {ChannelId} (status {StatusCode}); recorded as failed.")]
-        public static partial void FrontRefused(ILogger logger, string channelId, int? statusCode);
-
-        [LoggerMessage(EventId = 4005, Level = LogLevel.Error, Message = "Storage unavailable during an import for channel {ChannelId} ({ErrorType}); answered 503.")]
-        public static partial void StorageUnavailable(ILogger logger, string channelId, string errorType);
-
-        [LoggerMessage(EventId = 4006, Level = LogLevel.Warning, Message = "An import reservation in channel {ChannelId} could not be removed ({ErrorType}); its lease will free it.")]
-        public static partial void ReservationKept(ILogger logger, string channelId, string errorType);
     }
 }
 

@@ -1,5 +1,6 @@
 using System.Reflection;
 using FrontFunctions.Enrichment;
+using FrontFunctions.Imports;
 using FrontFunctions.Ingest;
 using FrontFunctions.Lookup;
 using Microsoft.Extensions.Logging;
@@ -17,6 +18,7 @@ public sealed class LogConventionTests
         [typeof(WebhookLog)] = (1001, 1099),
         [typeof(EnrichmentLog)] = (2001, 2199),
         [typeof(LookupLog)] = (3001, 3099),
+        [typeof(ImportLog)] = (4001, 4199),
     };
 
     private static IEnumerable<(MethodInfo Method, LoggerMessageAttribute Attribute)> LogMethods() =>
