@@ -15,6 +15,8 @@ public sealed class StorageLayoutTests
     [Theory]
     [InlineData(StorageNames.IngestQueue)]
     [InlineData(StorageNames.IngestPoisonQueue)]
+    [InlineData(StorageNames.OutboundQueue)]
+    [InlineData(StorageNames.OutboundPoisonQueue)]
     public void Queue_is_created_up_front(string queue) =>
         Assert.Contains(queue, Names("Microsoft.Storage/storageAccounts/queueServices/queues"));
 

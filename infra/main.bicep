@@ -177,6 +177,8 @@ var privateEndpointSubnetName = 'private-endpoints'
 var storageQueueNames = [
   'front-ingest'
   'front-ingest-poison'
+  'front-outbound'
+  'front-outbound-poison'
 ]
 var storageTableNames = [
   'FrontChannels'
