@@ -53,6 +53,11 @@ internal static class ControlEndpoints
             return Results.Json(new ChannelSnapshot(channel_id, conversations, contents.PendingUids), ControlJson.Options);
         });
 
+        sim.MapPost("/channels/{channel_id}/conversations", (string channel_id, SimulatorStore store, TimeProvider time) =>
+            store.FindChannel(channel_id) is null
+                ? Results.NotFound(Problem("no such channel"))
+                : Results.Json(new NewConversation(store.CreateConversation(channel_id, time.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0)), ControlJson.Options, statusCode: 201));
+
         sim.MapPost("/channels/{channel_id}/messages", async (string channel_id, HttpContext c, SimulatorStore store, OutboundMessageSender sender) =>
         {
             var body = await ReadAsync<TeammateMessage>(c);

@@ -145,3 +145,6 @@ public sealed record Redelivery(string Request);
 
 /// <summary>What the channel's webhook answered to a message the simulator sent: status, answer body, the exact request body.</summary>
 public sealed record TeammateMessageResult(int Status, string Answer, string Request, string ConversationId, string? MessageId);
+
+/// <summary><c>POST /_sim/channels/{channel_id}/conversations</c>: an empty conversation (a teammate starting one in Front).</summary>
+public sealed record NewConversation(string ConversationId);

@@ -68,6 +68,10 @@ public sealed class SimulatorControl : IDisposable
     public Task<TeammateMessageResult> SendTeammateMessageAsync(string channelId, TeammateMessage message, CancellationToken ct = default) =>
         PostForAsync<TeammateMessageResult>($"_sim/channels/{Uri.EscapeDataString(channelId)}/messages", message, ct);
 
+    /// <summary>Creates an empty conversation in the channel (no messages, no external ids); returns its id.</summary>
+    public async Task<string> CreateConversationAsync(string channelId, CancellationToken ct = default) =>
+        (await PostForAsync<NewConversation>($"_sim/channels/{Uri.EscapeDataString(channelId)}/conversations", new { }, ct).ConfigureAwait(false)).ConversationId;
+
     /// <summary>Sends a request body again to the channel's webhook, freshly signed (Front's retry of a delivery).</summary>
     public Task<TeammateMessageResult> RedeliverAsync(string channelId, string requestBody, CancellationToken ct = default) =>
         PostForAsync<TeammateMessageResult>($"_sim/channels/{Uri.EscapeDataString(channelId)}/redeliver", new Redelivery(requestBody), ct);
