@@ -119,11 +119,12 @@ public partial class FunctionsMetadataContractTests
     }
 
     [Fact]
-    public void Queue_triggers_listen_on_the_queue_the_webhook_writes_to()
+    public void Queue_triggers_listen_on_the_queues_the_webhook_writes_to()
     {
-        var queues = FromMetadata().Where(f => f.Trigger == "Queue").Select(f => f.RouteOrQueue).ToList();
-        Assert.NotEmpty(queues);
-        Assert.All(queues, q => Assert.Equal(StorageNames.IngestQueue, q));
+        var queues = FromMetadata().Where(f => f.Trigger == "Queue").ToDictionary(f => f.Name, f => f.RouteOrQueue);
+        Assert.Equal(StorageNames.IngestQueue, queues["EnrichImportedMessage"]);
+        Assert.Equal(StorageNames.OutboundQueue, queues[FrontFunctions.Outbound.PartnerOptions.DeliveryFunctionName]);
+        Assert.Equal(2, queues.Count);
     }
 
     [GeneratedRegex(@"<!-- functions:begin -->(.*?)<!-- functions:end -->", RegexOptions.Singleline)]
