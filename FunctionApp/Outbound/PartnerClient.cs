@@ -12,7 +12,7 @@ public sealed class PartnerClient(HttpClient http, IOptions<PartnerOptions> opti
     /// <summary>Sends one event; returns the partner's status code. Throws on no answer (connection, timeout).</summary>
     public async Task<int> PostAsync(string webhookId, byte[] body, CancellationToken cancellationToken)
     {
-        var url = options.Value.OutboundUrl ?? throw new InvalidOperationException("Partner__OutboundUrl is not set.");
+        var url = options.Value.Endpoint ?? throw new InvalidOperationException("Partner__OutboundUrl is not set.");
         using var request = new HttpRequestMessage(HttpMethod.Post, url);
         request.Content = new ByteArrayContent(body);
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };

@@ -38,7 +38,7 @@ public sealed class PartnerDelivery(
         string reason;
         try
         {
-            if (options.Value.OutboundUrl is null)
+            if (options.Value.Endpoint is null)
             {
                 throw new InvalidOperationException(
                     $"Partner__OutboundUrl is not set: set it, or set {PartnerOptions.DisabledSetting}=true to leave the messages on {StorageNames.OutboundQueue}.");

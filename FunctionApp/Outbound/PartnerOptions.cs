@@ -18,8 +18,11 @@ public sealed class PartnerOptions
 
     public const string SecretPrefix = "whsec_";
 
-    /// <summary>The partner's endpoint for outbound message events (absolute http or https URL).</summary>
-    public Uri? OutboundUrl { get; set; }
+    /// <summary>The partner's endpoint for outbound message events (absolute http or https URL); empty = no delivery.</summary>
+    public string? OutboundUrl { get; set; }
+
+    /// <summary><see cref="OutboundUrl"/> as a URI, or null when it is empty (validated at start-up).</summary>
+    public Uri? Endpoint => string.IsNullOrWhiteSpace(OutboundUrl) ? null : new Uri(OutboundUrl, UriKind.Absolute);
 
     /// <summary>The Standard Webhooks signing secret: <c>whsec_</c> + base64 of 24 to 64 random bytes.</summary>
     public string? SigningSecret { get; set; }
@@ -43,12 +46,13 @@ public sealed class PartnerOptionsValidator : IValidateOptions<PartnerOptions>
     public ValidateOptionsResult Validate(string? name, PartnerOptions options)
     {
         var problems = new List<string>();
-        if (options.OutboundUrl is { } url && (!url.IsAbsoluteUri || url.Scheme is not ("http" or "https")))
+        var hasUrl = !string.IsNullOrWhiteSpace(options.OutboundUrl);
+        if (hasUrl && (!Uri.TryCreate(options.OutboundUrl, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https")))
         {
             problems.Add("Partner__OutboundUrl must be an absolute http or https URL.");
         }
 
-        if (options.OutboundUrl is not null || !string.IsNullOrEmpty(options.SigningSecret))
+        if (hasUrl || !string.IsNullOrEmpty(options.SigningSecret))
         {
             if (string.IsNullOrEmpty(options.SigningSecret))
             {

@@ -55,6 +55,8 @@ public sealed class StandardWebhookSignerTests
 
     [Theory]
     [InlineData(null, null, true)]
+    [InlineData("", "", true)]                                                                    // as Bicep sets them without a partner
+    [InlineData("partner.example/events", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", false)]      // not absolute
     [InlineData("https://partner.example/events", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", true)]
     [InlineData("https://partner.example/events", null, false)]
     [InlineData("https://partner.example/events", "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", false)]   // no whsec_ prefix
@@ -65,7 +67,7 @@ public sealed class StandardWebhookSignerTests
     {
         var result = new PartnerOptionsValidator().Validate(null, new PartnerOptions
         {
-            OutboundUrl = url is null ? null : new Uri(url),
+            OutboundUrl = url,
             SigningSecret = secret,
         });
 
