@@ -392,8 +392,11 @@ public sealed class IdMapStore
     /// writer got there first) or updated with If-Match (412), and a writer that finds ids already there keeps them and
     /// answers the first; so two replies racing in a new conversation answer the same id. Returns the survivor and the id.
     /// </summary>
-    public async Task<(string ConversationId, string ExternalConversationId)> EnsureExternalConversationIdAsync(
-        string channelId, string conversationId, Func<string, string> mint, CancellationToken cancellationToken = default)
+    /// <param name="mayWrite">Asked once before the first write (a mint); when it answers false nothing is written and the
+    /// returned id is null (the caller refuses the message, e.g. its channel was deleted meanwhile).</param>
+    public async Task<(string ConversationId, string? ExternalConversationId)> EnsureExternalConversationIdAsync(
+        string channelId, string conversationId, Func<string, string> mint, CancellationToken cancellationToken = default,
+        Func<Task<bool>>? mayWrite = null)
     {
         ValidateChannel(channelId);
         ArgumentException.ThrowIfNullOrEmpty(conversationId);
@@ -405,6 +408,12 @@ public sealed class IdMapStore
                 return (survivor, row.ExternalConversationIds[0]);
             }
 
+            if (mayWrite is not null && !await mayWrite().ConfigureAwait(false))
+            {
+                return (survivor, null);
+            }
+
+            mayWrite = null;
             var minted = mint(survivor);
             string? answer = null;
             string? forwardTo = null;

@@ -23,23 +23,16 @@ public sealed class OutboundAnswerer(IdMapStore map, ChannelRegistry channels, O
         }
 
         // A deleted channel carries nothing more: 410, so Front shows the teammate the message was not sent (a 5xx would be
-        // retried for nothing). A channel never authorized here (no row) is served: the row is not needed to answer.
-        if (await channels.FindAsync(channelId, cancellationToken).ConfigureAwait(false) is { Status: ChannelStatus.Deleted })
+        // retried for nothing). A channel never authorized here (no row) is served: the row is not needed to answer. The
+        // channel row is read while the map resolves the conversation; nothing is written before it has said "not deleted".
+        var channel = channels.FindAsync(channelId, cancellationToken);
+        async Task<bool> NotDeleted() => (await channel.ConfigureAwait(false))?.Status != ChannelStatus.Deleted;
+        var (conversationId, externalConversationId) = await map.EnsureExternalConversationIdAsync(
+            channelId, message.ConversationId, OutboundMessageReader.MintConversationId, cancellationToken, NotDeleted).ConfigureAwait(false);
+        if (!await NotDeleted().ConfigureAwait(false) || externalConversationId is null)
         {
             OutboundLog.RefusedDeleted(logger, channelId, envelope.Type);
             return HttpAnswer.Error(410, "channel_deleted", "This channel was deleted; it no longer carries messages. Reconnect the channel in Front.");
-        }
-
-        var (conversationId, externalConversationId) = await map.EnsureExternalConversationIdAsync(
-            channelId, message.ConversationId, OutboundMessageReader.MintConversationId, cancellationToken).ConfigureAwait(false);
-
-        if (message.MessageId is { } messageId)
-        {
-            await map.RecordMessageAsync(channelId, messageId, conversationId, message.ExternalId, null, cancellationToken, conversationIsResolved: true).ConfigureAwait(false);
-        }
-        else
-        {
-            await map.RecordExternalOnlyMessageAsync(channelId, message.ExternalId, conversationId, cancellationToken).ConfigureAwait(false);
         }
 
         var data = message.Data;
@@ -52,14 +45,21 @@ public sealed class OutboundAnswerer(IdMapStore map, ChannelRegistry channels, O
             ["timestamp"] = data["created_at"]?.GetValue<string>() ?? time.GetUtcNow().ToString("O", System.Globalization.CultureInfo.InvariantCulture),
             ["data"] = data,
         };
-        await queue.EnqueueAsync(new OutboundItem
+        // The map rows and the queue write are independent: both at once, and the answer only when both succeeded. If one
+        // fails the answer is 503 and Front's retry writes the same rows and queues the same event again (the partner sees
+        // the same webhook-id twice at worst, and de-duplicates on it).
+        var record = message.MessageId is { } messageId
+            ? map.RecordMessageAsync(channelId, messageId, conversationId, message.ExternalId, null, cancellationToken, conversationIsResolved: true)
+            : map.RecordExternalOnlyMessageAsync(channelId, message.ExternalId, conversationId, cancellationToken);
+        var enqueue = queue.EnqueueAsync(new OutboundItem
         {
             WebhookId = webhookId,
             ChannelId = channelId,
             MessageId = message.MessageId,
             ExternalId = message.ExternalId,
             Event = @event.ToJsonString(),
-        }, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
+        await Task.WhenAll(record, enqueue).ConfigureAwait(false);
 
         OutboundLog.Answered(logger, channelId, envelope.Type, message.MessageId, conversationId, webhookId);
         return HttpAnswer.Ok(new OutboundAnswer("success", message.ExternalId, externalConversationId));
