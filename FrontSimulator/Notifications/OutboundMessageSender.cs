@@ -47,7 +47,6 @@ internal sealed class OutboundMessageSender(SimulatorStore store, SimulatorOptio
         payload["type"] = message.Autoreply ? "auto_reply" : "custom";
         payload["is_inbound"] = false;
         payload["draft_mode"] = null;
-        payload["error_type"] = null;
         payload["created_at"] = now;
         payload["subject"] = message.Subject ?? string.Empty;
         payload["blurb"] = FrontResources.Blurb(message.Body);
@@ -62,6 +61,8 @@ internal sealed class OutboundMessageSender(SimulatorStore store, SimulatorOptio
             ["is_admin"] = false,
             ["is_available"] = true,
             ["is_blocked"] = false,
+            ["type"] = "user",
+            ["custom_fields"] = new JsonObject(),
         };
         payload["recipients"] = new JsonArray(FrontResources.Recipient(new MessageParty(message.To, null, "to")));
         payload["body"] = message.Body;
