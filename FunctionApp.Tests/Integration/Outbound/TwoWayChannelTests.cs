@@ -192,6 +192,31 @@ public sealed class TwoWayChannelTests
     }
 
     [Fact]
+    public async Task A_message_too_large_for_a_queue_message_is_delivered_through_a_blob_that_is_then_deleted()
+    {
+        await using var two = await TwoWayPipeline.StartAsync();
+        var body = "<p>" + string.Concat(Enumerable.Range(0, 8_000).Select(i => "é" + i)) + "</p>"; // > 46 KiB as JSON
+
+        var (_, answer) = await two.ReplyAsync(new TeammateMessage { ConversationId = null, Body = body });
+
+        await two.Pipeline.WaitAsync(() => Task.FromResult(two.Partner.Received.Any(r => r.Body.Contains(answer.ExternalId, StringComparison.Ordinal))), "the delivery");
+        var received = two.Partner.Received.First(r => r.Body.Contains(answer.ExternalId, StringComparison.Ordinal));
+        new StandardWebhook(two.Secret).Verify(received.Body, received.Headers);
+        Assert.Equal(body, JsonDocument.Parse(received.Body).RootElement.GetProperty("data").GetProperty("body").GetString());
+        var blobs = TestStorage.Blobs().GetBlobContainerClient(FrontFunctions.Storage.StorageNames.PayloadContainer);
+        var prefix = OutboundQueue.BlobPrefix + two.ChannelId + "/";
+        await two.Pipeline.WaitAsync(async () =>
+        {
+            await foreach (var _ in blobs.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, prefix, CancellationToken.None))
+            {
+                return false;
+            }
+
+            return true;
+        }, "the event blob's deletion");
+    }
+
+    [Fact]
     public async Task A_message_on_a_deleted_channel_is_refused_with_410_and_nothing_is_recorded()
     {
         await using var two = await TwoWayPipeline.StartAsync(deliver: false);
