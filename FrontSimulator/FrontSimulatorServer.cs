@@ -98,6 +98,7 @@ public static class FrontSimulatorServer
         services.AddSingleton<FaultInjector>();
         services.AddSingleton<ChannelTokenValidator>();
         services.AddSingleton<NotificationDispatcher>();
+        services.AddSingleton<OutboundMessageSender>();
         services.AddSingleton<ImportProcessor>();
 
         var app = builder.Build();

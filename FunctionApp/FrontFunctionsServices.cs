@@ -2,6 +2,7 @@ using FrontFunctions.Channels;
 using FrontFunctions.Enrichment;
 using FrontFunctions.Front;
 using FrontFunctions.Ingest;
+using FrontFunctions.Outbound;
 using FrontFunctions.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -33,6 +34,9 @@ public static class FrontFunctionsServices
         services.AddSingleton<IngestQueue>();
         services.AddSingleton<ChannelRegistry>();
         services.AddSingleton<FrontWebhookHandler>();
+
+        // Two-way channel: answering Front's outbound messages, delivering them to the partner
+        services.AddOutbound(configuration);
 
         // Enrichment, the Front API client and the id map
         services.AddEnrichment(configuration);

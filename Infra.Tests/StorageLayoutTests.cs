@@ -17,6 +17,8 @@ public sealed class StorageLayoutTests
     [InlineData(StorageNames.IngestPoisonQueue)]
     [InlineData(StorageNames.ImportCheckQueue)]
     [InlineData(StorageNames.ImportCheckPoisonQueue)]
+    [InlineData(StorageNames.OutboundQueue)]
+    [InlineData(StorageNames.OutboundPoisonQueue)]
     public void Queue_is_created_up_front(string queue) =>
         Assert.Contains(queue, Names("Microsoft.Storage/storageAccounts/queueServices/queues"));
 

@@ -75,6 +75,13 @@ param frontAppSecret string
 @secure()
 param frontPreviousAppSecret string = ''
 
+@description('The partner system\'s endpoint for messages sent on the channel in Front (Partner__OutboundUrl); empty = no delivery: the messages stay on queue front-outbound for the partner\'s own consumer and the delivery function is disabled.')
+param partnerOutboundUrl string = ''
+
+@description('Standard Webhooks signing secret for deliveries to partnerOutboundUrl: whsec_ + base64 of 24 to 64 random bytes. Required with partnerOutboundUrl.')
+@secure()
+param partnerSigningSecret string = ''
+
 @description('Base URL of Front\'s API.')
 param frontApiBaseUrl string = 'https://api2.frontapp.com'
 
@@ -179,6 +186,8 @@ var storageQueueNames = [
   'front-ingest-poison'
   'front-import-checks'
   'front-import-checks-poison'
+  'front-outbound'
+  'front-outbound-poison'
 ]
 var storageTableNames = [
   'FrontChannels'
@@ -263,6 +272,7 @@ module keyVault 'modules/keyvault.bicep' = {
     enablePurgeProtection: keyVaultPurgeProtection
     frontAppSecret: frontAppSecret
     frontPreviousAppSecret: frontPreviousAppSecret
+    partnerSigningSecret: partnerSigningSecret
     privateNetworkOnly: vnetEnabled
   }
 }
@@ -355,6 +365,8 @@ module functionApp 'modules/function-app.bicep' = {
     frontAppUid: frontAppUid
     frontAppSecretUri: keyVault.outputs.appSecretUri
     frontPreviousAppSecretUri: keyVault.outputs.previousAppSecretUri
+    partnerOutboundUrl: partnerOutboundUrl
+    partnerSigningSecretUri: keyVault.outputs.partnerSigningSecretUri
     dotnetIsolatedPlaceholder: dotnetIsolatedPlaceholder
     frontRequestsPerMinute: frontRequestsPerMinutePerInstance
     frontBurstPerSecond: frontBurstPerSecondPerInstance

@@ -90,7 +90,7 @@ internal static partial class FrontResources
 
     public static JsonObject Accepted(string messageUid) => new() { ["status"] = "accepted", ["message_uid"] = messageUid };
 
-    private static JsonNode Recipient(MessageParty p) => new JsonObject
+    internal static JsonNode Recipient(MessageParty p) => new JsonObject
     {
         ["_links"] = new JsonObject { ["related"] = new JsonObject { ["contact"] = null } },
         ["name"] = p.Name,
@@ -98,9 +98,9 @@ internal static partial class FrontResources
         ["role"] = p.Role,
     };
 
-    private static string PlainText(string body) => Tags().Replace(body, string.Empty);
+    internal static string PlainText(string body) => Tags().Replace(body, string.Empty);
 
-    private static string Blurb(string body)
+    internal static string Blurb(string body)
     {
         var text = PlainText(body).Trim();
         return text.Length <= 100 ? text : text[..100];

@@ -53,6 +53,42 @@ internal static class ControlEndpoints
             return Results.Json(new ChannelSnapshot(channel_id, conversations, contents.PendingUids), ControlJson.Options);
         });
 
+        sim.MapPost("/channels/{channel_id}/conversations", (string channel_id, SimulatorStore store, TimeProvider time) =>
+            store.FindChannel(channel_id) is null
+                ? Results.NotFound(Problem("no such channel"))
+                : Results.Json(new NewConversation(store.CreateConversation(channel_id, time.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0)), ControlJson.Options, statusCode: 201));
+
+        sim.MapPost("/channels/{channel_id}/messages", async (string channel_id, HttpContext c, SimulatorStore store, OutboundMessageSender sender) =>
+        {
+            var body = await ReadAsync<TeammateMessage>(c);
+            if (body is null)
+            {
+                return Results.BadRequest(Problem("a JSON body is required"));
+            }
+
+            if (body.ConversationId is { } conversationId && store.FindConversation(conversationId) is null)
+            {
+                return Results.BadRequest(Problem("conversation_id must name an existing conversation (or be null for a new one)"));
+            }
+
+            return await sender.SendAsync(channel_id, body, c.RequestAborted) is { } result
+                ? Results.Json(result, ControlJson.Options)
+                : Results.NotFound(Problem("no such channel, or it has no webhook_url"));
+        });
+
+        sim.MapPost("/channels/{channel_id}/redeliver", async (string channel_id, HttpContext c, OutboundMessageSender sender) =>
+        {
+            var body = await ReadAsync<Redelivery>(c);
+            if (body is null || string.IsNullOrEmpty(body.Request))
+            {
+                return Results.BadRequest(Problem("request (the body to send again) is required"));
+            }
+
+            return await sender.RedeliverAsync(channel_id, body.Request, c.RequestAborted) is { } result
+                ? Results.Json(result, ControlJson.Options)
+                : Results.NotFound(Problem("no such channel, or it has no webhook_url"));
+        });
+
         sim.MapPost("/merge", async (HttpContext c, SimulatorStore store, TimeProvider time, ILogger<SimulatorStore> logger) =>
         {
             var body = await ReadAsync<MergeRequest>(c);

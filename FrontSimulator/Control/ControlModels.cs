@@ -118,3 +118,33 @@ public sealed record MessageSnapshot(
 
 /// <summary>The answer to an import POST: status code, the <c>message_uid</c> when accepted, and the raw body.</summary>
 public sealed record ImportResult(int StatusCode, string? MessageUid, string Body);
+
+/// <summary>
+/// <c>POST /_sim/channels/{channel_id}/messages</c>: a teammate's message (or, with <c>autoreply</c>, Front's auto-reply)
+/// sent to the channel's webhook as Front sends it. <c>conversation_id</c> null = a new conversation; <c>message_id</c> null =
+/// a new message id (ignored for an auto-reply, which has none); <c>replied_to</c> = the message an auto-reply answers.
+/// </summary>
+public sealed record TeammateMessage
+{
+    public string? ConversationId { get; init; }
+    public string? MessageId { get; init; }
+    public bool Autoreply { get; init; }
+    public string? RepliedTo { get; init; }
+    public string Body { get; init; } = "<p>Hello from Front</p>";
+    public string? Subject { get; init; }
+    public string To { get; init; } = "partner-recipient";
+    public string AuthorEmail { get; init; } = "teammate@example.com";
+    public IReadOnlyList<AttachmentSpec> Attachments { get; init; } = [];
+}
+
+/// <summary>An attachment's metadata on a teammate message.</summary>
+public sealed record AttachmentSpec(string Filename, string ContentType, long Size);
+
+/// <summary><c>POST /_sim/channels/{channel_id}/redeliver</c>: send a request body again, freshly signed (Front's retry).</summary>
+public sealed record Redelivery(string Request);
+
+/// <summary>What the channel's webhook answered to a message the simulator sent: status, answer body, the exact request body.</summary>
+public sealed record TeammateMessageResult(int Status, string Answer, string Request, string ConversationId, string? MessageId);
+
+/// <summary><c>POST /_sim/channels/{channel_id}/conversations</c>: an empty conversation (a teammate starting one in Front).</summary>
+public sealed record NewConversation(string ConversationId);

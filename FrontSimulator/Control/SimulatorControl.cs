@@ -61,6 +61,34 @@ public sealed class SimulatorControl : IDisposable
         (await _http.GetFromJsonAsync<ChannelSnapshot>(
             new Uri(BaseUrl, $"_sim/channels/{Uri.EscapeDataString(channelId)}/conversations"), ControlJson.Options, ct).ConfigureAwait(false))!;
 
+    /// <summary>
+    /// Has the simulator send a teammate's <c>message</c> (or an auto-reply) to the channel's webhook, signed as Front signs,
+    /// and returns what the webhook answered and the exact request body.
+    /// </summary>
+    public Task<TeammateMessageResult> SendTeammateMessageAsync(string channelId, TeammateMessage message, CancellationToken ct = default) =>
+        PostForAsync<TeammateMessageResult>($"_sim/channels/{Uri.EscapeDataString(channelId)}/messages", message, ct);
+
+    /// <summary>Creates an empty conversation in the channel (no messages, no external ids); returns its id.</summary>
+    public async Task<string> CreateConversationAsync(string channelId, CancellationToken ct = default) =>
+        (await PostForAsync<NewConversation>($"_sim/channels/{Uri.EscapeDataString(channelId)}/conversations", new { }, ct).ConfigureAwait(false)).ConversationId;
+
+    /// <summary>Sends a request body again to the channel's webhook, freshly signed (Front's retry of a delivery).</summary>
+    public Task<TeammateMessageResult> RedeliverAsync(string channelId, string requestBody, CancellationToken ct = default) =>
+        PostForAsync<TeammateMessageResult>($"_sim/channels/{Uri.EscapeDataString(channelId)}/redeliver", new Redelivery(requestBody), ct);
+
+    private async Task<T> PostForAsync<T>(string path, object body, CancellationToken ct)
+    {
+        using var content = JsonContent.Create(body, body.GetType(), options: ControlJson.Options);
+        using var response = await _http.PostAsync(new Uri(BaseUrl, path), content, ct).ConfigureAwait(false);
+        var text = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new HttpRequestException($"POST /{path} answered {(int)response.StatusCode}: {text}", null, response.StatusCode);
+        }
+
+        return JsonSerializer.Deserialize<T>(text, ControlJson.Options)!;
+    }
+
     /// <summary>Forgets every channel, conversation, message and counter and restores the start-up settings.</summary>
     public Task ResetAsync(CancellationToken ct = default) => SendAsync(HttpMethod.Post, "_sim/reset", null, ct);
 

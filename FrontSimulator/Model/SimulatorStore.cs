@@ -139,6 +139,18 @@ internal sealed class SimulatorStore
         }
     }
 
+    /// <summary>A new conversation of the channel with no external ids yet (a teammate starting one in Front).</summary>
+    public string CreateConversation(string channelId, double now)
+    {
+        lock (_gate)
+        {
+            var conversation = new SimulatedConversation(NewId("cnv_"), string.Empty, now);
+            conversation.ChannelIds.Add(channelId);
+            _conversations.Add(conversation.Id, conversation);
+            return conversation.Id;
+        }
+    }
+
     /// <summary>Merges <paramref name="from"/> into <paramref name="into"/>; returns an error text or null.</summary>
     public string? Merge(string from, string into, double now)
     {

@@ -127,6 +127,8 @@ public partial class FunctionsMetadataContractTests
         var queues = FromMetadata().Where(f => f.Trigger == "Queue").ToDictionary(f => f.Name, f => f.RouteOrQueue);
         Assert.Equal(StorageNames.IngestQueue, queues["EnrichImportedMessage"]);      // the webhook writes it
         Assert.Equal(StorageNames.ImportCheckQueue, queues["CheckOverdueImport"]);    // the import API writes it
+        Assert.Equal(StorageNames.OutboundQueue, queues[FrontFunctions.Outbound.PartnerOptions.DeliveryFunctionName]); // the message answer writes it
+        Assert.Equal(3, queues.Count);
     }
 
     [GeneratedRegex(@"<!-- functions:begin -->(.*?)<!-- functions:end -->", RegexOptions.Singleline)]

@@ -50,6 +50,8 @@ public sealed class RunningLocalHost : IAsyncDisposable
             ["Front:ApiBaseUrl"] = "http://127.0.0.1:9",
             ["LocalHost:FunctionKey"] = FunctionKey,
             ["LocalHost:RunQueueListener"] = "false",
+            // Partner delivery off unless a test sets Partner:OutboundUrl and turns it on: the outbound queue is shared.
+            [FrontFunctions.Outbound.PartnerOptions.DisabledSetting] = "true",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

@@ -26,21 +26,32 @@ public sealed class PoisonRequeue(QueueServiceClient queues)
     /// <summary>How long a message received but not taken stays hidden from others while the run goes on.</summary>
     private static readonly TimeSpan SetAsideFor = TimeSpan.FromMinutes(5);
 
-    /// <summary>Re-queues up to <paramref name="max"/> poison messages (all channels, or only <paramref name="channelId"/>'s).</summary>
-    public Task<PoisonRequeueReport> RequeueAsync(string? channelId, int max, CancellationToken cancellationToken) =>
-        RequeueAsync(channelId, take: null, max, cancellationToken);
+    /// <summary>The queues whose poison queue can be re-queued: <c>front-ingest</c> (the default) and <c>front-outbound</c>.</summary>
+    public static IReadOnlyList<string> Queues { get; } = [StorageNames.IngestQueue, StorageNames.OutboundQueue];
+
+    /// <summary>
+    /// Re-queues up to <paramref name="max"/> poison messages (all channels, or only <paramref name="channelId"/>'s) from
+    /// <paramref name="queueName"/><c>-poison</c> to <paramref name="queueName"/> (one of <see cref="Queues"/>).
+    /// </summary>
+    public Task<PoisonRequeueReport> RequeueAsync(string? channelId, int max, CancellationToken cancellationToken, string queueName = StorageNames.IngestQueue) =>
+        RequeueAsync(queueName, channelId, take: null, max, cancellationToken);
 
     /// <summary>
     /// Re-queues up to <paramref name="max"/> poison messages whose text <paramref name="take"/> selects (the operator console's
     /// one item); the others are left as another channel's are (<see cref="PoisonRequeueReport.LeftForOtherChannels"/>).
     /// </summary>
-    public Task<PoisonRequeueReport> RequeueWhereAsync(Func<string, bool> take, int max, CancellationToken cancellationToken) =>
-        RequeueAsync(channelId: null, take, max, cancellationToken);
+    public Task<PoisonRequeueReport> RequeueWhereAsync(Func<string, bool> take, int max, CancellationToken cancellationToken, string queueName = StorageNames.IngestQueue) =>
+        RequeueAsync(queueName, channelId: null, take, max, cancellationToken);
 
-    private async Task<PoisonRequeueReport> RequeueAsync(string? channelId, Func<string, bool>? take, int max, CancellationToken cancellationToken)
+    private async Task<PoisonRequeueReport> RequeueAsync(string queueName, string? channelId, Func<string, bool>? take, int max, CancellationToken cancellationToken)
     {
-        var poison = queues.GetQueueClient(StorageNames.IngestPoisonQueue);
-        var ingest = queues.GetQueueClient(StorageNames.IngestQueue);
+        if (!Queues.Contains(queueName, StringComparer.Ordinal))
+        {
+            throw new ArgumentException($"The queue must be one of {string.Join(", ", Queues)}.", nameof(queueName));
+        }
+
+        var poison = queues.GetQueueClient(queueName + "-poison");
+        var ingest = queues.GetQueueClient(queueName);
         Response<QueueProperties> properties;
         try
         {

@@ -385,6 +385,94 @@ public sealed class IdMapStore
         }
     }
 
+    /// <summary>
+    /// The external conversation id to answer for a message Front sends in <paramref name="conversationId"/> (a teammate's
+    /// reply): the first id the surviving conversation already carries, else <paramref name="mint"/>(survivor), recorded for
+    /// it. The minted id is recorded insert-once: the <c>fc|</c> row is created with <c>AddEntity</c> (409 when another
+    /// writer got there first) or updated with If-Match (412), and a writer that finds ids already there keeps them and
+    /// answers the first; so two replies racing in a new conversation answer the same id. Returns the survivor and the id.
+    /// </summary>
+    /// <param name="mayWrite">Asked once before the first write (a mint); when it answers false nothing is written and the
+    /// returned id is null (the caller refuses the message, e.g. its channel was deleted meanwhile).</param>
+    public async Task<(string ConversationId, string? ExternalConversationId)> EnsureExternalConversationIdAsync(
+        string channelId, string conversationId, Func<string, string> mint, CancellationToken cancellationToken = default,
+        Func<Task<bool>>? mayWrite = null)
+    {
+        ValidateChannel(channelId);
+        ArgumentException.ThrowIfNullOrEmpty(conversationId);
+        for (var hop = 0; ; hop++)
+        {
+            var (survivor, row) = await ResolveAsync(channelId, conversationId, cancellationToken).ConfigureAwait(false);
+            if (row is { MergedInto: null } && row.ExternalConversationIds.Count > 0)
+            {
+                return (survivor, row.ExternalConversationIds[0]);
+            }
+
+            if (mayWrite is not null && !await mayWrite().ConfigureAwait(false))
+            {
+                return (survivor, null);
+            }
+
+            mayWrite = null;
+            var minted = mint(survivor);
+            string? answer = null;
+            string? forwardTo = null;
+            var key = IdMapKeys.FrontConversation(survivor);
+            await _rows.MutateAsync<ConversationEntity>(channelId, key, existing =>
+            {
+                answer = null;
+                forwardTo = null;
+                if (existing?.MergedInto is { Length: > 0 } next)
+                {
+                    forwardTo = next; // merged away meanwhile: the survivor's id is the answer
+                    return null;
+                }
+
+                var list = existing?.GetIds() ?? [];
+                if (list.Count > 0)
+                {
+                    answer = list[0]; // someone else recorded an id first: keep it
+                    return null;
+                }
+
+                var entity = existing ?? New<ConversationEntity>(channelId, key);
+                entity.ConversationId = survivor;
+                entity.SetIds([minted]);
+                answer = minted;
+                return entity;
+            }, cancellationToken).ConfigureAwait(false);
+
+            if (answer is not null)
+            {
+                // The xc| row makes the id findable (and threads imports); claiming is idempotent.
+                await ClaimExternalConversationAsync(channelId, answer, survivor, cancellationToken).ConfigureAwait(false);
+                return (survivor, answer);
+            }
+
+            if (forwardTo is null || hop >= MaxMergeHops)
+            {
+                throw new InvalidOperationException($"Conversation {survivor} could not be given an external conversation id.");
+            }
+
+            conversationId = forwardTo;
+        }
+    }
+
+    /// <summary>
+    /// Records a message that has no Front message id (an auto-reply Front sent without one): only its <c>xm|</c> row,
+    /// pointing at the surviving conversation. Insert-once: an existing row keeps what it holds.
+    /// </summary>
+    public async Task RecordExternalOnlyMessageAsync(string channelId, string externalId, string conversationId, CancellationToken cancellationToken = default)
+    {
+        ValidateChannel(channelId);
+        ArgumentException.ThrowIfNullOrEmpty(externalId);
+        var key = IdMapKeys.ExternalMessage(externalId);
+        await _rows.InsertFirstAsync(
+            new MessageEntity { PartitionKey = channelId, RowKey = key, ExternalId = externalId, ConversationId = conversationId },
+            _ => ValueTask.FromResult<MessageEntity?>(null),
+            cancellationToken).ConfigureAwait(false);
+    }
+
     private async Task WriteMessageRowsAsync(string channelId, string messageId, string survivor, string? externalId, string? messageUid, CancellationToken cancellationToken)
     {
         var frontKey = IdMapKeys.FrontMessage(messageId);

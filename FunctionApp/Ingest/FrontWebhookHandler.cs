@@ -16,6 +16,7 @@ public sealed class FrontWebhookHandler(
     FrontSignatureVerifier verifier,
     IngestQueue queue,
     ChannelRegistry channels,
+    Outbound.OutboundAnswerer outbound,
     IOptions<FrontOptions> options,
     TimeProvider time,
     ILogger<FrontWebhookHandler> logger)
@@ -84,8 +85,7 @@ public sealed class FrontWebhookHandler(
             (FrontWebhookEnvelope.Authorization, _) => HttpAnswer.BadRequest("\"authorization\" is sent to the app's URL (/api/front/channels), not to a channel's URL."),
             (FrontWebhookEnvelope.Delete, { } channelId) => await DeleteAsync(channelId, envelope, cancellationToken).ConfigureAwait(false),
             (FrontWebhookEnvelope.MessageImported, { } channelId) => await QueueImportedAsync(channelId, envelope, request.Body, cancellationToken).ConfigureAwait(false),
-            (FrontWebhookEnvelope.Message or FrontWebhookEnvelope.MessageAutoreply, { }) =>
-                HttpAnswer.NotImplemented($"\"{envelope.Type}\" requests are not handled by this app yet."),
+            (FrontWebhookEnvelope.Message or FrontWebhookEnvelope.MessageAutoreply, { } channelId) => await AnswerOutboundAsync(channelId, envelope, cancellationToken).ConfigureAwait(false),
             (FrontWebhookEnvelope.Delete or FrontWebhookEnvelope.MessageImported or FrontWebhookEnvelope.Message or FrontWebhookEnvelope.MessageAutoreply, null) =>
                 HttpAnswer.BadRequest($"\"{envelope.Type}\" is sent to a channel's URL (/api/front/channels/{{channelId}}), not to the app's URL."),
             _ => HttpAnswer.BadRequest($"Unknown request type \"{Truncate(envelope.Type)}\"."),
@@ -166,6 +166,24 @@ public sealed class FrontWebhookHandler(
 
         WebhookLog.Queued(logger, channelId, notification.MessageId, notification.DeliveryKey);
         return HttpAnswer.Success;
+    }
+
+    private async Task<HttpAnswer> AnswerOutboundAsync(string channelId, FrontWebhookEnvelope envelope, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var answer = await outbound.AnswerAsync(channelId, envelope, cancellationToken).ConfigureAwait(false);
+            if (answer.StatusCode == 400)
+            {
+                WebhookLog.BodyRejected(logger, "POST", channelId, "the " + envelope.Type + " payload is unusable");
+            }
+
+            return answer;
+        }
+        catch (Exception e) when (FailurePolicy.IsStorageUnavailable(e, cancellationToken))
+        {
+            return StorageUnavailable(e, envelope.Type, channelId);
+        }
     }
 
     private HttpAnswer StorageUnavailable(Exception e, string requestType, string channelId)

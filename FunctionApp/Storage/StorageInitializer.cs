@@ -31,6 +31,8 @@ public sealed class StorageInitializer(QueueServiceClient queues, TableServiceCl
         await Task.WhenAll(
             queues.GetQueueClient(StorageNames.IngestQueue).CreateIfNotExistsAsync(),
             queues.GetQueueClient(StorageNames.IngestPoisonQueue).CreateIfNotExistsAsync(),
+            queues.GetQueueClient(StorageNames.OutboundQueue).CreateIfNotExistsAsync(),
+            queues.GetQueueClient(StorageNames.OutboundPoisonQueue).CreateIfNotExistsAsync(),
             tables.GetTableClient(StorageNames.ChannelsTable).CreateIfNotExistsAsync(),
             tables.GetTableClient(StorageNames.IdMapTable).CreateIfNotExistsAsync(),
             tables.GetTableClient(StorageNames.FailuresTable).CreateIfNotExistsAsync(),

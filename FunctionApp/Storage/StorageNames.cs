@@ -9,6 +9,12 @@ public static class StorageNames
     /// <summary>Where the Functions host moves an ingest message after <c>maxDequeueCount</c> failures.</summary>
     public const string IngestPoisonQueue = IngestQueue + "-poison";
 
+    /// <summary>Messages Front sent on the channel (<c>message</c>, <c>message_autoreply</c>), waiting for delivery to the partner.</summary>
+    public const string OutboundQueue = "front-outbound";
+
+    /// <summary>Outbound messages whose delivery failed for good (the reason is in <see cref="FailuresTable"/>).</summary>
+    public const string OutboundPoisonQueue = OutboundQueue + "-poison";
+
     /// <summary>Envelopes too large for one queue message (64 KiB); the queue message points here.</summary>
     public const string PayloadContainer = "front-ingest-payloads";
 

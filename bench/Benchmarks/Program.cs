@@ -21,5 +21,6 @@ return which switch
     "drain" => await DrainBenchmark.RunAsync(storage, Arg(1, 450), Arg(2, 180), Arg(3, 60)),
     "latency" => await LatencyBenchmark.RunAsync(storage, Arg(1, 300), Arg(2, 10), Arg(3, 16), Arg(4, 3000)),
     "imports" => await ImportStatusBenchmark.RunAsync(storage, Arg(1, 200), Arg(2, 10)),
+    "outbound" => await OutboundBenchmark.RunAsync(storage, Arg(1, 1000), Arg(2, 16), Arg(3, 3), Arg(4, 1000)),
     _ => throw new ArgumentException($"Unknown benchmark '{which}'. Usage:\n{usage}"),
 };

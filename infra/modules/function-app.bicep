@@ -86,6 +86,12 @@ param frontAppSecretUri string
 @description('Key Vault secret URI (with version) of the previous Front App secret; empty when none.')
 param frontPreviousAppSecretUri string
 
+@description('The partner\'s endpoint for outbound messages (Partner__OutboundUrl); empty = no delivery.')
+param partnerOutboundUrl string = ''
+
+@description('Key Vault secret URI (with version) of the partner signing secret; empty when none.')
+param partnerSigningSecretUri string = ''
+
 @description('WEBSITE_USE_PLACEHOLDER_DOTNETISOLATED on (1) or off (0); see main.bicep.')
 param dotnetIsolatedPlaceholder bool
 
@@ -205,6 +211,12 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
     // Per-instance share of Front's per-company limit (FrontApiOptions); the limiter is per instance.
     Front__RequestsPerMinute: string(frontRequestsPerMinute)
     Front__BurstPerSecond: string(frontBurstPerSecond)
+
+    // Two-way channel: without a partner endpoint the delivery function is disabled and messages stay on front-outbound
+    // for the partner's own consumer (the Linux form of AzureWebJobs.<name>.Disabled; the host reads both).
+    Partner__OutboundUrl: partnerOutboundUrl
+    Partner__SigningSecret: empty(partnerSigningSecretUri) ? '' : '@Microsoft.KeyVault(SecretUri=${partnerSigningSecretUri})'
+    AzureWebJobs_DeliverOutboundMessage_Disabled: empty(partnerOutboundUrl) ? 'true' : 'false'
 
     // Here, not by hand: this resource replaces all settings on every `azd provision`. Default 0 works around the .NET 10
     // isolated host exiting on Flex with placeholders on (azure-functions-dotnet-worker#3335).

@@ -28,6 +28,10 @@ param frontAppSecret string
 @secure()
 param frontPreviousAppSecret string
 
+@description('The Standard Webhooks secret of partner deliveries; empty when there is no partner endpoint.')
+@secure()
+param partnerSigningSecret string = ''
+
 @description('Private-network option: no public network access; the app resolves its references through the private endpoint. The secrets are still written by this deployment (Azure Resource Manager, not the data plane).')
 param privateNetworkOnly bool
 
@@ -68,6 +72,14 @@ resource vault 'Microsoft.KeyVault/vaults@2026-02-01' = {
       contentType: 'Front App secret before a rotation'
     }
   }
+
+  resource partnerSecret 'secrets' = if (!empty(partnerSigningSecret)) {
+    name: 'partner-signing-secret'
+    properties: {
+      value: partnerSigningSecret
+      contentType: 'Standard Webhooks secret of deliveries to the partner'
+    }
+  }
 }
 
 output name string = vault.name
@@ -76,3 +88,4 @@ output name string = vault.name
 // reloads it at the next deployment instead of whenever App Service next refreshes a versionless reference (up to 24 h).
 output appSecretUri string = vault::appSecret.properties.secretUriWithVersion
 output previousAppSecretUri string = vault::previousAppSecret.?properties.secretUriWithVersion ?? ''
+output partnerSigningSecretUri string = vault::partnerSecret.?properties.secretUriWithVersion ?? ''

@@ -25,7 +25,7 @@ param skuName string
 @description('Blob container the Flex Consumption plan deploys the app package from.')
 param deploymentContainerName string
 
-@description('Queues created up front (the ingest queue and its poison queue).')
+@description('Queues created up front (the ingest and outbound queues and their poison queues).')
 param queueNames string[]
 
 @description('Tables created up front.')

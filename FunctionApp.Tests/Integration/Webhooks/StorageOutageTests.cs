@@ -24,6 +24,21 @@ public sealed class StorageOutageTests
         Assert.InRange(started.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(7));
     }
 
+    [Theory]
+    [InlineData("message", "\"id\":\"msg_out1\",")]
+    [InlineData("message_autoreply", "")]
+    public async Task Outbound_messages_answer_503_when_storage_is_unavailable(string type, string id)
+    {
+        await using var host = await RunningLocalHost.StartAsync(new Dictionary<string, string?> { ["AzureWebJobsStorage"] = UnreachableStorage });
+        var body = "{\"type\":\"" + type + "\",\"payload\":{" + id + "\"_links\":{\"related\":{\"conversation\":\"https://api2.frontapp.com/conversations/cnv_1\",\"message_replied_to\":\"https://api2.frontapp.com/messages/msg_in1\"}},\"body\":\"hi\"}}";
+
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var response = await host.SendSignedAsync(HttpMethod.Post, "/api/front/channels/cha_outage", body);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.InRange(started.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(7));
+    }
+
     [Fact]
     public async Task Authorization_answers_503_when_storage_is_unavailable()
     {

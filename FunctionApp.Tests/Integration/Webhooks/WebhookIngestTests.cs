@@ -131,14 +131,16 @@ public sealed class WebhookIngestTests : WebhookTest
     [Theory]
     [InlineData("message")]
     [InlineData("message_autoreply")]
-    public async Task Outbound_message_requests_answer_501_until_implemented(string type)
+    public async Task Outbound_message_requests_without_a_conversation_link_answer_400_naming_it(string type)
     {
         var body = JsonSerializer.Serialize(new { type, payload = new { id = "msg_out", body = "reply" } });
 
         var response = await Host.SendSignedAsync(HttpMethod.Post, ChannelPath, body);
 
-        Assert.Equal(HttpStatusCode.NotImplemented, response.StatusCode);
-        Assert.Contains(type, (await JsonAsync(response)).GetProperty("message").GetString());
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var message = (await JsonAsync(response)).GetProperty("message").GetString();
+        Assert.Contains(type, message);
+        Assert.Contains("conversation", message);
         Assert.Empty(await QueuedForChannelAsync());
     }
 

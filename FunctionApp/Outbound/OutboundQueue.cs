@@ -1,0 +1,59 @@
+using System.Text;
+using System.Text.Json;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
+using FrontFunctions.Ingest;
+using FrontFunctions.Storage;
+
+namespace FrontFunctions.Outbound;
+
+/// <summary>Writes messages for the partner to <c>front-outbound</c>; an event too large for a queue message goes to a blob first.</summary>
+public sealed class OutboundQueue
+{
+    public const string BlobPrefix = "outbound/";
+
+    private readonly QueueClient _queue;
+    private readonly BlobContainerClient _payloads;
+    private readonly StorageInitializer _storage;
+
+    public OutboundQueue(QueueServiceClient queues, BlobServiceClient blobs, StorageInitializer storage)
+    {
+        _queue = queues.GetQueueClient(StorageNames.OutboundQueue);
+        _payloads = blobs.GetBlobContainerClient(StorageNames.PayloadContainer);
+        _storage = storage;
+    }
+
+    /// <summary>Returns only after the queue write succeeded; throws on any storage failure (the webhook answers 503).</summary>
+    public async Task EnqueueAsync(OutboundItem item, CancellationToken cancellationToken)
+    {
+        await _storage.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        var inline = JsonSerializer.SerializeToUtf8Bytes(item, OutboundJsonContext.Default.OutboundItem);
+        if (inline.Length <= IngestQueue.MaxInlineJsonBytes)
+        {
+            await _queue.SendMessageAsync(BinaryData.FromBytes(inline), cancellationToken: cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        // Named by the webhook id: a redelivery overwrites the same blob with the same event.
+        var blobName = $"{BlobPrefix}{item.ChannelId}/{item.WebhookId}.json";
+        await _payloads.GetBlobClient(blobName).UploadAsync(BinaryData.FromString(item.Event!), overwrite: true, cancellationToken).ConfigureAwait(false);
+        var pointer = JsonSerializer.SerializeToUtf8Bytes(item with { Event = null, EventBlob = blobName }, OutboundJsonContext.Default.OutboundItem);
+        await _queue.SendMessageAsync(BinaryData.FromBytes(pointer), cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The event text of an item (reading its blob when it has one).</summary>
+    public async Task<string> ReadEventAsync(OutboundItem item, CancellationToken cancellationToken)
+    {
+        if (item.Event is not null)
+        {
+            return item.Event;
+        }
+
+        var content = await _payloads.GetBlobClient(item.EventBlob).DownloadContentAsync(cancellationToken).ConfigureAwait(false);
+        return Encoding.UTF8.GetString(content.Value.Content.ToMemory().Span);
+    }
+
+    /// <summary>Deletes the item's blob once it is delivered (or recorded as failed); no-op for inline items.</summary>
+    public Task DeleteEventBlobAsync(OutboundItem item, CancellationToken cancellationToken) =>
+        item.EventBlob is null ? Task.CompletedTask : _payloads.GetBlobClient(item.EventBlob).DeleteIfExistsAsync(cancellationToken: cancellationToken);
+}

@@ -1,0 +1,48 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Options;
+using Polly;
+
+namespace FrontFunctions.Outbound;
+
+/// <summary>Registers the two-way channel: answering <c>message</c> / <c>message_autoreply</c>, and delivery to the partner.</summary>
+public static class OutboundServices
+{
+    public static IServiceCollection AddOutbound(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<PartnerOptions>().Bind(configuration.GetSection(PartnerOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<PartnerOptions>, PartnerOptionsValidator>();
+
+        services.AddSingleton<OutboundQueue>();
+        services.AddSingleton<OutboundAnswerer>();
+        services.AddSingleton<PartnerDelivery>();
+        services.AddTransient<PartnerSigningHandler>();
+
+        // Handlers, outermost first: total timeout + retry (5xx, 408, 429 after its retry-after, no answer; never other
+        // 4xx) → attempt timeout → signature (a fresh webhook-timestamp per attempt) → socket.
+        var client = services.AddHttpClient<PartnerClient>(http => http.Timeout = Timeout.InfiniteTimeSpan);
+        client.AddResilienceHandler("partner-retry", (pipeline, context) =>
+        {
+            var o = context.ServiceProvider.GetRequiredService<IOptions<PartnerOptions>>().Value;
+            pipeline.AddTimeout(o.TotalTimeout);
+            if (o.MaxRetries > 0)
+            {
+                pipeline.AddRetry(new HttpRetryStrategyOptions
+                {
+                    MaxRetryAttempts = o.MaxRetries,
+                    Delay = o.RetryBaseDelay,
+                    BackoffType = DelayBackoffType.Exponential,
+                    UseJitter = true,
+                    ShouldRetryAfterHeader = true,
+                });
+            }
+
+            pipeline.AddTimeout(o.AttemptTimeout);
+        });
+        client.AddHttpMessageHandler<PartnerSigningHandler>();
+        return services;
+    }
+}

@@ -1,0 +1,90 @@
+using System.Text;
+using Azure.Storage.Queues;
+using FrontFunctions.Enrichment;
+using FrontFunctions.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace FrontFunctions.Outbound;
+
+/// <summary>
+/// Delivers one <c>front-outbound</c> item to the partner (the queue function calls this):
+/// <list type="bullet">
+/// <item>2xx: delivered (its blob, if any, is deleted).</item>
+/// <item>Any other 4xx (not 408, not 429), or an unreadable item: permanent; the reason goes to <c>FrontDeliveryFailures</c>
+/// (RowKey <c>outbound:{webhook-id}</c>), the item to <c>front-outbound-poison</c> at once, and the function returns.</item>
+/// <item>5xx, 408, 429, no answer, after the client's own retries: rethrown so the queue retries; at the last attempt the
+/// reason is recorded first (the host then moves the item to <c>front-outbound-poison</c>).</item>
+/// </list>
+/// Re-queue poisoned items with <c>tools/RequeuePoison --queue front-outbound</c>; the partner sees the same <c>webhook-id</c>.
+/// </summary>
+public sealed class PartnerDelivery(
+    PartnerClient partner, OutboundQueue outbound, DeliveryFailures failures, QueueServiceClient queues,
+    IOptions<PartnerOptions> options, ILogger<PartnerDelivery> logger)
+{
+    public const string FailureKeyPrefix = "outbound:";
+
+    public async Task ProcessAsync(string queueMessageText, long dequeueCount, int maxDequeueCount, CancellationToken cancellationToken)
+    {
+        var item = OutboundItem.TryParse(queueMessageText, out var problem);
+        if (item is null)
+        {
+            OutboundLog.Malformed(logger, problem!);
+            await failures.RecordAsync(null, null, null, problem!, dequeueCount, queueMessageText, permanent: true, cancellationToken).ConfigureAwait(false);
+            await SendToPoisonAsync(queueMessageText, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        string reason;
+        try
+        {
+            if (options.Value.Endpoint is null)
+            {
+                throw new InvalidOperationException(
+                    $"Partner__OutboundUrl is not set: set it, or set {PartnerOptions.DisabledSetting}=true to leave the messages on {StorageNames.OutboundQueue}.");
+            }
+
+            var body = Encoding.UTF8.GetBytes(await outbound.ReadEventAsync(item, cancellationToken).ConfigureAwait(false));
+            var status = await partner.PostAsync(item.WebhookId, body, cancellationToken).ConfigureAwait(false);
+            if (status is >= 200 and < 300)
+            {
+                OutboundLog.Delivered(logger, item.ChannelId, item.WebhookId, status, dequeueCount);
+                await outbound.DeleteEventBlobAsync(item, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
+            reason = $"The partner answered {status}.";
+            if (status is >= 400 and < 500 and not 408 and not 429)
+            {
+                OutboundLog.Failed(logger, item.ChannelId, item.WebhookId, reason, dequeueCount, permanent: true);
+                await failures.RecordAsync(item.ChannelId, FailureKeyPrefix + item.WebhookId, item.MessageId, reason + " (permanent: not retried)", dequeueCount, queueMessageText, permanent: true, cancellationToken).ConfigureAwait(false);
+                await SendToPoisonAsync(queueMessageText, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+        }
+        catch (Exception e) when (e is HttpRequestException or TimeoutException or InvalidOperationException
+                                  || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested)
+                                  || e is Polly.Timeout.TimeoutRejectedException)
+        {
+            reason = e is InvalidOperationException ? e.Message : $"The partner did not answer ({e.GetType().Name}).";
+        }
+
+        OutboundLog.Failed(logger, item.ChannelId, item.WebhookId, reason, dequeueCount, permanent: false);
+        if (dequeueCount >= maxDequeueCount)
+        {
+            await failures.RecordAsync(item.ChannelId, FailureKeyPrefix + item.WebhookId, item.MessageId, reason + $" (after {dequeueCount} attempts)", dequeueCount, queueMessageText, permanent: false, cancellationToken).ConfigureAwait(false);
+        }
+
+        throw new PartnerDeliveryException(reason);
+    }
+
+    private async Task SendToPoisonAsync(string text, CancellationToken cancellationToken)
+    {
+        // Base64, as the queue trigger reads it: the re-queue tool sends the text back unchanged.
+        var poison = queues.GetQueueClient(StorageNames.OutboundPoisonQueue);
+        await poison.SendMessageAsync(text, cancellationToken).ConfigureAwait(false);
+    }
+}
+
+/// <summary>A delivery that may succeed later; thrown so the queue retries it.</summary>
+public sealed class PartnerDeliveryException(string reason) : Exception(reason);
