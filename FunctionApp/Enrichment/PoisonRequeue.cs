@@ -63,8 +63,11 @@ public sealed class PoisonRequeue(QueueServiceClient queues)
         }
 
         var foundAtStart = properties.Value.ApproximateMessagesCount;
-        // The service's clock, which also stamps InsertedOn: a local clock could be skewed against it.
-        var startedAt = properties.GetRawResponse().Headers.Date ?? DateTimeOffset.UtcNow;
+        // The service's clock, which also stamps InsertedOn: a local clock could be skewed against it. The Date header is
+        // truncated to the second, so a message inserted just before the run can carry an InsertedOn up to 999 ms past it
+        // (Azurite stamps milliseconds): "arrived during the run" means from the next whole second on. The count taken above
+        // still bounds the run, so a message that arrives within that second is at most taken once.
+        var startedAt = (properties.GetRawResponse().Headers.Date ?? DateTimeOffset.UtcNow).AddSeconds(1);
 
         var requeued = new SortedDictionary<string, List<string>>(StringComparer.Ordinal);
         var requeuedTexts = new HashSet<string>(StringComparer.Ordinal); // hashes: a text seen again is a re-failure
@@ -90,7 +93,7 @@ public sealed class PoisonRequeue(QueueServiceClient queues)
                     progressed = true;
                     var text = message.Body.ToString();
                     var hash = Hash(text);
-                    if (message.InsertedOn > startedAt || requeuedTexts.Contains(hash))
+                    if (message.InsertedOn >= startedAt || requeuedTexts.Contains(hash))
                     {
                         setAside[message.MessageId] = message.PopReceipt;
                         arrivedDuringRun++;

@@ -7,6 +7,7 @@ using Azure.Storage.Queues;
 using FrontFunctions.Enrichment;
 using FrontFunctions.Front;
 using FrontFunctions.IdMap;
+using FrontFunctions.Outbound;
 using FrontFunctions.Storage;
 
 namespace FrontFunctions.Operations;
@@ -65,13 +66,19 @@ public sealed class OperationsConsole(
         return new ChannelsView(channels);
     }
 
+    /// <summary>Every queue the app writes, with its poison queue, in the order the pipeline runs.</summary>
+    private static readonly string[] PipelineQueues =
+    [
+        StorageNames.IngestQueue, StorageNames.IngestPoisonQueue,
+        StorageNames.ImportCheckQueue, StorageNames.ImportCheckPoisonQueue,
+        StorageNames.OutboundQueue, StorageNames.OutboundPoisonQueue,
+    ];
+
     public async Task<PipelineView> PipelineAsync(CancellationToken cancellationToken)
     {
         await storage.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         var now = time.GetUtcNow();
-        var queueViews = await Task.WhenAll(
-            QueueAsync(StorageNames.IngestQueue, now, cancellationToken),
-            QueueAsync(StorageNames.IngestPoisonQueue, now, cancellationToken)).ConfigureAwait(false);
+        var queueViews = await Task.WhenAll(PipelineQueues.Select(name => QueueAsync(name, now, cancellationToken))).ConfigureAwait(false);
         var since = now.AddHours(-1);
         var mappedLastHour = 0;
         await foreach (var _ in Map.QueryAsync<TableEntity>(
@@ -128,7 +135,10 @@ public sealed class OperationsConsole(
             }
 
             rows.Add(found.Value);
-            moved = (await requeue.RequeueWhereAsync(text => FailureIdOf(text) == (channelId, failureId), int.MaxValue, cancellationToken).ConfigureAwait(false)).RequeuedCount;
+            // An outbound (partner delivery) failure waits in front-outbound-poison, an ingest one in front-ingest-poison (the
+            // failure id is the row key, encoded as DeliveryFailures keys it).
+            var queue = failureId.StartsWith(TableKeyEncoding.Encode(PartnerDelivery.FailureKeyPrefix), StringComparison.Ordinal) ? StorageNames.OutboundQueue : StorageNames.IngestQueue;
+            moved = (await requeue.RequeueWhereAsync(text => FailureIdOf(text) == (channelId, failureId), int.MaxValue, cancellationToken, queue).ConfigureAwait(false)).RequeuedCount;
         }
         else
         {
@@ -137,7 +147,11 @@ public sealed class OperationsConsole(
                 rows.Add(row);
             }
 
-            moved = (await requeue.RequeueAsync(channelId, int.MaxValue, cancellationToken).ConfigureAwait(false)).RequeuedCount;
+            moved = 0;
+            foreach (var queue in PoisonRequeue.Queues)
+            {
+                moved += (await requeue.RequeueAsync(channelId, int.MaxValue, cancellationToken, queue).ConfigureAwait(false)).RequeuedCount;
+            }
         }
 
         var closed = 0;
@@ -161,7 +175,7 @@ public sealed class OperationsConsole(
     /// <summary>The failure row a queued text's failure is recorded under (as <see cref="DeliveryFailures"/> keys it).</summary>
     internal static (string Partition, string RowKey) FailureIdOf(string text)
     {
-        string? channel = null, deliveryKey = null;
+        string? channel = null, deliveryKey = null, webhookId = null;
         try
         {
             using var document = JsonDocument.Parse(text);
@@ -169,6 +183,7 @@ public sealed class OperationsConsole(
             {
                 channel = String(document.RootElement, "channel_id");
                 deliveryKey = String(document.RootElement, "delivery_key");
+                webhookId = String(document.RootElement, "webhook_id"); // an outbound item (PartnerDelivery's key)
             }
         }
         catch (JsonException)
@@ -176,6 +191,7 @@ public sealed class OperationsConsole(
         }
 
         var partition = FrontIds.IsChannelId(channel) ? channel! : DeliveryFailures.UnknownChannelPartition;
+        deliveryKey = string.IsNullOrEmpty(deliveryKey) && !string.IsNullOrEmpty(webhookId) ? PartnerDelivery.FailureKeyPrefix + webhookId : deliveryKey;
         var row = string.IsNullOrEmpty(deliveryKey)
             ? "text-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)).AsSpan(0, 16))
             : TableKeyEncoding.Encode(deliveryKey);

@@ -71,26 +71,3 @@ public sealed record OutboundAnswer(
     [property: System.Text.Json.Serialization.JsonPropertyName("type")] string Type,
     [property: System.Text.Json.Serialization.JsonPropertyName("external_id")] string ExternalId,
     [property: System.Text.Json.Serialization.JsonPropertyName("external_conversation_id")] string ExternalConversationId);
-
-internal static partial class OutboundLog
-{
-    [LoggerMessage(EventId = 4001, EventName = "OutboundAnswered", Level = LogLevel.Information,
-        Message = "Answered {RequestType} {MessageId} in conversation {ConversationId} of channel {ChannelId}; queued for the partner as {WebhookId}")]
-    public static partial void Answered(ILogger logger, string channelId, string requestType, string? messageId, string conversationId, string webhookId);
-
-    [LoggerMessage(EventId = 4002, EventName = "OutboundRefusedDeleted", Level = LogLevel.Warning,
-        Message = "Refused {RequestType} for deleted channel {ChannelId} (410)")]
-    public static partial void RefusedDeleted(ILogger logger, string channelId, string requestType);
-
-    [LoggerMessage(EventId = 4003, EventName = "PartnerDelivered", Level = LogLevel.Information,
-        Message = "Delivered {WebhookId} of channel {ChannelId} to the partner ({Status}, attempt {DequeueCount})")]
-    public static partial void Delivered(ILogger logger, string channelId, string webhookId, int status, long dequeueCount);
-
-    [LoggerMessage(EventId = 4004, EventName = "PartnerDeliveryFailed", Level = LogLevel.Error,
-        Message = "Delivery of {WebhookId} of channel {ChannelId} failed: {Reason} (attempt {DequeueCount}, permanent {Permanent})")]
-    public static partial void Failed(ILogger logger, string channelId, string webhookId, string reason, long dequeueCount, bool permanent);
-
-    [LoggerMessage(EventId = 4005, EventName = "OutboundMalformed", Level = LogLevel.Error,
-        Message = "An outbound queue message could not be read: {Problem}; recorded and sent to the poison queue")]
-    public static partial void Malformed(ILogger logger, string problem);
-}

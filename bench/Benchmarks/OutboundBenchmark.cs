@@ -221,7 +221,7 @@ public static class OutboundBenchmark
         var timestamp = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
         using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/front/channels/{channel}") { Content = new ByteArrayContent(body) };
         request.Headers.Add("X-Front-Request-Timestamp", timestamp);
-        request.Headers.Add("X-Front-Signature", FrontSignatureVerifier.Sign(Secret, timestamp, body));
+        request.Headers.Add("X-Front-Signature", FrontSimulator.Notifications.WebhookSigner.Sign(Secret, timestamp, body));
         using var response = await http.SendAsync(request);
         return response.IsSuccessStatusCode;
     }

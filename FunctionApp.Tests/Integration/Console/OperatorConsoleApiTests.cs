@@ -1,9 +1,14 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Azure.Storage.Queues;
+using FrontFunctions.Enrichment;
+using FrontFunctions.Outbound;
+using FrontFunctions.Storage;
 using FrontFunctions.Tests.Infrastructure;
 using FrontSimulator;
 using FrontSimulator.Control;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace FrontFunctions.Tests.Integration.Console;
 
@@ -157,5 +162,35 @@ public sealed class OperatorConsoleApiTests : IAsyncLifetime
         var poison = pipeline.GetProperty("queues").EnumerateArray().Single(q => q.GetProperty("name").GetString() == "front-ingest-poison");
         Assert.True(poison.GetProperty("depth").GetInt32() >= 3);
         Assert.True(pipeline.GetProperty("front_budget").GetProperty("requests_last_minute").GetInt32() >= 5);
+    }
+
+    [Fact]
+    public async Task A_partner_delivery_failure_is_listed_and_requeued_to_the_outbound_queue()
+    {
+        // Delivery is disabled in the test host, so a re-queued item stays on front-outbound where the test can see it.
+        var channel = TestStorage.NewChannelId();
+        var webhookId = "msg_" + Guid.NewGuid().ToString("N");
+        var text = JsonSerializer.Serialize(new { version = 1, webhook_id = webhookId, channel_id = channel, message_id = "msg_console1", external_id = "front:msg_console1" });
+        var queues = _host.Services.GetRequiredService<QueueServiceClient>();
+        var poison = queues.GetQueueClient(StorageNames.OutboundPoisonQueue);
+        var outbound = queues.GetQueueClient(StorageNames.OutboundQueue);
+        await poison.CreateIfNotExistsAsync();
+        await outbound.CreateIfNotExistsAsync();
+        await poison.SendMessageAsync(text);
+        await _host.Services.GetRequiredService<DeliveryFailures>().RecordAsync(
+            channel, PartnerDelivery.FailureKeyPrefix + webhookId, "msg_console1", "the partner answered 400", 1, text, permanent: true, CancellationToken.None);
+
+        var failure = Assert.Single(await FailuresAsync(channel));
+        var failureId = failure.GetProperty("failure_id").GetString()!;
+        var (status, result) = await SendAsync(HttpMethod.Post, "api/console/requeue", JsonSerializer.Serialize(new { channel_id = channel, failure_id = failureId }));
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(1, result.GetProperty("requeued").GetInt32());
+        Assert.Equal(1, result.GetProperty("failures_closed").GetInt32());
+        Assert.Empty(await FailuresAsync(channel));
+        var waiting = (await outbound.PeekMessagesAsync(32)).Value.Select(m => m.Body.ToString());
+        Assert.Contains(waiting, body => body.Contains(webhookId, StringComparison.Ordinal));
+        var (_, pipeline) = await SendAsync(HttpMethod.Get, "api/console/pipeline");
+        Assert.Contains(pipeline.GetProperty("queues").EnumerateArray(), q => q.GetProperty("name").GetString() == StorageNames.OutboundPoisonQueue);
     }
 }

@@ -3,6 +3,7 @@ using FrontFunctions.Enrichment;
 using FrontFunctions.Imports;
 using FrontFunctions.Ingest;
 using FrontFunctions.Lookup;
+using FrontFunctions.Outbound;
 using Microsoft.Extensions.Logging;
 
 namespace FrontFunctions.Tests.Unit.Logging;
@@ -19,6 +20,7 @@ public sealed class LogConventionTests
         [typeof(EnrichmentLog)] = (2001, 2199),
         [typeof(LookupLog)] = (3001, 3099),
         [typeof(ImportLog)] = (4001, 4199),
+        [typeof(OutboundLog)] = (5001, 5099),
     };
 
     private static IEnumerable<(MethodInfo Method, LoggerMessageAttribute Attribute)> LogMethods() =>
