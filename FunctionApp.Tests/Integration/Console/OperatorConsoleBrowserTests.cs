@@ -136,7 +136,7 @@ public sealed class OperatorConsoleBrowserTests : IAsyncLifetime
 
         // The right key loads the data; it is in no URL, cookie or web storage.
         EnterKey(RunningLocalHost.FunctionKey);
-        await _browser.WaitAsync(() => Page.FindElements(By.CssSelector("#queues tbody tr")).Count == 2, "the queue rows");
+        await _browser.WaitAsync(() => Page.FindElements(By.CssSelector("#queues tbody tr")).Count == 6, "the queue rows"); // ingest, import checks, outbound, each with its poison queue
         Assert.DoesNotContain(RunningLocalHost.FunctionKey, Page.Url, StringComparison.Ordinal);
         Assert.DoesNotContain(RequestedUrls(), url => url.Contains(RunningLocalHost.FunctionKey, StringComparison.Ordinal));
         var js = (IJavaScriptExecutor)Page;
