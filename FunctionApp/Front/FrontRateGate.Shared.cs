@@ -1,0 +1,92 @@
+namespace FrontFunctions.Front;
+
+/// <summary>
+/// The gate's share of the company budget when <c>Front__SharedBudget__Enabled</c> is on: before its local checks, each
+/// caller takes one token leased from the <see cref="SharedFrontBudget"/>. One lease per instance is in flight at a time;
+/// its tokens are kept for <c>TokenLifetime</c> and handed out one per caller. When storage fails or is slower than
+/// <c>LeaseTimeout</c>, the gate uses only its local bucket and Front's headers for <c>FallbackPeriod</c>: a Front call
+/// never waits on storage for longer than one lease timeout.
+/// </summary>
+public sealed partial class FrontRateGate
+{
+    private readonly SharedFrontBudget? _shared;
+    private readonly object _stockLock = new();
+    private int _stock;               // leased tokens not yet handed out
+    private long _stockExpiresTicks;  // when they are dropped
+    private long _fallbackUntilTicks; // storage failed: local gate only until then
+    private Task<SharedLease>? _lease; // the lease in flight (one per instance)
+    private long _sharedFallbacks;
+
+    /// <summary>Whether calls currently take tokens from the shared budget (false when it is off or storage is failing).</summary>
+    public bool SharedBudgetActive => _shared is not null && Interlocked.Read(ref _fallbackUntilTicks) <= _time.GetUtcNow().UtcTicks;
+
+    /// <summary>Calls that passed on the local gate alone because storage was failing (shared budget on).</summary>
+    public long SharedBudgetFallbacks => Interlocked.Read(ref _sharedFallbacks);
+
+    /// <summary>Takes one token of the shared budget, waiting while the bucket is empty; returns at once when it is off or failing.</summary>
+    private async ValueTask TakeSharedTokenAsync(CancellationToken cancellationToken)
+    {
+        if (_shared is null)
+        {
+            return;
+        }
+
+        while (true)
+        {
+            Task<SharedLease> lease;
+            lock (_stockLock)
+            {
+                var now = _time.GetUtcNow().UtcTicks;
+                if (_stock > 0 && now < _stockExpiresTicks)
+                {
+                    _stock--;
+                    return;
+                }
+
+                _stock = 0;
+                if (now < _fallbackUntilTicks)
+                {
+                    Interlocked.Increment(ref _sharedFallbacks);
+                    return;
+                }
+
+                if (_lease is null || _lease.IsCompleted)
+                {
+                    _lease = LeaseAndStockAsync();
+                }
+
+                lease = _lease;
+            }
+
+            var result = await lease.WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (result is { Unavailable: false, Granted: 0 })
+            {
+                // The bucket is empty: wait until the row says a token is refilled, plus a little jitter so the instances
+                // do not all come back at the same instant.
+                var jitter = TimeSpan.FromMilliseconds(Random.Shared.Next(0, 20));
+                await Task.Delay(result.RetryAfter + jitter, _time, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task<SharedLease> LeaseAndStockAsync()
+    {
+        await Task.Yield(); // never run the lease under the stock lock
+        var result = await _shared!.LeaseAsync(CancellationToken.None).ConfigureAwait(false); // bounded by LeaseTimeout
+        var now = _time.GetUtcNow();
+        lock (_stockLock)
+        {
+            if (result.Unavailable)
+            {
+                _fallbackUntilTicks = (now + _shared.Options.FallbackPeriod).UtcTicks;
+            }
+            else if (result.Granted > 0)
+            {
+                _stock += result.Granted;
+                _stockExpiresTicks = (now + _shared.Options.TokenLifetime).UtcTicks;
+            }
+        }
+
+        return result;
+    }
+}
