@@ -58,21 +58,33 @@ public sealed partial class FrontRateGate
                 lease = _lease;
             }
 
-            var result = await lease.WaitAsync(cancellationToken).ConfigureAwait(false);
-            if (result is { Unavailable: false, Granted: 0 })
-            {
-                // The bucket is empty: wait until the row says a token is refilled, plus a little jitter so the instances
-                // do not all come back at the same instant.
-                var jitter = TimeSpan.FromMilliseconds(Random.Shared.Next(0, 20));
-                await Task.Delay(result.RetryAfter + jitter, _time, cancellationToken).ConfigureAwait(false);
-            }
+            await lease.WaitAsync(cancellationToken).ConfigureAwait(false); // then take from the stock, or ask again
         }
     }
 
+    /// <summary>
+    /// The instance's one lease in flight: asks the bucket until it grants tokens (stocked for this instance's callers) or
+    /// storage fails (fallback). While the bucket is empty it waits until the row says a token is refilled, plus a random
+    /// part of one token's refill time. The wait belongs to the instance, not to each caller: when every caller waited and
+    /// asked on its own, an instance with more callers came back sooner and won most races (measured: shares of 36, 10, 15
+    /// and 2 calls among four instances). No budget is lost by the jitter: the token waits in the bucket meanwhile.
+    /// </summary>
     private async Task<SharedLease> LeaseAndStockAsync()
     {
         await Task.Yield(); // never run the lease under the stock lock
-        var result = await _shared!.LeaseAsync(CancellationToken.None).ConfigureAwait(false); // bounded by LeaseTimeout
+        SharedLease result;
+        while (true)
+        {
+            result = await _shared!.LeaseAsync(CancellationToken.None).ConfigureAwait(false); // bounded by LeaseTimeout
+            if (result.Unavailable || result.Granted > 0)
+            {
+                break;
+            }
+
+            var jitter = TimeSpan.FromTicks((long)(Random.Shared.NextDouble() * _shared.TokenInterval.Ticks));
+            await Task.Delay(result.RetryAfter + jitter, _time).ConfigureAwait(false);
+        }
+
         var now = _time.GetUtcNow();
         lock (_stockLock)
         {

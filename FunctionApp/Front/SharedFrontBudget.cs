@@ -55,6 +55,9 @@ public sealed class SharedFrontBudget
 
     public int PerMinute => _perMinute;
 
+    /// <summary>How long the bucket takes to refill one token.</summary>
+    public TimeSpan TokenInterval => TimeSpan.FromMinutes(1.0 / _perMinute);
+
     /// <summary>Table operations made (reads and writes, conflicts included): the storage cost of the budget.</summary>
     public long StorageOperations => Interlocked.Read(ref _operations);
 
@@ -84,33 +87,27 @@ public sealed class SharedFrontBudget
             EnrichmentLog.SharedBudgetLeaseTimedOut(_log, _options.LeaseTimeout.TotalMilliseconds);
             return SharedLease.Failed;
         }
-        catch (RequestFailedException e)
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
-            EnrichmentLog.SharedBudgetLeaseFailed(_log, e.Status, e.ErrorCode);
-            return SharedLease.Failed;
-        }
-        catch (Exception e) when (e is HttpRequestException or IOException or TimeoutException)
-        {
-            EnrichmentLog.SharedBudgetLeaseFailed(_log, 0, e.GetType().Name);
+            // Any failure (the SDK's own retries spent, a refused connection, an unexpected row) falls back; the cause is
+            // logged by type and status only.
+            var status = (e as RequestFailedException ?? e.InnerException as RequestFailedException)?.Status ?? 0;
+            LastFailure = $"{e.GetType().Name} ({status})";
+            EnrichmentLog.SharedBudgetLeaseFailed(_log, status, e.GetType().Name);
             return SharedLease.Failed;
         }
     }
+
+    /// <summary>What the last failed lease failed with (type and status), for diagnostics.</summary>
+    public string? LastFailure { get; private set; }
 
     /// <summary>One read-modify-write; null on an ETag conflict.</summary>
     private async Task<SharedLease?> TryLeaseOnceAsync(CancellationToken cancellationToken)
     {
         NullableResponse<TableEntity> read;
-        try
-        {
-            Interlocked.Increment(ref _operations);
-            read = await _table.GetEntityIfExistsAsync<TableEntity>(PartitionKey, _options.BudgetKey, cancellationToken: cancellationToken)
-                .ConfigureAwait(false);
-        }
-        catch (RequestFailedException e) when (e.Status == 404 && Interlocked.Exchange(ref _tableChecked, 1) == 0)
-        {
-            await _table.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false); // Azurite starts empty; Bicep creates it in Azure
-            return null;
-        }
+        Interlocked.Increment(ref _operations);
+        read = await _table.GetEntityIfExistsAsync<TableEntity>(PartitionKey, _options.BudgetKey, cancellationToken: cancellationToken)
+            .ConfigureAwait(false);
 
         var now = _time.GetUtcNow();
         var state = read.HasValue
@@ -141,6 +138,12 @@ public sealed class SharedFrontBudget
         }
         catch (RequestFailedException e) when (e.Status is 412 or 409)
         {
+            return null;
+        }
+        catch (RequestFailedException e) when (e.Status == 404 && Interlocked.Exchange(ref _tableChecked, 1) == 0)
+        {
+            // No table yet (Azurite starts empty; Bicep creates it in Azure): create it once and lease again.
+            await _table.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
             return null;
         }
 
