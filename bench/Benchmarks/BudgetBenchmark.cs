@@ -150,7 +150,7 @@ public static class BudgetBenchmark
             using var response = await http.SendAsync(request);
             response.EnsureSuccessStatusCode();
             var json = JsonNode.Parse(await response.Content.ReadAsStringAsync());
-            result.Add(Find(json, "requestsPassed") ?? throw new InvalidOperationException("no requestsPassed in /api/console/pipeline"));
+            result.Add(Find(json, "requests_passed") ?? throw new InvalidOperationException("no requests_passed in /api/console/pipeline"));
         }
 
         return result;
@@ -200,7 +200,7 @@ public static class BudgetBenchmark
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
-            var candidate = Path.Combine(dir.FullName, "LocalHost", "bin", "Release", "net10.0", "LocalHost.dll");
+            var candidate = Path.Combine(dir.FullName, "LocalHost", "bin", "Release", "net10.0", "FrontFunctions.LocalHost.dll");
             if (File.Exists(Path.Combine(dir.FullName, "FrontFunctions.sln")))
             {
                 return File.Exists(candidate)
