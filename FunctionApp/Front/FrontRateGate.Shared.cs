@@ -1,3 +1,5 @@
+using System.Threading.RateLimiting;
+
 namespace FrontFunctions.Front;
 
 /// <summary>
@@ -16,6 +18,7 @@ public sealed partial class FrontRateGate
     private long _fallbackUntilTicks; // storage failed: local gate only until then
     private Task<SharedLease>? _lease; // the lease in flight (one per instance)
     private long _sharedFallbacks;
+    private readonly TokenBucketRateLimiter? _fallbackBucket; // paces a fallback below the whole limit (FallbackRequestsPerMinute)
 
     /// <summary>Whether calls currently take tokens from the shared budget (false when it is off or storage is failing).</summary>
     public bool SharedBudgetActive => _shared is not null && Interlocked.Read(ref _fallbackUntilTicks) <= _time.GetUtcNow().UtcTicks;
@@ -33,7 +36,8 @@ public sealed partial class FrontRateGate
 
         while (true)
         {
-            Task<SharedLease> lease;
+            Task<SharedLease>? lease = null;
+            var fallback = false;
             lock (_stockLock)
             {
                 var now = _time.GetUtcNow().UtcTicks;
@@ -47,19 +51,50 @@ public sealed partial class FrontRateGate
                 if (now < _fallbackUntilTicks)
                 {
                     Interlocked.Increment(ref _sharedFallbacks);
-                    return;
+                    fallback = true;
                 }
-
-                if (_lease is null || _lease.IsCompleted)
+                else
                 {
-                    _lease = LeaseAndStockAsync();
-                }
+                    if (_lease is null || _lease.IsCompleted)
+                    {
+                        _lease = LeaseAndStockAsync();
+                    }
 
-                lease = _lease;
+                    lease = _lease;
+                }
             }
 
-            await lease.WaitAsync(cancellationToken).ConfigureAwait(false); // then take from the stock, or ask again
+            if (fallback)
+            {
+                if (_fallbackBucket is { } paced)
+                {
+                    using var token = await paced.AcquireAsync(1, cancellationToken).ConfigureAwait(false);
+                }
+
+                return;
+            }
+
+            await lease!.WaitAsync(cancellationToken).ConfigureAwait(false); // then take from the stock, or ask again
         }
+    }
+
+    private static TokenBucketRateLimiter? FallbackBucket(SharedFrontBudget? shared, int requestsPerMinute)
+    {
+        var perMinute = shared?.Options.FallbackRequestsPerMinute ?? 0;
+        if (perMinute <= 0 || perMinute >= requestsPerMinute)
+        {
+            return null; // the local bucket already paces at the whole limit
+        }
+
+        return new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = 1,
+            TokensPerPeriod = 1,
+            ReplenishmentPeriod = TimeSpan.FromTicks(TimeSpan.TicksPerMinute / perMinute),
+            QueueLimit = int.MaxValue,
+            QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+            AutoReplenishment = true,
+        });
     }
 
     /// <summary>

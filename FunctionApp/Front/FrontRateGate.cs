@@ -49,6 +49,7 @@ public sealed partial class FrontRateGate : IDisposable
         var o = options.Value;
         _time = time;
         _shared = shared is { Enabled: true } ? shared : null;
+        _fallbackBucket = FallbackBucket(_shared, o.RequestsPerMinute);
         _maxPause = o.MaxRateLimitPause;
         _limitPerMinute = o.RequestsPerMinute;
         _lowWatermark = Math.Max(1, o.BurstPerSecond);
@@ -381,5 +382,9 @@ public sealed partial class FrontRateGate : IDisposable
             _ => null,
         };
 
-    public void Dispose() => _bucket.Dispose();
+    public void Dispose()
+    {
+        _bucket.Dispose();
+        _fallbackBucket?.Dispose();
+    }
 }

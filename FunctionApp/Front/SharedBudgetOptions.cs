@@ -46,6 +46,14 @@ public sealed class SharedBudgetOptions
     public TimeSpan FallbackPeriod { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>
+    /// The pace of one instance while it falls back (storage failing): 0 = <c>Front__RequestsPerMinute</c> (the local gate
+    /// alone, Front's headers and 429s then keep N instances in check). Set it to the company limit divided by the expected
+    /// number of instances to behave, during an outage, like the split the template used before the shared budget.
+    /// </summary>
+    [Range(0, 100_000, ErrorMessage = "Front__SharedBudget__FallbackRequestsPerMinute must be between 0 and 100000 (0 = Front__RequestsPerMinute).")]
+    public int FallbackRequestsPerMinute { get; set; }
+
+    /// <summary>
     /// Leased tokens not used within this time are dropped (they were counted against the budget when leased; using them
     /// late would add them to a later window).
     /// </summary>

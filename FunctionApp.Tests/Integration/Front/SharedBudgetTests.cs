@@ -129,6 +129,34 @@ public sealed class SharedBudgetTests
         Assert.True(gate.SharedBudgetFallbacks >= 19, $"{gate.SharedBudgetFallbacks} fallbacks");
     }
 
+    /// <summary>With FallbackRequestsPerMinute, a fallback paces the instance below the whole limit (here 10 a second).</summary>
+    [Fact]
+    public async Task A_fallback_paces_at_the_fallback_rate_when_one_is_set()
+    {
+        const string unreachable =
+            "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;" +
+            "BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;QueueEndpoint=http://127.0.0.1:9/devstoreaccount1;TableEndpoint=http://127.0.0.1:9/devstoreaccount1;";
+        await using var host = Instance("down-paced", 2, new Dictionary<string, string?>
+        {
+            ["AzureWebJobsStorage"] = unreachable,
+            ["Front:RequestsPerMinute"] = "60000", // the local gate alone would let all 21 through at once
+            ["Front:SharedBudget:LeaseTimeout"] = "00:00:01",
+            ["Front:SharedBudget:FallbackRequestsPerMinute"] = "600",
+        });
+        var gate = host.Get<FrontRateGate>();
+        await gate.WaitAsync(CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(20)); // the failed lease, then fallback
+
+        var clock = Stopwatch.StartNew();
+        for (var i = 0; i < 20; i++)
+        {
+            await gate.WaitAsync(CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(20));
+        }
+
+        // 20 calls at 10 a second (one token saved up at most): at least 1.9 s; without the fallback rate (0) they took 0 ms.
+        Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(1.8), $"20 fallback calls took {clock.Elapsed.TotalMilliseconds:F0} ms");
+        Assert.True(gate.SharedBudgetFallbacks >= 20);
+    }
+
     /// <summary>A storage that accepts connections and never answers: the lease gives up after LeaseTimeout, not after the SDK's retries.</summary>
     [Fact]
     public async Task A_hanging_storage_holds_a_call_no_longer_than_the_lease_timeout()
