@@ -74,6 +74,10 @@ param frontBurstPerSecond int
 @description('Whether the instances share one Front budget in Table Storage (Front__SharedBudget__Enabled).')
 param frontSharedBudget bool
 
+@description('One instance\'s pace while storage fails and it falls back to its own gate (Front__SharedBudget__FallbackRequestsPerMinute): the company limit divided by maximumInstanceCount.')
+@minValue(1)
+param frontFallbackRequestsPerMinute int
+
 @description('Instances kept warm per trigger group.')
 param alwaysReady alwaysReadyInstance[]
 
@@ -210,6 +214,7 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
     Front__RequestsPerMinute: string(frontRequestsPerMinute)
     Front__BurstPerSecond: string(frontBurstPerSecond)
     Front__SharedBudget__Enabled: frontSharedBudget ? 'true' : 'false'
+    Front__SharedBudget__FallbackRequestsPerMinute: string(frontFallbackRequestsPerMinute)
 
     // Here, not by hand: this resource replaces all settings on every `azd provision`. Default 0 works around the .NET 10
     // isolated host exiting on Flex with placeholders on (azure-functions-dotnet-worker#3335).
