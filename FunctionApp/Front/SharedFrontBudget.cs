@@ -41,8 +41,8 @@ public sealed class SharedFrontBudget
     {
         _table = tables.GetTableClient(StorageNames.BudgetTable);
         _options = shared.Value;
-        _perMinute = api.Value.RequestsPerMinute;
         _capacity = SharedTokenBucket.EffectiveCapacity(_options, api.Value);
+        _perMinute = SharedTokenBucket.RefillPerMinute(api.Value.RequestsPerMinute, _capacity);
         _time = time;
         _log = log;
     }

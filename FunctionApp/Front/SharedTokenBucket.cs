@@ -44,6 +44,13 @@ public static class SharedTokenBucket
         return new SharedLeaseDecision(0, next, wait < TimeSpan.FromMilliseconds(1) ? TimeSpan.FromMilliseconds(1) : wait);
     }
 
+    /// <summary>
+    /// The refill rate for a company limit: the limit minus the capacity, so that even a full bucket plus a minute of refill
+    /// stays within the limit in any 60-second window (a bucket refilled at the whole limit granted up to limit + capacity:
+    /// measured, 3 company 429s in 2 minutes with four instances at 100 rpm).
+    /// </summary>
+    public static int RefillPerMinute(int limitPerMinute, int capacity) => Math.Max(1, limitPerMinute - capacity);
+
     /// <summary>The capacity in use: the configured one, or the burst limit minus one second of refill (at least a lease).</summary>
     public static int EffectiveCapacity(SharedBudgetOptions shared, FrontApiOptions api) =>
         shared.Capacity > 0

@@ -131,6 +131,43 @@ public sealed class SharedTokenBucketTests
         }, iter: 300);
     }
 
+    /// <summary>Refilled at the limit minus the capacity, no 60-second window grants more than Front's limit.</summary>
+    [Fact]
+    public void No_minute_grants_more_than_the_company_limit()
+    {
+        var gen =
+            from limit in Gen.Int[10, 300]
+            from capacity in Gen.Int[1, 9]
+            from steps in Gen.Select(Gen.Int[0, 2_000], Gen.Int[1, 10]).Array[1, 300]
+            select (limit, capacity, steps);
+
+        gen.Sample(c =>
+        {
+            var rate = SharedTokenBucket.RefillPerMinute(c.limit, c.capacity);
+            var time = new FakeTimeProvider(Start);
+            var state = SharedTokenBucket.New(c.capacity, time.GetUtcNow());
+            var grants = new List<(DateTimeOffset At, int Granted)>();
+            foreach (var (advanceMs, want) in c.steps)
+            {
+                time.Advance(TimeSpan.FromMilliseconds(advanceMs));
+                var lease = SharedTokenBucket.Lease(state, time.GetUtcNow(), rate, c.capacity, want);
+                state = lease.Next;
+                grants.Add((time.GetUtcNow(), lease.Granted));
+            }
+
+            for (var i = 0; i < grants.Count; i++)
+            {
+                var inMinute = grants.Skip(i).TakeWhile(g => g.At - grants[i].At < TimeSpan.FromMinutes(1)).Sum(g => g.Granted);
+                if (inMinute > c.limit)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }, iter: 300);
+    }
+
     [Theory]
     [InlineData("Front:SharedBudget:LeaseSize", "0", "Front__SharedBudget__LeaseSize")]
     [InlineData("Front:SharedBudget:LeaseSize", "51", "Front__SharedBudget__LeaseSize")]
