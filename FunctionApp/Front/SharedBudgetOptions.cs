@@ -7,7 +7,7 @@ namespace FrontFunctions.Front;
 /// instances each pacing to <c>Front__RequestsPerMinute</c> would send N times the limit. With the shared budget on, every
 /// instance leases small batches of tokens from one token bucket kept in a Table Storage row (table
 /// <c>FrontBudget</c>, one row per <see cref="BudgetKey"/>), refilled at <c>Front__RequestsPerMinute</c> — the whole
-/// company limit — from the row's own refill time, so no timer is needed. When storage is slow or failing, the lease
+/// company limit — minus the bucket's capacity, from the row's own refill time, so no timer is needed. When storage is slow or failing, the lease
 /// gives up after <see cref="LeaseTimeout"/> and the instance falls back to its local gate and Front's headers for
 /// <see cref="FallbackPeriod"/>.
 /// </summary>
