@@ -193,14 +193,18 @@ public sealed partial class CompiledTemplateTests
     }
 
     [Theory]
-    [InlineData(false, null, null, "100", "5")]
-    [InlineData(true, null, null, "100", "5")]
-    [InlineData(false, 4, 100, "25", "1")]
-    [InlineData(true, 4, 200, "50", "1")]
-    [InlineData(false, 1000, 50, "1", "1")]
-    public void Front_budget_is_split_over_the_maximum_instance_count(bool vnetEnabled, int? instances, int? companyLimit, string perMinute, string burst)
+    [InlineData(false, null, null, null, "100", "5", "true", "100")]
+    [InlineData(true, null, null, null, "100", "5", "true", "100")]
+    [InlineData(false, 4, 100, null, "100", "5", "true", "25")]    // shared budget (the default): the whole company limit
+    [InlineData(true, 40, 200, true, "200", "5", "true", "5")]      // (a storage outage falls back to the split)
+    [InlineData(false, 4, 100, false, "25", "1", "false", "25")]   // off: each instance paces alone, so the limit is split
+    [InlineData(true, 4, 200, false, "50", "1", "false", "50")]
+    [InlineData(false, 1000, 50, false, "1", "1", "false", "1")]
+    public void Front_budget_is_shared_or_split_over_the_maximum_instance_count(
+        bool vnetEnabled, int? instances, int? companyLimit, bool? shared, string perMinute, string burst, string sharedSetting, string fallback)
     {
-        // Each instance paces its own Front calls: N instances at the company's full rate would send N times the limit.
+        // Front's limit is per company: N instances each pacing at the full rate would send N times it, unless they lease
+        // from the one shared budget.
         var given = new List<(string, JsonNode?)>();
         if (instances is { } n)
         {
@@ -212,6 +216,11 @@ public sealed partial class CompiledTemplateTests
             given.Add(("frontRateLimitPerMinute", JsonValue.Create(limit)));
         }
 
+        if (shared is { } on)
+        {
+            given.Add(("frontSharedBudget", JsonValue.Create(on)));
+        }
+
         var deployment = ArmDeployment.Of(Main, vnetEnabled, [.. given]);
         string Value(string name)
         {
@@ -221,6 +230,8 @@ public sealed partial class CompiledTemplateTests
 
         Assert.Equal(perMinute, Value("Front__RequestsPerMinute"));
         Assert.Equal(burst, Value("Front__BurstPerSecond"));
+        Assert.Equal(sharedSetting, Value("Front__SharedBudget__Enabled"));
+        Assert.Equal(fallback, Value("Front__SharedBudget__FallbackRequestsPerMinute"));
     }
 
     [Fact]

@@ -27,6 +27,7 @@ public sealed class StorageLayoutTests
     [InlineData(StorageNames.IdMapTable)]
     [InlineData(StorageNames.FailuresTable)]
     [InlineData(StorageNames.ImportsTable)]
+    [InlineData(StorageNames.BudgetTable)]
     public void Table_is_created_up_front(string table) =>
         Assert.Contains(table, Names("Microsoft.Storage/storageAccounts/tableServices/tables"));
 

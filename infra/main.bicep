@@ -93,20 +93,23 @@ param frontApiBaseUrl string = 'https://api2.frontapp.com'
 ])
 param instanceMemoryMB int = 2048
 
-@description('Most on-demand instances per scale group (the HTTP group, and each queue-triggered function on its own). Learn ("Event-driven scaling", Limit scale-out): lowest 1, highest 1000; always-ready instances come on top. Each enrichment instance paces Front calls on its own, so the template divides Front\'s per-company limit by this number (Front__RequestsPerMinute): fewer instances, more budget each.')
+@description('Most on-demand instances per scale group (the HTTP group, and each queue-triggered function on its own). Learn ("Event-driven scaling", Limit scale-out): lowest 1, highest 1000; always-ready instances come on top. With frontSharedBudget on (the default) the instances share one Front budget in Table Storage; with it off each paces on its own, so the template divides Front\'s per-company limit by this number (Front__RequestsPerMinute): fewer instances, more budget each.')
 @minValue(1)
 @maxValue(1000)
 param maximumInstanceCount int = 1
 
-@description('Front\'s API rate limit for the company, per minute (50, 100 or 200 by Front plan). Split evenly over maximumInstanceCount enrichment instances as Front__RequestsPerMinute.')
+@description('Front\'s API rate limit for the company, per minute (50, 100 or 200 by Front plan). Passed whole as Front__RequestsPerMinute when frontSharedBudget is on; split evenly over maximumInstanceCount enrichment instances when it is off.')
 @minValue(1)
 @maxValue(100000)
 param frontRateLimitPerMinute int = 100
 
-@description('Front\'s burst limit for the company, per second (about 5). Split over maximumInstanceCount as Front__BurstPerSecond.')
+@description('Front\'s burst limit for the company, per second (about 5). Passed whole as Front__BurstPerSecond when frontSharedBudget is on (it sizes the shared bucket); split over maximumInstanceCount when it is off.')
 @minValue(1)
 @maxValue(1000)
 param frontBurstPerSecond int = 5
+
+@description('One Front budget shared by all instances (Front__SharedBudget__Enabled): a token bucket in the FrontBudget table, refilled at the whole company limit, leased in small batches. On by default. Off: each instance paces alone at the company limit divided by maximumInstanceCount.')
+param frontSharedBudget bool = true
 
 @description('Always-ready instances per trigger group. One warm HTTP instance answers Front\'s webhooks without a cold start; add function:EnrichImportedMessage to keep enrichment warm too.')
 param alwaysReady alwaysReadyInstance[] = [
@@ -162,9 +165,12 @@ param operatorPrincipalType string = ''
 param alertEmailAddress string = ''
 
 var abbrs = loadJsonContent('abbreviations.json')
-// Each enrichment instance has its own limiter: N instances at the full rate would send N times Front's limit.
-var frontRequestsPerMinutePerInstance = max(1, frontRateLimitPerMinute / maximumInstanceCount)
-var frontBurstPerSecondPerInstance = max(1, frontBurstPerSecond / maximumInstanceCount)
+// With the shared budget the instances lease from one bucket refilled at the company's whole limit. Without it each
+// enrichment instance has its own limiter: N instances at the full rate would send N times Front's limit, so it is split.
+var frontRequestsPerMinutePerInstance = frontSharedBudget ? frontRateLimitPerMinute : max(1, frontRateLimitPerMinute / maximumInstanceCount)
+var frontBurstPerSecondPerInstance = frontSharedBudget ? frontBurstPerSecond : max(1, frontBurstPerSecond / maximumInstanceCount)
+// While storage fails an instance falls back to its own gate: paced at its split of the limit, as without the shared budget.
+var frontFallbackRequestsPerMinute = max(1, frontRateLimitPerMinute / maximumInstanceCount)
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = {
   'azd-env-name': environmentName
@@ -194,6 +200,7 @@ var storageTableNames = [
   'FrontIdMap'
   'FrontDeliveryFailures'
   'FrontImports'
+  'FrontBudget'
 ]
 var storageContainerNames = [
   'front-ingest-payloads'
@@ -370,6 +377,8 @@ module functionApp 'modules/function-app.bicep' = {
     dotnetIsolatedPlaceholder: dotnetIsolatedPlaceholder
     frontRequestsPerMinute: frontRequestsPerMinutePerInstance
     frontBurstPerSecond: frontBurstPerSecondPerInstance
+    frontSharedBudget: frontSharedBudget
+    frontFallbackRequestsPerMinute: frontFallbackRequestsPerMinute
     virtualNetworkSubnetId: vnetEnabled ? network!.outputs.appSubnetId : ''
   }
   // The roles must exist before the app first starts: the host needs storage, and Key Vault references resolve at start.

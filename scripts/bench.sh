@@ -11,6 +11,9 @@ fi
 source scripts/azurite.sh
 install_azurite
 dotnet build bench/Benchmarks -c Release --nologo -v quiet
+if [[ "${1:-}" == budget ]]; then
+  dotnet build LocalHost -c Release --nologo -v quiet # the budget benchmark starts it as separate processes
+fi
 trap stop_azurite EXIT
 # shellcheck disable=SC2046 # three port numbers
 start_azurite $(free_ports 3)

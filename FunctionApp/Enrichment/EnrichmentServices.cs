@@ -22,6 +22,10 @@ public static class EnrichmentServices
             .Bind(configuration.GetSection(FrontApiOptions.SectionName))
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.AddOptions<SharedBudgetOptions>()
+            .Bind(configuration.GetSection(SharedBudgetOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
         services.AddOptions<EnrichmentOptions>()
             .Bind(configuration.GetSection(EnrichmentOptions.SectionName))
             .PostConfigure(o =>
@@ -36,7 +40,11 @@ public static class EnrichmentServices
 
         // Front protocol: token, rate gate, API client.
         services.AddSingleton<ChannelTokenIssuer>();
-        services.AddSingleton<FrontRateGate>();
+        services.AddSingleton<SharedFrontBudget>();
+        services.AddSingleton(provider => new FrontRateGate(
+            provider.GetRequiredService<IOptions<FrontApiOptions>>(),
+            provider.GetRequiredService<TimeProvider>(),
+            provider.GetRequiredService<IOptions<SharedBudgetOptions>>().Value.Enabled ? provider.GetRequiredService<SharedFrontBudget>() : null));
         services.AddTransient<FrontRateGateHandler>();
         services.AddTransient<ChannelTokenHandler>();
 

@@ -44,10 +44,12 @@ public sealed partial class FrontRateGate : IDisposable
     private long _nextReleaseTicks;                  // after a pause: when the next caller may leave (past = no schedule)
     private readonly List<long> _releaseSlots = [];  // slots callers are waiting for (diagnostics: HeldByRelease)
 
-    public FrontRateGate(IOptions<FrontApiOptions> options, TimeProvider time)
+    public FrontRateGate(IOptions<FrontApiOptions> options, TimeProvider time, SharedFrontBudget? shared = null)
     {
         var o = options.Value;
         _time = time;
+        _shared = shared is { Enabled: true } ? shared : null;
+        _fallbackBucket = FallbackBucket(_shared, o.RequestsPerMinute);
         _maxPause = o.MaxRateLimitPause;
         _limitPerMinute = o.RequestsPerMinute;
         _lowWatermark = Math.Max(1, o.BurstPerSecond);
@@ -98,15 +100,22 @@ public sealed partial class FrontRateGate : IDisposable
     }
 
     /// <summary>
-    /// Waits for any pause Front imposed, then for a token, then (after a pause) for a release slot, then for room in
-    /// Front's current window.
+    /// Waits for any pause Front imposed, then (shared budget on) for a token of the company's shared budget, then for a
+    /// local token, then (after a pause) for a release slot, then for room in Front's current window.
     /// </summary>
     public async ValueTask WaitAsync(CancellationToken cancellationToken)
     {
         var held = false;
+        var sharedTaken = false;
         while (true)
         {
             held |= await WaitWhilePausedAsync(cancellationToken).ConfigureAwait(false);
+            if (!sharedTaken)
+            {
+                await TakeSharedTokenAsync(cancellationToken).ConfigureAwait(false); // kept across a local pause
+                sharedTaken = true;
+            }
+
             using (var lease = await _bucket.AcquireAsync(1, cancellationToken).ConfigureAwait(false))
             {
                 if (!lease.IsAcquired)
@@ -373,5 +382,9 @@ public sealed partial class FrontRateGate : IDisposable
             _ => null,
         };
 
-    public void Dispose() => _bucket.Dispose();
+    public void Dispose()
+    {
+        _bucket.Dispose();
+        _fallbackBucket?.Dispose();
+    }
 }

@@ -35,4 +35,7 @@ public static class StorageNames
 
     /// <summary>Why a delivery failed permanently, keyed by delivery key.</summary>
     public const string FailuresTable = "FrontDeliveryFailures";
+
+    /// <summary>The shared Front budget: one token-bucket row per company/app (<c>Front__SharedBudget__BudgetKey</c>).</summary>
+    public const string BudgetTable = "FrontBudget";
 }

@@ -19,6 +19,7 @@ return which switch
     "ingest" => await IngestBenchmark.RunAsync(storage, Arg(1, 2000), Arg(2, 16), Arg(3, 3)),
     "calls" => await CallsBenchmark.RunAsync(storage, Arg(1, 200), Arg(2, 10), Arg(3, 8)),
     "drain" => await DrainBenchmark.RunAsync(storage, Arg(1, 450), Arg(2, 180), Arg(3, 60)),
+    "budget" => await BudgetBenchmark.RunAsync(storage, Arg(1, 600), Arg(2, 180), Arg(3, 30), args.ElementAtOrDefault(4) ?? "shared"),
     "latency" => await LatencyBenchmark.RunAsync(storage, Arg(1, 300), Arg(2, 10), Arg(3, 16), Arg(4, 3000)),
     "imports" => await ImportStatusBenchmark.RunAsync(storage, Arg(1, 200), Arg(2, 10)),
     "outbound" => await OutboundBenchmark.RunAsync(storage, Arg(1, 1000), Arg(2, 16), Arg(3, 3), Arg(4, 1000)),

@@ -63,13 +63,20 @@ param instanceMemoryMB int
 @maxValue(1000)
 param maximumInstanceCount int
 
-@description('Front API requests per minute for one instance (Front__RequestsPerMinute): the company limit divided by maximumInstanceCount.')
+@description('Front API requests per minute (Front__RequestsPerMinute): the whole company limit with the shared budget, else the company limit divided by maximumInstanceCount.')
 @minValue(1)
 param frontRequestsPerMinute int
 
 @description('Front API burst per second for one instance (Front__BurstPerSecond).')
 @minValue(1)
 param frontBurstPerSecond int
+
+@description('Whether the instances share one Front budget in Table Storage (Front__SharedBudget__Enabled).')
+param frontSharedBudget bool
+
+@description('One instance\'s pace while storage fails and it falls back to its own gate (Front__SharedBudget__FallbackRequestsPerMinute): the company limit divided by maximumInstanceCount.')
+@minValue(1)
+param frontFallbackRequestsPerMinute int
 
 @description('Instances kept warm per trigger group.')
 param alwaysReady alwaysReadyInstance[]
@@ -208,9 +215,12 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
       ? ''
       : '@Microsoft.KeyVault(SecretUri=${frontPreviousAppSecretUri})'
     Front__PublicBaseUrl: 'https://${functionApp.properties.defaultHostName}'
-    // Per-instance share of Front's per-company limit (FrontApiOptions); the limiter is per instance.
+    // Front's per-company limit (FrontApiOptions): whole when the instances share one budget (SharedBudgetOptions, table
+    // FrontBudget), else each instance's share of it.
     Front__RequestsPerMinute: string(frontRequestsPerMinute)
     Front__BurstPerSecond: string(frontBurstPerSecond)
+    Front__SharedBudget__Enabled: frontSharedBudget ? 'true' : 'false'
+    Front__SharedBudget__FallbackRequestsPerMinute: string(frontFallbackRequestsPerMinute)
 
     // Two-way channel: without a partner endpoint the delivery function is disabled and messages stay on front-outbound
     // for the partner's own consumer (the Linux form of AzureWebJobs.<name>.Disabled; the host reads both).
