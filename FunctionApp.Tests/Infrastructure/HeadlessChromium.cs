@@ -54,6 +54,24 @@ public sealed class HeadlessChromium : IDisposable
         }
     }
 
+    /// <summary>
+    /// Reads from the page, again when the page replaced what was being read (it rebuilds its tables every few seconds, and
+    /// an element read across a rebuild is stale).
+    /// </summary>
+    public static T Read<T>(Func<T> read)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return read();
+            }
+            catch (StaleElementReferenceException) when (attempt < 20)
+            {
+            }
+        }
+    }
+
     /// <summary>Saves a PNG of the page under the test output folder and returns its path.</summary>
     public string Screenshot(string name)
     {

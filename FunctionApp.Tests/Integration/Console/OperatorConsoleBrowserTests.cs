@@ -170,14 +170,14 @@ public sealed class OperatorConsoleBrowserTests : IAsyncLifetime
         EnterKey(RunningLocalHost.FunctionKey);
         var row = By.CssSelector($"#channels tbody tr[data-channel='{channelId}']");
         await _browser.WaitAsync(() => Page.FindElements(row).Count == 1, "the channel row");
-        var cells = Page.FindElement(row).FindElements(By.TagName("td")).Select(c => c.Text).ToList();
+        var cells = HeadlessChromium.Read(() => Page.FindElement(row).FindElements(By.TagName("td")).Select(c => c.Text).ToList());
         Assert.Equal(channelId, cells[0]);
         Assert.Equal("Active", cells[1]);
         Assert.StartsWith("authorized ", cells[2], StringComparison.Ordinal);
         Assert.Equal("9", cells[3]);
         Assert.NotEqual("–", cells[4]);
         await _browser.WaitAsync(() => int.TryParse(Page.FindElement(By.Id("mapped-last-hour")).Text, out var n) && n >= 9, "mapped in the last hour");
-        Assert.Matches(@"^\d+ of 100$", Page.FindElement(By.Id("budget-used")).Text);
+        Assert.Matches(@"^\d+ of 100$", HeadlessChromium.Read(() => Page.FindElement(By.Id("budget-used")).Text));
         Screenshot("2-channel-after-demo-import");
 
         // "Re-queue all" asks first (in the page, not a browser dialog); cancelling sends nothing.
@@ -205,7 +205,7 @@ public sealed class OperatorConsoleBrowserTests : IAsyncLifetime
         await _browser.WaitAsync(() => Page.FindElements(By.CssSelector($"#failures-channel option[value='{channelId}']")).Count == 1, "the channel in the filter");
         Page.FindElement(By.CssSelector($"#failures-channel option[value='{channelId}']")).Click();
         await _browser.WaitAsync(() => Page.FindElements(failureRow).Count == 1, "the failure row", TimeSpan.FromSeconds(40));
-        var cells = Page.FindElement(failureRow).FindElements(By.TagName("td")).Select(c => c.Text).ToList();
+        var cells = HeadlessChromium.Read(() => Page.FindElement(failureRow).FindElements(By.TagName("td")).Select(c => c.Text).ToList());
         Assert.Equal(channelId, cells[0]);
         Assert.StartsWith("msg_", cells[1], StringComparison.Ordinal);
         Assert.Contains("401", cells[2], StringComparison.Ordinal);
@@ -218,7 +218,7 @@ public sealed class OperatorConsoleBrowserTests : IAsyncLifetime
         Page.FindElement(failureRow).FindElement(By.CssSelector("button.requeue-one")).Click();
         await _browser.WaitAsync(() => Page.FindElements(failureRow).Count == 0, "the failure row to go");
         await _browser.WaitAsync(() => Page.FindElement(By.Id("requeue-result")).Text.StartsWith("Re-queued 1 message", StringComparison.Ordinal), "the re-queue answer");
-        Assert.Contains("No poisoned deliveries for this channel", Page.FindElement(By.Id("failures-state")).Text, StringComparison.Ordinal);
+        Assert.Contains("No poisoned deliveries for this channel", HeadlessChromium.Read(() => Page.FindElement(By.Id("failures-state")).Text), StringComparison.Ordinal);
         var mapped = await WaitMappedAsync(channelId, "will-fail-1");
         Assert.Equal(cells[1], mapped.GetProperty("message_id").GetString());
 

@@ -9,6 +9,9 @@ using FrontFunctions.Tests.Infrastructure;
 namespace FrontFunctions.Tests.Integration.Enrichment;
 
 /// <summary>What the queue function does with good, bad and failing messages (Azurite + scripted Front).</summary>
+// Reads the shared poison queue (taking messages out of sight while it looks), as the console's and the re-queue tool's
+// tests do: run with them one at a time, or each hides the other's messages (seen: a channel re-queue moving 1 of 2).
+[Collection(SharedQueueCollection.Name)]
 public sealed class IngestProcessorTests : IAsyncDisposable
 {
     private readonly FrontTestHost _host = FrontTestHost.Create();
