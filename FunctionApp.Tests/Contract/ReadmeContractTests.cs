@@ -21,6 +21,17 @@ public partial class ReadmeContractTests
         CodeBlock().Matches(markdown).Select(m => m.Groups[1].Value).ToList();
 
     [Fact]
+    public void The_sample_settings_the_run_command_copies_name_each_setting_once()
+    {
+        // run-local.sh copies local.settings.sample.json to local.settings.json, and the local host refuses a settings file
+        // that names a setting twice (it did once: the run command then stopped at start-up).
+        var options = new System.Text.Json.JsonDocumentOptions { AllowDuplicateProperties = false };
+        using var sample = System.Text.Json.JsonDocument.Parse(RepoFile("local.settings.sample.json"), options);
+
+        Assert.Equal(System.Text.Json.JsonValueKind.Object, sample.RootElement.GetProperty("Values").ValueKind);
+    }
+
+    [Fact]
     public void The_benchmark_commands_in_the_readme_are_the_usage_text_bench_prints()
     {
         var usage = RepoFile("bench/Benchmarks/usage.txt");
