@@ -1,4 +1,5 @@
 using FrontFunctions.Front;
+using FrontFunctions.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -66,19 +67,8 @@ public static class EnrichmentServices
         client.AddResilienceHandler("front-retry", (pipeline, context) =>
             {
                 var o = context.ServiceProvider.GetRequiredService<IOptions<FrontApiOptions>>().Value;
-                pipeline.AddTimeout(o.TotalTimeout);
-                if (o.MaxRetries > 0)
-                {
-                    // Handles 5xx, 408, 429, HttpRequestException and attempt timeouts; 401/403/404 are not retried.
-                    pipeline.AddRetry(new HttpRetryStrategyOptions
-                    {
-                        MaxRetryAttempts = o.MaxRetries,
-                        Delay = o.RetryBaseDelay,
-                        BackoffType = DelayBackoffType.Exponential,
-                        UseJitter = true,
-                        ShouldRetryAfterHeader = true,
-                    });
-                }
+                // Handles 5xx, 408, 429, HttpRequestException and attempt timeouts; 401/403/404 are not retried.
+                pipeline.AddTotalTimeoutAndRetry(o.TotalTimeout, o.MaxRetries, o.RetryBaseDelay);
             });
         client.AddHttpMessageHandler<FrontRateGateHandler>();
         client.AddResilienceHandler("front-attempt", (pipeline, context) =>

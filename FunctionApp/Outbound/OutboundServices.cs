@@ -1,3 +1,4 @@
+using FrontFunctions.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -27,20 +28,7 @@ public static class OutboundServices
         client.AddResilienceHandler("partner-retry", (pipeline, context) =>
         {
             var o = context.ServiceProvider.GetRequiredService<IOptions<PartnerOptions>>().Value;
-            pipeline.AddTimeout(o.TotalTimeout);
-            if (o.MaxRetries > 0)
-            {
-                pipeline.AddRetry(new HttpRetryStrategyOptions
-                {
-                    MaxRetryAttempts = o.MaxRetries,
-                    Delay = o.RetryBaseDelay,
-                    BackoffType = DelayBackoffType.Exponential,
-                    UseJitter = true,
-                    ShouldRetryAfterHeader = true,
-                });
-            }
-
-            pipeline.AddTimeout(o.AttemptTimeout);
+            pipeline.AddTotalTimeoutAndRetry(o.TotalTimeout, o.MaxRetries, o.RetryBaseDelay).AddTimeout(o.AttemptTimeout);
         });
         client.AddHttpMessageHandler<PartnerSigningHandler>();
         return services;
