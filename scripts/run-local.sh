@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The run command: installs what it needs, then starts Azurite (in memory, 127.0.0.1:10000-10002), the Front simulator
-# (http://127.0.0.1:7072, unless Front__ApiBaseUrl points elsewhere) and the local Functions host (http://127.0.0.1:7071,
-# HTTP routes + the queue listener), and prints the URLs. Ctrl+C stops everything.
-# With it running, `bash scripts/demo.sh` imports a few conversations through the simulator and prints the map.
+# (http://127.0.0.1:7072, unless Front__ApiBaseUrl points elsewhere), a small partner receiver (http://127.0.0.1:7073/events,
+# unless Partner__OutboundUrl points elsewhere) and the local Functions host (http://127.0.0.1:7071, HTTP routes + the queue
+# listener, delivering teammates' replies to the partner receiver signed), and prints the URLs. Ctrl+C stops everything.
+# With it running, `bash scripts/demo.sh` imports a few conversations through the app's import API, prints the map, and has
+# the simulator send a teammate's reply that the partner receiver shows, signature verified.
 set -euo pipefail
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$REPO_ROOT"
@@ -11,6 +13,7 @@ source scripts/azurite.sh
 install_azurite
 dotnet build LocalHost -c Debug --nologo -v quiet
 dotnet build FrontSimulator -c Debug --nologo -v quiet
+dotnet build tools/PartnerReceiver -c Debug --nologo -v quiet
 if [[ ! -f local.settings.json ]]; then
   cp local.settings.sample.json local.settings.json
   echo "Created local.settings.json from local.settings.sample.json"
@@ -34,6 +37,22 @@ if [[ -z "${Front__ApiBaseUrl:-}" || "${Front__ApiBaseUrl%/}" == "$simulator_url
     exit 1
   fi
   dotnet run --project FrontSimulator --no-build --no-launch-profile -- --urls "$simulator_url" &
+  pids+=($!)
+fi
+
+# The partner system stands in for yours unless Partner__OutboundUrl (environment) names another endpoint. Environment
+# variables override local.settings.json for the local host: delivery is switched on, signed with a secret made for this run
+# (or Partner__SigningSecret from the environment), which the receiver verifies.
+partner_url=http://127.0.0.1:7073
+export Partner__SigningSecret="${Partner__SigningSecret:-whsec_$(head -c 32 /dev/urandom | base64 | tr -d '\n')}"
+export AzureWebJobs_DeliverOutboundMessage_Disabled=false
+if [[ -z "${Partner__OutboundUrl:-}" || "${Partner__OutboundUrl%/}" == "$partner_url/events" ]]; then
+  if port_in_use 7073; then
+    echo "error: port 7073 on 127.0.0.1 is already taken (the partner receiver's port)." >&2
+    exit 1
+  fi
+  export Partner__OutboundUrl="$partner_url/events"
+  dotnet run --project tools/PartnerReceiver --no-build --no-launch-profile -- --urls "$partner_url" &
   pids+=($!)
 fi
 
@@ -61,8 +80,10 @@ key=$(node -p 'require("./local.settings.json").Values.LocalHost__FunctionKey ||
 cat <<EOF
 
 Running. Next:
-  1. In another terminal, the demo (authorizes a channel, imports 9 messages through the import API, prints the map):
+  1. In another terminal, the demo (authorizes a channel, imports 9 messages through the import API, prints the map, then a
+     teammate's reply from the simulator arrives at the partner receiver, signed and verified):
        bash scripts/demo.sh
+     What the partner receiver got: curl -s $partner_url/events
   2. The lookup API's function key (LocalHost__FunctionKey in local.settings.json): $key
   3. Look a message up; CHANNEL is the channel id the demo printed. External ids must be URL-encoded
      (curl's --data-urlencode does it; a raw '+' arrives as a space and answers 404):

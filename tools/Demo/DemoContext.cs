@@ -7,8 +7,9 @@ namespace FrontFunctions.Demo;
 /// <summary>What every step of the demo shares: settings, clients, the channel, and what was imported so far.</summary>
 internal sealed class DemoContext : IDisposable
 {
-    private DemoContext(string appUid, string secret, string functionKey, Uri app, Uri front)
+    private DemoContext(string appUid, string secret, string functionKey, Uri app, Uri front, Uri partner)
     {
+        Partner = partner;
         AppUid = appUid;
         Secret = secret;
         FunctionKey = functionKey;
@@ -26,6 +27,12 @@ internal sealed class DemoContext : IDisposable
     /// <summary>The Front simulator's control API.</summary>
     public SimulatorControl Front { get; }
 
+    /// <summary>The partner receiver run-local.sh starts (<c>DEMO_PARTNER_URL</c>, default <see cref="DefaultPartnerUrl"/>).</summary>
+    public Uri Partner { get; }
+
+    /// <summary>Where run-local.sh starts tools/PartnerReceiver (a test keeps the two equal).</summary>
+    public const string DefaultPartnerUrl = "http://127.0.0.1:7073/";
+
     public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(30) };
 
     public string ChannelId { get; } = "cha_demo" + RandomNumberGenerator.GetHexString(6, lowercase: true);
@@ -35,6 +42,9 @@ internal sealed class DemoContext : IDisposable
 
     /// <summary>Each imported message: external id, external conversation id, Front's message_uid.</summary>
     public List<(string ExternalId, string Thread, string MessageUid)> Imported { get; } = [];
+
+    /// <summary>Front's conversation id of each imported thread (external conversation id → <c>cnv_…</c>), once mapped.</summary>
+    public Dictionary<string, string> Conversations { get; } = new(StringComparer.Ordinal);
 
     public static DemoContext FromLocalSettings(string path)
     {
@@ -47,7 +57,8 @@ internal sealed class DemoContext : IDisposable
             settings.GetValueOrDefault("Front__AppSecret") ?? throw new InvalidOperationException("Front__AppSecret is not set in local.settings.json."),
             settings.GetValueOrDefault("LocalHost__FunctionKey") ?? "",
             new Uri(Environment.GetEnvironmentVariable("DEMO_APP_URL") ?? "http://127.0.0.1:7071/"),
-            new Uri(settings.GetValueOrDefault("Front__ApiBaseUrl") ?? "http://127.0.0.1:7072/"));
+            new Uri(settings.GetValueOrDefault("Front__ApiBaseUrl") ?? "http://127.0.0.1:7072/"),
+            new Uri(Environment.GetEnvironmentVariable("DEMO_PARTNER_URL") ?? DefaultPartnerUrl));
     }
 
     /// <summary>A request to the app's function-key API.</summary>

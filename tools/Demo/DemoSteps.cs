@@ -81,7 +81,7 @@ internal static class DemoSteps
         var deadline = DateTime.UtcNow.AddSeconds(60);
         Console.WriteLine();
         Console.WriteLine($"{"external message id",-28} {"status",-9} {"Front message",-24} {"Front conversation",-24} external conversation ids");
-        foreach (var (externalId, _, _) in demo.Imported)
+        foreach (var (externalId, thread, _) in demo.Imported)
         {
             while (true)
             {
@@ -91,6 +91,11 @@ internal static class DemoSteps
                 var status = m.ValueKind == JsonValueKind.Object ? m.GetProperty("status").GetString() : null;
                 if (status is "imported" or "failed")
                 {
+                    if (m.GetProperty("conversation_id").GetString() is { } conversation)
+                    {
+                        demo.Conversations.TryAdd(thread, conversation);
+                    }
+
                     Console.WriteLine($"{externalId,-28} {status,-9} {m.GetProperty("message_id").GetString(),-24} {m.GetProperty("conversation_id").GetString(),-24} " +
                         string.Join(", ", m.GetProperty("external_conversation_ids").EnumerateArray().Select(e => e.GetString())));
                     break;
@@ -115,5 +120,79 @@ internal static class DemoSteps
         Console.WriteLine();
         Console.WriteLine("Look one up yourself (external ids must be URL-encoded: curl's --data-urlencode does it; a raw '+' would arrive as a space):");
         Console.WriteLine($"  curl -sG '{new Uri(demo.App, $"api/map/{demo.ChannelId}/messages")}' -H 'x-functions-key: {demo.FunctionKey}' --data-urlencode 'external_id={demo.Imported[0].ExternalId}'");
+    }
+
+    /// <summary>
+    /// 6. Two teammates' messages sent from Front (the simulator's control API sends each to the app's webhook as a signed
+    /// <c>message</c>): a reply in the first imported conversation, answered with its external conversation id, and a new
+    /// conversation started in Front, answered with a minted <c>front:cnv_…</c> id. The app queues each for the partner;
+    /// the delivery function POSTs it signed (Standard Webhooks) to the partner receiver, which verifies the signature. The
+    /// demo polls the receiver (deadline 30 s) and prints what it verified.
+    /// </summary>
+    public static async Task ReplyFromFrontAsync(DemoContext demo)
+    {
+        var (_, thread, _) = demo.Imported[0];
+        var replies = new List<(string What, FrontSimulator.Control.TeammateMessageResult Result)>();
+        if (demo.Conversations.TryGetValue(thread, out var conversationId))
+        {
+            replies.Add(($"reply in {conversationId} ({thread})", await demo.Front.SendTeammateMessageAsync(demo.ChannelId, new FrontSimulator.Control.TeammateMessage
+            {
+                ConversationId = conversationId,
+                Body = "<p>Thanks, we are on it.</p>",
+                To = thread.StartsWith("sms:", StringComparison.Ordinal) ? thread[4..] : "customer@example.com",
+                AuthorEmail = "ada@example.com",
+            })));
+        }
+
+        replies.Add(("new conversation started in Front", await demo.Front.SendTeammateMessageAsync(demo.ChannelId, new FrontSimulator.Control.TeammateMessage
+        {
+            Body = "<p>Hello, your order has shipped.</p>",
+            To = "+15550199",
+            AuthorEmail = "ada@example.com",
+        })));
+
+        Console.WriteLine();
+        foreach (var (what, result) in replies)
+        {
+            Console.WriteLine($"Front → app: message {result.MessageId} ({what}) → {result.Status} {result.Answer}");
+            if (result.Status != 200)
+            {
+                throw new DemoFailedException($"The app answered {result.Status} to a teammate's message: {result.Answer}");
+            }
+        }
+
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var pending = replies.Select(r => r.Result.MessageId!).ToHashSet(StringComparer.Ordinal);
+        while (true)
+        {
+            JsonElement events;
+            try
+            {
+                events = (await demo.Http.GetFromJsonAsync<JsonElement>(new Uri(demo.Partner, $"events?channel_id={demo.ChannelId}"))).GetProperty("events");
+            }
+            catch (HttpRequestException e)
+            {
+                throw new DemoFailedException($"The partner receiver at {demo.Partner} did not answer ({e.Message}); run-local.sh starts it (tools/PartnerReceiver).");
+            }
+
+            foreach (var e in events.EnumerateArray().Where(e => e.GetProperty("message_id").GetString() is { } id && pending.Remove(id)))
+            {
+                Console.WriteLine($"app → partner: {e.GetProperty("type").GetString()} delivered, signature verified by the partner (webhook-id {e.GetProperty("webhook_id").GetString()})");
+                Console.WriteLine($"    message {e.GetProperty("message_id").GetString()} in {e.GetProperty("conversation_id").GetString()}: external_id {e.GetProperty("external_id").GetString()}, " +
+                    $"external_conversation_id {e.GetProperty("external_conversation_id").GetString()}, text \"{e.GetProperty("text").GetString()}\"");
+            }
+
+            if (pending.Count == 0)
+            {
+                return;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new DemoFailedException($"The partner receiver has not received {string.Join(", ", pending)} after 30 s; does run-local.sh show the delivery function enabled (Partner__OutboundUrl set)?");
+            }
+
+            await Task.Delay(200);
+        }
     }
 }

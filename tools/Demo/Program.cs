@@ -6,6 +6,9 @@
 // 4. The simulator notifies the local host (message_imported); the queue function maps each message and marks its import
 //    imported. The demo waits for that and prints the map, with each import's status, as the lookup API answers it.
 // 5. The Front API requests the app made, and a command to look one up yourself.
+// 6. A teammate replies in Front (and another starts a conversation): the simulator sends each to the app as a signed
+//    `message`, the app answers its external ids and queues it, the delivery function POSTs it signed to the partner
+//    receiver that run-local.sh started, which verifies the signature; the demo prints what the partner received.
 using FrontFunctions.Demo;
 
 var context = DemoContext.FromLocalSettings("local.settings.json");
@@ -16,6 +19,7 @@ try
     await DemoSteps.ImportThroughTheAppAsync(context);
     await DemoSteps.PrintTheMapAsync(context);
     await DemoSteps.PrintCountersAsync(context);
+    await DemoSteps.ReplyFromFrontAsync(context);
     return 0;
 }
 catch (DemoFailedException e)
