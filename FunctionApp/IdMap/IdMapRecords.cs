@@ -33,3 +33,10 @@ public sealed record MessageRow(string MessageId, string? ExternalId, string Con
 /// the conversations that still claim some of the ids without a known merge (enrichment asks Front about those).
 /// </summary>
 public sealed record ConversationUpdate(string ConversationId, IReadOnlyList<string> ExternalConversationIds, IReadOnlyList<string> UnresolvedClaims);
+
+/// <summary>
+/// The external conversation id a message Front sent is answered with (null: the caller refused the write), the surviving
+/// conversation, and the write of the id's <c>xc|</c> row still under way (<see cref="Task.CompletedTask"/> when none was
+/// needed): await it before answering.
+/// </summary>
+public sealed record ExternalConversationAnswer(string ConversationId, string? ExternalConversationId, Task Recorded);

@@ -390,11 +390,28 @@ public sealed class IdMapStore
     /// reply): the first id the surviving conversation already carries, else <paramref name="mint"/>(survivor), recorded for
     /// it. The minted id is recorded insert-once: the <c>fc|</c> row is created with <c>AddEntity</c> (409 when another
     /// writer got there first) or updated with If-Match (412), and a writer that finds ids already there keeps them and
-    /// answers the first; so two replies racing in a new conversation answer the same id. Returns the survivor and the id.
+    /// answers the first; so two replies racing in a new conversation answer the same id. Returns the survivor and the id,
+    /// once the id's <c>xc|</c> row is written too (see <see cref="BeginExternalConversationIdAsync"/>).
     /// </summary>
     /// <param name="mayWrite">Asked once before the first write (a mint); when it answers false nothing is written and the
     /// returned id is null (the caller refuses the message, e.g. its channel was deleted meanwhile).</param>
     public async Task<(string ConversationId, string? ExternalConversationId)> EnsureExternalConversationIdAsync(
+        string channelId, string conversationId, Func<string, string> mint, CancellationToken cancellationToken = default,
+        Func<Task<bool>>? mayWrite = null)
+    {
+        var answer = await BeginExternalConversationIdAsync(channelId, conversationId, mint, cancellationToken, mayWrite).ConfigureAwait(false);
+        await answer.Recorded.ConfigureAwait(false);
+        return (answer.ConversationId, answer.ExternalConversationId);
+    }
+
+    /// <summary>
+    /// <see cref="EnsureExternalConversationIdAsync"/> for the answer path: returns as soon as the id is decided (the
+    /// survivor's <c>fc|</c> row holds it), with <see cref="ExternalConversationAnswer.Recorded"/> still writing the id's
+    /// <c>xc|</c> row (insert-first, idempotent) so the caller can write its own rows meanwhile. The caller must await
+    /// <c>Recorded</c> before it answers. A conversation that already has ids costs one read (<c>Recorded</c> is then
+    /// complete); a new one a read, an insert and the <c>xc|</c> insert.
+    /// </summary>
+    public async Task<ExternalConversationAnswer> BeginExternalConversationIdAsync(
         string channelId, string conversationId, Func<string, string> mint, CancellationToken cancellationToken = default,
         Func<Task<bool>>? mayWrite = null)
     {
@@ -405,12 +422,12 @@ public sealed class IdMapStore
             var (survivor, row) = await ResolveAsync(channelId, conversationId, cancellationToken).ConfigureAwait(false);
             if (row is { MergedInto: null } && row.ExternalConversationIds.Count > 0)
             {
-                return (survivor, row.ExternalConversationIds[0]);
+                return new ExternalConversationAnswer(survivor, row.ExternalConversationIds[0], Task.CompletedTask);
             }
 
             if (mayWrite is not null && !await mayWrite().ConfigureAwait(false))
             {
-                return (survivor, null);
+                return new ExternalConversationAnswer(survivor, null, Task.CompletedTask);
             }
 
             mayWrite = null;
@@ -418,7 +435,7 @@ public sealed class IdMapStore
             string? answer = null;
             string? forwardTo = null;
             var key = IdMapKeys.FrontConversation(survivor);
-            await _rows.MutateAsync<ConversationEntity>(channelId, key, existing =>
+            ConversationEntity? Decide(ConversationEntity? existing)
             {
                 answer = null;
                 forwardTo = null;
@@ -440,13 +457,24 @@ public sealed class IdMapStore
                 entity.SetIds([minted]);
                 answer = minted;
                 return entity;
-            }, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (row is null)
+            {
+                // No row was there a moment ago: insert it (a 409 means another writer was first: read and decide again),
+                // instead of reading the row just read.
+                var fresh = Decide(null)!;
+                await _rows.InsertFirstAsync(fresh, existing => ValueTask.FromResult(Decide(existing)), cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await _rows.MutateAsync<ConversationEntity>(channelId, key, Decide, cancellationToken).ConfigureAwait(false);
+            }
 
             if (answer is not null)
             {
                 // The xc| row makes the id findable (and threads imports); claiming is idempotent.
-                await ClaimExternalConversationAsync(channelId, answer, survivor, cancellationToken).ConfigureAwait(false);
-                return (survivor, answer);
+                return new ExternalConversationAnswer(survivor, answer, ClaimExternalConversationAsync(channelId, answer, survivor, cancellationToken, insertFirst: true));
             }
 
             if (forwardTo is null || hop >= MaxMergeHops)
@@ -456,6 +484,23 @@ public sealed class IdMapStore
 
             conversationId = forwardTo;
         }
+    }
+
+    /// <summary>
+    /// Records a message Front sent (a teammate's reply, on the answer path): its <c>fm|</c> and <c>xm|</c> rows, inserted at
+    /// once, pointing at <paramref name="survivor"/> (the conversation the caller just resolved). Unlike
+    /// <see cref="RecordMessageAsync"/> it does not read the conversation row again afterwards: a merge marked between the
+    /// caller's read and these inserts, whose move scans the partition before they land, leaves them pointing at the
+    /// merged-away conversation. That is still a right answer: every read resolves a message's conversation through
+    /// <c>MergedInto</c> (lookups answer the survivor and its ids), and a later write of the message moves it.
+    /// </summary>
+    public Task RecordSentMessageAsync(string channelId, string messageId, string survivor, string externalId, CancellationToken cancellationToken = default)
+    {
+        ValidateChannel(channelId);
+        ArgumentException.ThrowIfNullOrEmpty(messageId);
+        ArgumentException.ThrowIfNullOrEmpty(survivor);
+        ArgumentException.ThrowIfNullOrEmpty(externalId);
+        return WriteMessageRowsAsync(channelId, messageId, survivor, externalId, null, cancellationToken);
     }
 
     /// <summary>
@@ -522,10 +567,30 @@ public sealed class IdMapStore
     // ---------------------------------------------------------------- rules, one row at a time
 
     /// <summary>Maps <paramref name="externalId"/> to <paramref name="conversationId"/> if free or already so; else returns the holder.</summary>
-    private async Task<string?> ClaimExternalConversationAsync(string channelId, string externalId, string conversationId, CancellationToken cancellationToken)
+    /// <param name="insertFirst">The row is probably new (a minted id): insert it at once, reading only on a 409.</param>
+    private async Task<string?> ClaimExternalConversationAsync(string channelId, string externalId, string conversationId, CancellationToken cancellationToken, bool insertFirst = false)
     {
         string? holder = null;
         var key = IdMapKeys.ExternalConversation(externalId);
+        if (insertFirst)
+        {
+            var fresh = New<ExternalConversationEntity>(channelId, key);
+            fresh.ExternalConversationId = externalId;
+            fresh.ConversationId = conversationId;
+            await _rows.InsertFirstAsync(fresh, existing => ValueTask.FromResult(existing is null ? fresh : ClaimDecision(existing)), cancellationToken).ConfigureAwait(false);
+            return holder;
+        }
+
+        ExternalConversationEntity? ClaimDecision(ExternalConversationEntity existing)
+        {
+            if (!string.Equals(existing.ConversationId, conversationId, StringComparison.Ordinal))
+            {
+                holder = existing.ConversationId;
+            }
+
+            return null;
+        }
+
         await _rows.MutateAsync<ExternalConversationEntity>(channelId, key, existing =>
         {
             holder = null;

@@ -27,14 +27,16 @@ public sealed class OutboundAnswerer(IdMapStore map, ChannelRegistry channels, O
         // channel row is read while the map resolves the conversation; nothing is written before it has said "not deleted".
         var channel = channels.FindAsync(channelId, cancellationToken);
         async Task<bool> NotDeleted() => (await channel.ConfigureAwait(false))?.Status != ChannelStatus.Deleted;
-        var (conversationId, externalConversationId) = await map.EnsureExternalConversationIdAsync(
+        var conversation = await map.BeginExternalConversationIdAsync(
             channelId, message.ConversationId, OutboundMessageReader.MintConversationId, cancellationToken, NotDeleted).ConfigureAwait(false);
-        if (!await NotDeleted().ConfigureAwait(false) || externalConversationId is null)
+        if (!await NotDeleted().ConfigureAwait(false) || conversation.ExternalConversationId is not { } externalConversationId)
         {
+            await conversation.Recorded.ConfigureAwait(false);
             OutboundLog.RefusedDeleted(logger, channelId, envelope.Type);
             return HttpAnswer.Error(410, "channel_deleted", "This channel was deleted; it no longer carries messages. Reconnect the channel in Front.");
         }
 
+        var conversationId = conversation.ConversationId;
         var data = message.Data;
         data["conversation_id"] = conversationId;
         data["external_conversation_id"] = externalConversationId;
@@ -45,11 +47,12 @@ public sealed class OutboundAnswerer(IdMapStore map, ChannelRegistry channels, O
             ["timestamp"] = data["created_at"]?.GetValue<string>() ?? time.GetUtcNow().ToString("O", System.Globalization.CultureInfo.InvariantCulture),
             ["data"] = data,
         };
-        // The map rows and the queue write are independent: both at once, and the answer only when both succeeded. If one
-        // fails the answer is 503 and Front's retry writes the same rows and queues the same event again (the partner sees
-        // the same webhook-id twice at worst, and de-duplicates on it).
+        // One round trip for everything left: the message rows, a minted id's xc| row and the queue write are independent,
+        // so all at once, and the answer only when all succeeded (the critical path is the conversation read, then this).
+        // If one fails the answer is 503 and Front's retry writes the same rows and queues the same event again (the partner
+        // sees the same webhook-id twice at worst, and de-duplicates on it).
         var record = message.MessageId is { } messageId
-            ? map.RecordMessageAsync(channelId, messageId, conversationId, message.ExternalId, null, cancellationToken, conversationIsResolved: true)
+            ? map.RecordSentMessageAsync(channelId, messageId, conversationId, message.ExternalId, cancellationToken)
             : map.RecordExternalOnlyMessageAsync(channelId, message.ExternalId, conversationId, cancellationToken);
         var enqueue = queue.EnqueueAsync(new OutboundItem
         {
@@ -59,7 +62,7 @@ public sealed class OutboundAnswerer(IdMapStore map, ChannelRegistry channels, O
             ExternalId = message.ExternalId,
             Event = @event.ToJsonString(),
         }, cancellationToken);
-        await Task.WhenAll(record, enqueue).ConfigureAwait(false);
+        await Task.WhenAll(conversation.Recorded, record, enqueue).ConfigureAwait(false);
 
         OutboundLog.Answered(logger, channelId, envelope.Type, message.MessageId, conversationId, webhookId);
         return HttpAnswer.Ok(new OutboundAnswer("success", message.ExternalId, externalConversationId));

@@ -1,0 +1,176 @@
+using System.Collections.Concurrent;
+using System.Text;
+using System.Text.RegularExpressions;
+using Azure.Core;
+using Azure.Core.Pipeline;
+using Azure.Data.Tables;
+using Azure.Storage.Queues;
+using FrontFunctions.Channels;
+using FrontFunctions.Front;
+using FrontFunctions.IdMap;
+using FrontFunctions.Outbound;
+using FrontFunctions.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FrontFunctions.Tests.Integration.Outbound;
+
+/// <summary>
+/// What answering a teammate's <c>message</c> costs in storage requests, and how many of them lie one after another on the
+/// answer's path (round trips): the answer's latency is set by the second number.
+/// </summary>
+public sealed class OutboundAnswerRequestsTests : IAsyncDisposable
+{
+    private readonly RequestTimeline _timeline = new();
+    private readonly FrontTestHost _host;
+    private readonly string _channel = TestStorage.NewChannelId();
+
+    public OutboundAnswerRequestsTests()
+    {
+        _host = FrontTestHost.Create(configure: services =>
+        {
+            var tables = new TableClientOptions();
+            tables.AddPolicy(_timeline, HttpPipelinePosition.PerCall);
+            services.AddSingleton(new TableServiceClient(TestStorage.ConnectionString, tables));
+            var queues = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 };
+            queues.AddPolicy(_timeline, HttpPipelinePosition.PerCall);
+            services.AddSingleton(new QueueServiceClient(TestStorage.ConnectionString, queues));
+        });
+    }
+
+    public ValueTask DisposeAsync() => _host.DisposeAsync();
+
+    [Fact]
+    public async Task A_reply_in_a_mapped_conversation_costs_five_requests_in_two_round_trips()
+    {
+        await _host.Get<ChannelRegistry>().AuthorizeAsync(_channel, CancellationToken.None);
+        await _host.Get<IdMapStore>().RecordConversationAsync(_channel, "cnv_1", ["sms:+15550100"]);
+        await AnswerAsync("msg_1", "cnv_1"); // warm: storage created, connections open
+        _timeline.Reset();
+
+        var answer = await AnswerAsync("msg_2", "cnv_1");
+
+        Assert.Equal(200, answer.StatusCode);
+        // Before: 6 requests in 3 round trips (the conversation row read again after the message rows were written).
+        Assert.Equal(
+            new[] { $"GET {StorageNames.Channels}/{_channel}", "GET fc|cnv_1", "POST fm|msg_2", $"POST {IdMapKeys.ExternalMessage("front:msg_2")}", "POST front-outbound/messages" }.Order(StringComparer.Ordinal),
+            _timeline.Labels.Order(StringComparer.Ordinal));
+        Assert.Equal(2, _timeline.RoundTrips);
+    }
+
+    [Fact]
+    public async Task A_reply_in_a_new_conversation_mints_its_id_in_three_round_trips()
+    {
+        await _host.Get<ChannelRegistry>().AuthorizeAsync(_channel, CancellationToken.None);
+        await _host.Get<IdMapStore>().RecordConversationAsync(_channel, "cnv_1", ["sms:+15550100"]);
+        await AnswerAsync("msg_1", "cnv_1");
+        _timeline.Reset();
+
+        var answer = await AnswerAsync("msg_2", "cnv_new");
+
+        Assert.Equal(200, answer.StatusCode);
+        Assert.Contains("\"external_conversation_id\":\"front:cnv_new\"", answer.Body, StringComparison.Ordinal);
+        // Before: 10 requests in 7 round trips (the missing row read twice, the xc| row read before its insert, the
+        // conversation row read again at the end).
+        Assert.Equal(
+            new[]
+            {
+                $"GET {StorageNames.Channels}/{_channel}", "GET fc|cnv_new", "POST fc|cnv_new", $"POST {IdMapKeys.ExternalConversation("front:cnv_new")}",
+                "POST fm|msg_2", $"POST {IdMapKeys.ExternalMessage("front:msg_2")}", "POST front-outbound/messages",
+            }.Order(StringComparer.Ordinal),
+            _timeline.Labels.Order(StringComparer.Ordinal));
+        Assert.Equal(3, _timeline.RoundTrips);
+        Assert.Equal("cnv_new", (await _host.Get<IdMapStore>().FindConversationByExternalIdAsync(_channel, "front:cnv_new"))!.ConversationId);
+    }
+
+    private async Task<(int StatusCode, string Body)> AnswerAsync(string messageId, string conversationId)
+    {
+        var json = "{\"type\":\"message\",\"payload\":{\"_links\":{\"self\":\"https://acme.api.frontapp.com/messages/" + messageId
+            + "\",\"related\":{\"conversation\":\"https://acme.api.frontapp.com/conversations/" + conversationId + "\"}},\"id\":\"" + messageId
+            + "\",\"type\":\"custom\",\"is_inbound\":false,\"created_at\":1700000000.5,\"author\":{\"id\":\"tea_1\",\"email\":\"ada@example.com\"},"
+            + "\"recipients\":[{\"handle\":\"+15550100\",\"role\":\"to\",\"name\":null}],\"body\":\"<p>Reply</p>\",\"text\":\"Reply\",\"attachments\":[]}}";
+        var envelope = FrontWebhookEnvelope.TryParse(Encoding.UTF8.GetBytes(json), out var problem) ?? throw new InvalidOperationException(problem);
+        var answer = await _host.Get<OutboundAnswerer>().AnswerAsync(_channel, envelope, CancellationToken.None);
+        return (answer.StatusCode, System.Text.Json.JsonSerializer.Serialize(answer.Body, answer.Body?.GetType() ?? typeof(object)));
+    }
+
+    private static class StorageNames
+    {
+        public const string Channels = FrontFunctions.Storage.StorageNames.ChannelsTable;
+    }
+}
+
+/// <summary>
+/// Records each storage request as "METHOD row key" (a table insert: the body's row key; a table read: "GET row key", or
+/// "GET table/row key" outside the id map; a queue request: "METHOD queue/messages") with when it started and ended on
+/// one logical clock, so that <see cref="RoundTrips"/> is the longest chain of requests each started after the previous ended.
+/// </summary>
+internal sealed partial class RequestTimeline : HttpPipelinePolicy
+{
+    private readonly ConcurrentQueue<(string Label, long Start, long End)> _requests = new();
+    private long _clock;
+
+    public IReadOnlyList<string> Labels => [.. _requests.Select(r => r.Label)];
+
+    public int RoundTrips
+    {
+        get
+        {
+            var requests = _requests.OrderBy(r => r.Start).ToList();
+            var depth = new int[requests.Count];
+            for (var i = 0; i < requests.Count; i++)
+            {
+                depth[i] = 1 + Enumerable.Range(0, i).Where(j => requests[j].End < requests[i].Start).Select(j => depth[j]).DefaultIfEmpty(0).Max();
+            }
+
+            return depth.DefaultIfEmpty(0).Max();
+        }
+    }
+
+    public void Reset() => _requests.Clear();
+
+    public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+    {
+        var label = await LabelAsync(message);
+        var start = Interlocked.Increment(ref _clock);
+        try
+        {
+            await ProcessNextAsync(message, pipeline);
+        }
+        finally
+        {
+            _requests.Enqueue((label, start, Interlocked.Increment(ref _clock)));
+        }
+    }
+
+    public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline) =>
+        throw new NotSupportedException("The app's storage calls are asynchronous.");
+
+    private static async Task<string> LabelAsync(HttpMessage message)
+    {
+        var uri = Uri.UnescapeDataString(message.Request.Uri.ToString());
+        var path = new Uri(uri).AbsolutePath.TrimEnd('/');
+        var method = message.Request.Method.ToString();
+        if (RowKey().Match(uri) is { Success: true } key)
+        {
+            var table = TableName().Match(path).Groups[1].Value;
+            return table == FrontFunctions.Storage.StorageNames.IdMapTable ? $"{method} {key.Groups[1].Value}" : $"{method} {table}/{key.Groups[1].Value}";
+        }
+
+        if (method == "POST" && message.Request.Content is { } content && !path.EndsWith("/messages", StringComparison.Ordinal))
+        {
+            using var buffer = new MemoryStream();
+            await content.WriteToAsync(buffer, default);
+            var body = System.Text.Json.JsonDocument.Parse(buffer.ToArray()).RootElement;
+            return body.TryGetProperty("RowKey", out var rowKey) ? $"{method} {rowKey.GetString()}" : $"{method} {path.Split('/')[^1]}";
+        }
+
+        var segments = path.Split('/');
+        return $"{method} {string.Join('/', segments.TakeLast(2))}";
+    }
+
+    [GeneratedRegex("RowKey='([^']*)'")]
+    private static partial Regex RowKey();
+
+    [GeneratedRegex(@"/([A-Za-z0-9]+)\(PartitionKey=")]
+    private static partial Regex TableName();
+}
