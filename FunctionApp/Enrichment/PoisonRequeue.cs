@@ -26,8 +26,11 @@ public sealed class PoisonRequeue(QueueServiceClient queues)
     /// <summary>How long a message received but not taken stays hidden from others while the run goes on.</summary>
     private static readonly TimeSpan SetAsideFor = TimeSpan.FromMinutes(5);
 
-    /// <summary>The queues whose poison queue can be re-queued: <c>front-ingest</c> (the default) and <c>front-outbound</c>.</summary>
-    public static IReadOnlyList<string> Queues { get; } = [StorageNames.IngestQueue, StorageNames.OutboundQueue];
+    /// <summary>
+    /// The queues whose poison queue can be re-queued: <c>front-ingest</c> (the default), <c>front-outbound</c> and
+    /// <c>front-import-checks</c> (an overdue check whose Front lookup kept failing; re-queued it runs at once).
+    /// </summary>
+    public static IReadOnlyList<string> Queues { get; } = [StorageNames.IngestQueue, StorageNames.OutboundQueue, StorageNames.ImportCheckQueue];
 
     /// <summary>
     /// Re-queues up to <paramref name="max"/> poison messages (all channels, or only <paramref name="channelId"/>'s) from
@@ -169,7 +172,10 @@ public sealed class PoisonRequeue(QueueServiceClient queues)
 
     private static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 
-    /// <summary>The channel and Front message id a queued notification names (null when the text is not one).</summary>
+    /// <summary>
+    /// The channel and the message a queued text names: the Front message id of a notification or outbound item, the
+    /// external id of an import check (null when the text is none of them).
+    /// </summary>
     private static (string? ChannelId, string? MessageId) Ids(string text)
     {
         try
@@ -178,7 +184,7 @@ public sealed class PoisonRequeue(QueueServiceClient queues)
             var root = document.RootElement;
             return root.ValueKind != JsonValueKind.Object
                 ? (null, null)
-                : (StringProperty(root, "channel_id"), StringProperty(root, "message_id"));
+                : (StringProperty(root, "channel_id"), StringProperty(root, "message_id") ?? StringProperty(root, "external_id"));
         }
         catch (JsonException)
         {

@@ -1,5 +1,6 @@
-// Re-queues poisoned ingest (or, with --queue front-outbound, partner delivery) messages after a fix:
-//   AzureWebJobsStorage='<connection string>' dotnet run --project tools/RequeuePoison -- [--queue front-ingest|front-outbound] [--channel cha_…] [--max N]
+// Re-queues poisoned ingest (or, with --queue front-outbound, partner delivery; with --queue front-import-checks, overdue
+// import checks) messages after a fix:
+//   AzureWebJobsStorage='<connection string>' dotnet run --project tools/RequeuePoison -- [--queue front-ingest|front-outbound|front-import-checks] [--channel cha_…] [--max N]
 // or, with a managed identity / az login: AzureWebJobsStorage__accountName=<account> dotnet run --project tools/RequeuePoison
 // The storage settings are read exactly as the function app reads them (FrontFunctions.Storage.StorageClientRegistration).
 // Each message in the poison queue when the run begins is taken at most once; what fails again stays poisoned.

@@ -95,6 +95,42 @@ public sealed class PoisonRequeueTests
         Assert.DoesNotContain(texts[1], left);
     }
 
+    [Fact]
+    public async Task Import_checks_that_failed_for_good_are_requeued_from_their_own_poison_queue()
+    {
+        // CheckOverdueImport retries a transient Front failure through the queue; after maxDequeueCount the host moves the check
+        // to front-import-checks-poison. Before, PoisonRequeue (and so tools/RequeuePoison and the console) refused that queue.
+        Assert.Contains(StorageNames.ImportCheckQueue, PoisonRequeue.Queues);
+        var checks = _queues.GetQueueClient(StorageNames.ImportCheckQueue);
+        var poison = _queues.GetQueueClient(StorageNames.ImportCheckPoisonQueue);
+        await checks.CreateIfNotExistsAsync();
+        await poison.CreateIfNotExistsAsync();
+        var mine = TestStorage.NewChannelId();
+        var other = TestStorage.NewChannelId();
+        var texts = new[] { mine, mine, other }
+            .Select((c, i) => JsonSerializer.Serialize(new FrontFunctions.Imports.ImportCheckMessage { ChannelId = c, ExternalId = $"sms:+1555/{i}", MessageUid = Guid.NewGuid().ToString("N") }, FrontFunctions.Imports.ImportJsonContext.Default.ImportCheckMessage))
+            .ToArray();
+        foreach (var text in texts)
+        {
+            await poison.SendMessageAsync(text);
+        }
+
+        var report = await new PoisonRequeue(_queues).RequeueAsync(mine, int.MaxValue, CancellationToken.None, StorageNames.ImportCheckQueue);
+
+        Assert.Equal(2, report.RequeuedCount);
+        Assert.Equal(["sms:+1555/0", "sms:+1555/1"], report.Requeued[mine].Order(StringComparer.Ordinal)); // named by external id
+        var requeued = (await checks.PeekMessagesAsync(32)).Value.Select(m => m.Body.ToString()).Where(t => t.Contains(mine, StringComparison.Ordinal)).Order().ToArray();
+        Assert.Equal(texts.Take(2).Order(), requeued);
+        var left = (await poison.PeekMessagesAsync(32)).Value.Select(m => m.Body.ToString()).ToArray();
+        Assert.Contains(texts[2], left);
+        Assert.DoesNotContain(texts[0], left);
+        await new PoisonRequeue(_queues).RequeueAsync(other, int.MaxValue, CancellationToken.None, StorageNames.ImportCheckQueue);
+        foreach (var m in (await checks.ReceiveMessagesAsync(32)).Value.Where(m => m.Body.ToString().Contains(mine, StringComparison.Ordinal) || m.Body.ToString().Contains(other, StringComparison.Ordinal)))
+        {
+            await checks.DeleteMessageAsync(m.MessageId, m.PopReceipt);
+        }
+    }
+
     /// <summary>
     /// Run before the cause is fixed, every re-queued message fails for good at once and comes back to the poison queue as a
     /// new message (here: the moment it reaches the ingest queue). Before the fix the run took those again, pass after pass,
