@@ -19,7 +19,16 @@ public sealed record ChannelRecord(string ChannelId, DateTimeOffset? AuthorizedA
 /// </summary>
 public sealed class ChannelRegistry
 {
+    /// <summary>
+    /// How long <see cref="FindRecentAsync"/> may answer a channel's record from this instance's memory. A delete handled by
+    /// this instance (or a re-authorization) updates it at once; one handled by another instance is seen here after at most
+    /// this long, so a message Front sends on a channel deleted elsewhere within it is still answered and queued (Front does
+    /// not send messages on a channel it has deleted: the window only matters for a request already in flight).
+    /// </summary>
+    public static readonly TimeSpan RecentFor = TimeSpan.FromSeconds(10);
+
     private const string Partition = "channel";
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (ChannelRecord? Record, DateTimeOffset ReadAt)> _recent = new(StringComparer.Ordinal);
     private readonly TableClient _table;
     private readonly StorageInitializer _storage;
     private readonly TimeProvider _time;
@@ -43,7 +52,9 @@ public sealed class ChannelRegistry
             ["DeletedAt"] = null,
         };
         await _table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
-        return new ChannelRecord(channelId, now, ChannelStatus.Active, null);
+        var record = new ChannelRecord(channelId, now, ChannelStatus.Active, null);
+        _recent[channelId] = (record, now);
+        return record;
     }
 
     /// <summary>Marks the channel deleted, keeping everything else about it (a merge, not a replace).</summary>
@@ -55,7 +66,31 @@ public sealed class ChannelRegistry
             ["Status"] = nameof(ChannelStatus.Deleted),
             ["DeletedAt"] = _time.GetUtcNow(),
         };
+        // The deleted record before and after the write: a FindRecentAsync read in flight meanwhile cannot store "active"
+        // over it (it stores only over the entry it saw before reading).
+        var deleted = new ChannelRecord(channelId, null, ChannelStatus.Deleted, entity.GetDateTimeOffset("DeletedAt"));
+        _recent[channelId] = (deleted, _time.GetUtcNow());
         await _table.UpsertEntityAsync(entity, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+        _recent[channelId] = (deleted, _time.GetUtcNow());
+    }
+
+    /// <summary>
+    /// <see cref="FindAsync"/>, answered from this instance's memory when read less than <see cref="RecentFor"/> ago (the
+    /// answer to a teammate's message reads it on every request; this saves that storage request).
+    /// </summary>
+    public async Task<ChannelRecord?> FindRecentAsync(string channelId, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        var known = _recent.TryGetValue(channelId, out var seen);
+        if (known && now - seen.ReadAt < RecentFor && seen.Record?.Status != ChannelStatus.Deleted)
+        {
+            return seen.Record;
+        }
+
+        // A deleted channel is read every time (a re-authorization on another instance shows at once).
+        var record = await FindAsync(channelId, cancellationToken).ConfigureAwait(false);
+        _ = known ? _recent.TryUpdate(channelId, (record, now), seen) : _recent.TryAdd(channelId, (record, now));
+        return record;
     }
 
     /// <summary>The channel's record, or null when Front never authorized or deleted it here.</summary>

@@ -487,8 +487,10 @@ public sealed class IdMapStore
     }
 
     /// <summary>
-    /// Records a message Front sent (a teammate's reply, on the answer path): its <c>fm|</c> and <c>xm|</c> rows, inserted at
-    /// once, pointing at <paramref name="survivor"/> (the conversation the caller just resolved). Unlike
+    /// Records a message Front sent (a teammate's reply, on the answer path): its <c>fm|</c> and <c>xm|</c> rows, inserted
+    /// together in one request (an entity group transaction; when either exists already, a redelivery, nothing is written
+    /// and each row goes through read-decide-write as <see cref="RecordMessageAsync"/> writes it), pointing at
+    /// <paramref name="survivor"/> (the conversation the caller just resolved). Unlike
     /// <see cref="RecordMessageAsync"/> it does not read the conversation row again afterwards: a merge marked between the
     /// caller's read and these inserts, whose move scans the partition before they land, leaves them pointing at the
     /// merged-away conversation. That is still a right answer: every read resolves a message's conversation through
@@ -500,7 +502,20 @@ public sealed class IdMapStore
         ArgumentException.ThrowIfNullOrEmpty(messageId);
         ArgumentException.ThrowIfNullOrEmpty(survivor);
         ArgumentException.ThrowIfNullOrEmpty(externalId);
-        return WriteMessageRowsAsync(channelId, messageId, survivor, externalId, null, cancellationToken);
+        return RecordSentMessageCoreAsync(channelId, messageId, survivor, externalId, cancellationToken);
+    }
+
+    private async Task RecordSentMessageCoreAsync(string channelId, string messageId, string survivor, string externalId, CancellationToken cancellationToken)
+    {
+        MessageEntity[] rows =
+        [
+            new() { PartitionKey = channelId, RowKey = IdMapKeys.FrontMessage(messageId), MessageId = messageId, ExternalId = externalId, ConversationId = survivor },
+            new() { PartitionKey = channelId, RowKey = IdMapKeys.ExternalMessage(externalId), MessageId = messageId, ExternalId = externalId, ConversationId = survivor },
+        ];
+        if (!await _rows.InsertAllAsync(rows, cancellationToken).ConfigureAwait(false))
+        {
+            await WriteMessageRowsAsync(channelId, messageId, survivor, externalId, null, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>

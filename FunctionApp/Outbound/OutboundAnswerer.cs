@@ -25,7 +25,9 @@ public sealed class OutboundAnswerer(IdMapStore map, ChannelRegistry channels, O
         // A deleted channel carries nothing more: 410, so Front shows the teammate the message was not sent (a 5xx would be
         // retried for nothing). A channel never authorized here (no row) is served: the row is not needed to answer. The
         // channel row is read while the map resolves the conversation; nothing is written before it has said "not deleted".
-        var channel = channels.FindAsync(channelId, cancellationToken);
+        // It is read from this instance's memory when read less than ChannelRegistry.RecentFor ago (a delete handled here
+        // shows at once; one handled by another instance within that time).
+        var channel = channels.FindRecentAsync(channelId, cancellationToken);
         async Task<bool> NotDeleted() => (await channel.ConfigureAwait(false))?.Status != ChannelStatus.Deleted;
         var conversation = await map.BeginExternalConversationIdAsync(
             channelId, message.ConversationId, OutboundMessageReader.MintConversationId, cancellationToken, NotDeleted).ConfigureAwait(false);

@@ -230,4 +230,22 @@ public sealed class TwoWayChannelTests
         var mapped = await two.Pipeline.GetAsync(two.Pipeline.MessageByFrontId(result.MessageId!));
         Assert.Equal(HttpStatusCode.NotFound, mapped.Status);
     }
+
+    [Fact]
+    public async Task A_message_after_a_delete_is_refused_although_the_channel_was_read_as_active_a_moment_before()
+    {
+        // The answer reads the channel's status from this instance's memory for ChannelRegistry.RecentFor: a delete handled
+        // by the same instance must show at once.
+        await using var two = await TwoWayPipeline.StartAsync(deliver: false);
+        var before = await two.Sim.SendTeammateMessageAsync(two.ChannelId, new TeammateMessage { ConversationId = null });
+        Assert.Equal(200, before.Status);
+        var delete = await two.Pipeline.Host.SendSignedAsync(HttpMethod.Delete, $"/api/front/channels/{two.ChannelId}", null);
+        Assert.Equal(HttpStatusCode.OK, delete.StatusCode);
+
+        var result = await two.Sim.SendTeammateMessageAsync(two.ChannelId, new TeammateMessage { ConversationId = before.ConversationId });
+
+        Assert.Equal(410, result.Status);
+        var mapped = await two.Pipeline.GetAsync(two.Pipeline.MessageByFrontId(result.MessageId!));
+        Assert.Equal(HttpStatusCode.NotFound, mapped.Status);
+    }
 }
