@@ -387,7 +387,8 @@ public sealed class IdMapStore
 
     /// <summary>
     /// The external conversation id to answer for a message Front sends in <paramref name="conversationId"/> (a teammate's
-    /// reply): the first id the surviving conversation already carries, else <paramref name="mint"/>(survivor), recorded for
+    /// reply): an id the surviving conversation already carries (the partner's own before a minted one:
+    /// <see cref="MergeRules.PreferredExternalConversationId"/>), else <paramref name="mint"/>(survivor), recorded for
     /// it. The minted id is recorded insert-once: the <c>fc|</c> row is created with <c>AddEntity</c> (409 when another
     /// writer got there first) or updated with If-Match (412), and a writer that finds ids already there keeps them and
     /// answers the first; so two replies racing in a new conversation answer the same id. Returns the survivor and the id,
@@ -422,7 +423,7 @@ public sealed class IdMapStore
             var (survivor, row) = await ResolveAsync(channelId, conversationId, cancellationToken).ConfigureAwait(false);
             if (row is { MergedInto: null } && row.ExternalConversationIds.Count > 0)
             {
-                return new ExternalConversationAnswer(survivor, row.ExternalConversationIds[0], Task.CompletedTask);
+                return new ExternalConversationAnswer(survivor, MergeRules.PreferredExternalConversationId(row.ExternalConversationIds), Task.CompletedTask);
             }
 
             if (mayWrite is not null && !await mayWrite().ConfigureAwait(false))
@@ -448,7 +449,7 @@ public sealed class IdMapStore
                 var list = existing?.GetIds() ?? [];
                 if (list.Count > 0)
                 {
-                    answer = list[0]; // someone else recorded an id first: keep it
+                    answer = MergeRules.PreferredExternalConversationId(list); // someone else recorded an id first: keep it
                     return null;
                 }
 

@@ -23,6 +23,17 @@ namespace FrontFunctions.IdMap;
 /// </summary>
 public static class MergeRules
 {
+    /// <summary>Prefix of the external ids the app mints for Front's own messages and conversations (never a partner's).</summary>
+    public const string MintedIdPrefix = "front:";
+
+    /// <summary>
+    /// The external conversation id to answer Front with: the first one the partner gave (not minted here), else the first.
+    /// A conversation answered with a minted <c>front:cnv_…</c> while its first <c>message_imported</c> was still queued
+    /// later gets the partner's own id too: both thread the reply in Front, and the partner then sees its own id.
+    /// </summary>
+    public static string PreferredExternalConversationId(IReadOnlyList<string> ids) =>
+        ids.FirstOrDefault(id => !id.StartsWith(MintedIdPrefix, StringComparison.Ordinal)) ?? ids[0];
+
     /// <summary>RefreshedAt is rewritten at most this often: every message of a busy conversation would otherwise write the row.</summary>
     public static readonly TimeSpan RefreshWriteInterval = TimeSpan.FromMinutes(1);
 

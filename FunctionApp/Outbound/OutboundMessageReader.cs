@@ -24,7 +24,7 @@ public sealed record OutboundMessage(
 public static class OutboundMessageReader
 {
     /// <summary>Prefix of the external ids this app gives Front's own messages and conversations.</summary>
-    public const string ExternalIdPrefix = "front:";
+    public const string ExternalIdPrefix = IdMap.MergeRules.MintedIdPrefix;
 
     public static OutboundMessage? TryRead(string channelId, FrontWebhookEnvelope envelope, out string? problem)
     {

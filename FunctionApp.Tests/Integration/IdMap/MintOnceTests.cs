@@ -64,4 +64,22 @@ public sealed class MintOnceTests
         Assert.Null(id);
         Assert.Null(await _map.GetConversationRowAsync(channel, "cnv_refused"));
     }
+
+    [Fact]
+    public async Task Once_the_partner_s_own_id_arrives_for_a_conversation_answered_with_a_minted_id_answers_prefer_it_and_both_stay_findable()
+    {
+        // A teammate replied while the conversation's first message_imported was still queued: the reply got front:cnv_late.
+        // The notification then adds the partner's own id. Both thread in Front; later answers give the partner its own id.
+        var channel = TestStorage.NewChannelId();
+        var (_, minted) = await _map.EnsureExternalConversationIdAsync(channel, "cnv_late", c => "front:" + c);
+        Assert.Equal("front:cnv_late", minted);
+
+        await _map.RecordConversationAsync(channel, "cnv_late", ["sms:+15550100"]);
+        var (_, later) = await _map.EnsureExternalConversationIdAsync(channel, "cnv_late", _ => throw new InvalidOperationException("minted again"));
+
+        Assert.Equal("sms:+15550100", later);
+        Assert.Equal("cnv_late", (await _map.FindConversationByExternalIdAsync(channel, "front:cnv_late"))!.ConversationId);
+        Assert.Equal("cnv_late", (await _map.FindConversationByExternalIdAsync(channel, "sms:+15550100"))!.ConversationId);
+        Assert.Equal(["front:cnv_late", "sms:+15550100"], (await _map.FindConversationByFrontIdAsync(channel, "cnv_late"))!.ExternalConversationIds);
+    }
 }
