@@ -22,21 +22,53 @@ namespace FrontFunctions.Benchmarks;
 /// <list type="number">
 /// <item>at 16 concurrent signed <c>message</c> deliveries through the local host, answer p99 ≤ 1.5 × the p99 of a plain loop
 /// doing one table upsert plus one enqueue at the same concurrency (alternating rounds);</item>
-/// <item>partner delivery by the queue function (real queue listener, host.json settings) ≥ 0.8 × the throughput of a plain
-/// loop of signed POSTs to the same loopback receiver at the same concurrency (host.json batchSize 16).</item>
+/// <item>partner delivery by the queue function (the local host's WebJobs queue listener with host.json's queue settings)
+/// ≥ 0.8 × the throughput of a plain loop of signed POSTs to the same receiver at the same concurrency: the most the
+/// listener runs at once, <c>batchSize + newBatchThreshold</c> from host.json. The receiver answers after a set latency
+/// (default 20 ms, as a real partner takes milliseconds), and the comparison runs again at 0 ms, where the plain loop
+/// measures only HMAC and loopback while the function also receives and deletes each queue message.</item>
 /// </list>
+/// <see cref="MeasureAsync"/> returns each goal as an <see cref="OutboundFigure"/> (figure, baseline, ratio, goal);
+/// <see cref="RunAsync"/> prints them as a table.
 /// </summary>
 public static class OutboundBenchmark
 {
     private const string Secret = "bench-secret";
 
-    public static async Task<int> RunAsync(string storage, int count, int concurrency, int rounds, int deliveries)
+    public static async Task<int> RunAsync(string storage, int count, int concurrency, int rounds, int deliveries, int receiverLatencyMs = 20)
     {
-        await using var receiver = await Receiver.StartAsync();
-        var signingSecret = PartnerOptions.SecretPrefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-        var failures = await AnswersAsync(storage, count, concurrency, rounds);
-        failures += await DeliveryAsync(storage, receiver, signingSecret, deliveries, concurrency);
+        var (figures, failures) = await MeasureAsync(storage, count, concurrency, rounds, deliveries, receiverLatencyMs);
+        Console.WriteLine();
+        Console.WriteLine($"{"outbound figure",-52} {"figure",10} {"baseline",10} {"ratio",6}  goal");
+        foreach (var f in figures)
+        {
+            Console.WriteLine(f);
+        }
+
+        if (failures > 0)
+        {
+            Console.WriteLine($"{failures} operation(s) failed");
+        }
+
         return failures == 0 ? 0 : 1;
+    }
+
+    /// <summary>The figures of one run, and how many operations failed (a failed operation makes the run invalid).</summary>
+    public static async Task<(IReadOnlyList<OutboundFigure> Figures, int Failures)> MeasureAsync(
+        string storage, int count, int concurrency, int rounds, int deliveries, int receiverLatencyMs = 20)
+    {
+        var signingSecret = PartnerOptions.SecretPrefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        var figures = new List<OutboundFigure>();
+        var (answer, failures) = await AnswersAsync(storage, count, concurrency, rounds);
+        figures.Add(answer);
+        foreach (var latency in new[] { receiverLatencyMs, 0 }.Distinct())
+        {
+            var (delivery, failed) = await DeliveryAsync(storage, signingSecret, deliveries, TimeSpan.FromMilliseconds(latency));
+            figures.AddRange(delivery);
+            failures += failed;
+        }
+
+        return (figures, failures);
     }
 
     private static WebApplication Host(string storage, IDictionary<string, string?> extra) => LocalFunctionsHost.Build([], builder =>
@@ -60,7 +92,7 @@ public static class OutboundBenchmark
         builder.Logging.ClearProviders();
     });
 
-    private static async Task<int> AnswersAsync(string storage, int count, int concurrency, int rounds)
+    private static async Task<(OutboundFigure Figure, int Failures)> AnswersAsync(string storage, int count, int concurrency, int rounds)
     {
         var app = Host(storage, new Dictionary<string, string?> { ["LocalHost:RunQueueListener"] = "false", [PartnerOptions.DisabledSetting] = "true" });
         await app.StartAsync();
@@ -99,81 +131,26 @@ public static class OutboundBenchmark
         var answerP99 = answers.Average(r => r.P99);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"mean over {rounds} rounds: plain p50 {plain.Average(r => r.P50):F2} ms p99 {plainP99:F2} ms; answer p50 {answers.Average(r => r.P50):F2} ms p99 {answerP99:F2} ms"));
-        var ratio = answerP99 / plainP99;
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"answer/plain p99 {ratio:F2} (goal ≤ 1.50): {(ratio <= 1.5 ? "met" : "not met")}"));
         await queue.ClearMessagesAsync();
         await app.StopAsync();
-        return answers.Sum(r => r.Failures) + plain.Sum(r => r.Failures);
+        return (new OutboundFigure($"message answer p99, concurrency {concurrency} (ms)", answerP99, plainP99, LowerIsBetter: true, Goal: 1.5),
+            answers.Sum(r => r.Failures) + plain.Sum(r => r.Failures));
     }
 
-    private static async Task<int> DeliveryAsync(string storage, Receiver receiver, string signingSecret, int deliveries, int concurrency)
+    private static async Task<(IReadOnlyList<OutboundFigure> Figures, int Failures)> DeliveryAsync(string storage, string signingSecret, int deliveries, TimeSpan latency)
     {
-        // Plain loop first: signed POSTs to the same receiver at the same concurrency.
-        var key = Convert.FromBase64String(signingSecret[PartnerOptions.SecretPrefix.Length..]);
-        var bodies = Enumerable.Range(0, deliveries).Select(i => Encoding.UTF8.GetBytes(EventJson(i))).ToArray();
-        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency * 2 });
-        var plain = await LatencyRecorder.RunAsync("plain signed POST loop", deliveries, concurrency, async i =>
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Post, receiver.Url) { Content = new ByteArrayContent(bodies[i]) };
-            request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
-            var ts = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-            request.Headers.Add("webhook-id", "msg_plain" + i);
-            request.Headers.Add("webhook-timestamp", ts.ToString(CultureInfo.InvariantCulture));
-            request.Headers.Add("webhook-signature", StandardWebhookSigner.Sign(key, "msg_plain" + i, ts, bodies[i]));
-            using var response = await http.SendAsync(request);
-            return response.IsSuccessStatusCode;
-        });
-        Console.WriteLine(plain);
-
-        // The queue function: items enqueued first, then the host starts; throughput from the first to the last arrival.
+        await using var receiver = await Receiver.StartAsync(latency);
+        var ms = latency.TotalMilliseconds.ToString("F0", CultureInfo.InvariantCulture);
+        Console.WriteLine();
+        Console.WriteLine($"partner delivery, receiver answering after {ms} ms:");
         var queue = new QueueServiceClient(storage, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }).GetQueueClient(StorageNames.OutboundQueue);
         await queue.CreateIfNotExistsAsync();
         var channel = "cha_bench" + Guid.NewGuid().ToString("N")[..8];
-
-        // Reference floor with the queue in between: 16 workers each receive up to 32 items, POST each signed, delete it.
         await queue.ClearMessagesAsync();
-        await FillAsync(queue, channel, deliveries, concurrency);
-        receiver.Reset();
-        var drained = 0;
-        var drain = Stopwatch.StartNew();
-        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
-        {
-            while (Volatile.Read(ref drained) < deliveries)
-            {
-                var batch = (await queue.ReceiveMessagesAsync(32, TimeSpan.FromSeconds(30))).Value;
-                if (batch.Length == 0)
-                {
-                    if (Volatile.Read(ref drained) >= deliveries)
-                    {
-                        break;
-                    }
+        await FillAsync(queue, channel, deliveries, 16);
 
-                    await Task.Delay(10);
-                    continue;
-                }
-
-                foreach (var message in batch)
-                {
-                    var text = message.Body.ToString();
-                    var body = Encoding.UTF8.GetBytes(System.Text.Json.JsonDocument.Parse(text).RootElement.GetProperty("event").GetString()!);
-                    using var request = new HttpRequestMessage(HttpMethod.Post, receiver.Url) { Content = new ByteArrayContent(body) };
-                    var ts = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-                    request.Headers.Add("webhook-id", "msg_drain");
-                    request.Headers.Add("webhook-timestamp", ts.ToString(CultureInfo.InvariantCulture));
-                    request.Headers.Add("webhook-signature", StandardWebhookSigner.Sign(key, "msg_drain", ts, body));
-                    using var response = await http.SendAsync(request);
-                    await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
-                    Interlocked.Increment(ref drained);
-                }
-            }
-        }));
-        var drainRps = deliveries / drain.Elapsed.TotalSeconds;
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"plain queue drain + POST loop  {deliveries,6} ops  concurrency {concurrency,2}  {drainRps,8:F0} ops/s (receive 32, POST, delete each)"));
-
-        await queue.ClearMessagesAsync();
-        await FillAsync(queue, channel, deliveries, concurrency);
-        receiver.Reset();
+        // The queue function first (items enqueued, then the host starts; throughput from the first to the last arrival):
+        // its concurrency is what the listener runs at once, from the host's own queue options.
         var app = Host(storage, new Dictionary<string, string?>
         {
             ["LocalHost:RunQueueListener"] = "true",
@@ -181,23 +158,79 @@ public static class OutboundBenchmark
             ["Partner:SigningSecret"] = signingSecret,
             [PartnerOptions.DisabledSetting] = "false",
         });
+        var batchSize = app.Configuration.GetValue("AzureFunctionsJobHost:extensions:queues:batchSize", 16);
+        var newBatchThreshold = app.Configuration.GetValue("AzureFunctionsJobHost:extensions:queues:newBatchThreshold", batchSize / 2);
+        var concurrency = batchSize + newBatchThreshold;
         await app.StartAsync();
         var deadline = Stopwatch.StartNew();
         while (receiver.Count < deliveries && deadline.Elapsed < TimeSpan.FromMinutes(5))
         {
-            await Task.Delay(50);
+            await Task.Delay(20);
         }
 
-        await app.StopAsync();
         var (first, last) = receiver.Span;
+        await app.StopAsync();
         var seconds = (last - first).TotalSeconds;
-        var functionRps = seconds > 0 ? (receiver.Count - 1) / seconds : double.NaN;
-        var ratio = functionRps / plain.RequestsPerSecond;
+        var delivered = receiver.Count;
+        var functionRps = seconds > 0 ? (delivered - 1) / seconds : double.NaN;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"queue delivery function        {receiver.Count,6} of {deliveries} delivered  {functionRps,8:F0} ops/s (first to last arrival, {seconds:F1} s)"));
+            $"{"queue delivery function",-28} {delivered,6} of {deliveries} delivered  batchSize {batchSize} + newBatchThreshold {newBatchThreshold}  {functionRps,8:F0} ops/s (first to last arrival, {seconds:F1} s; at most {receiver.MaxInFlight} at the receiver at once)"));
+
+        // The plain loop: signed POSTs to the same receiver, as many at once as the listener runs at most.
+        var key = Convert.FromBase64String(signingSecret[PartnerOptions.SecretPrefix.Length..]);
+        var bodies = Enumerable.Range(0, deliveries).Select(i => Encoding.UTF8.GetBytes(EventJson(i))).ToArray();
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency * 2 });
+        await Post(http, receiver.Url, key, "msg_warm", bodies[0]);
+        receiver.Reset();
+        var plain = await LatencyRecorder.RunAsync("plain signed POST loop", deliveries, concurrency, i => Post(http, receiver.Url, key, "msg_plain" + i, bodies[i]));
+        Console.WriteLine($"{plain} (at most {receiver.MaxInFlight} at the receiver at once)");
+
+        // Reference: the same queue drained by a plain loop (each worker receives up to batchSize, POSTs each signed, deletes it).
+        await queue.ClearMessagesAsync();
+        await FillAsync(queue, channel, deliveries, 16);
+        var drained = 0;
+        var drain = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
+        {
+            while (Volatile.Read(ref drained) < deliveries)
+            {
+                var batch = (await queue.ReceiveMessagesAsync(batchSize, TimeSpan.FromSeconds(30))).Value;
+                if (batch.Length == 0)
+                {
+                    await Task.Delay(10);
+                    continue;
+                }
+
+                foreach (var message in batch)
+                {
+                    var body = Encoding.UTF8.GetBytes(System.Text.Json.JsonDocument.Parse(message.Body.ToString()).RootElement.GetProperty("event").GetString()!);
+                    await Post(http, receiver.Url, key, "msg_drain", body);
+                    await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
+                    Interlocked.Increment(ref drained);
+                }
+            }
+        }));
+        var drainRps = deliveries / drain.Elapsed.TotalSeconds;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"delivery/plain throughput {ratio:F2} (goal ≥ 0.80): {(ratio >= 0.8 ? "met" : "not met")}; delivery/queue-drain reference {functionRps / drainRps:F2}"));
-        return plain.Failures + (receiver.Count >= deliveries ? 0 : 1);
+            $"{"plain queue drain + POST",-28} {deliveries,6} ops  concurrency {concurrency,2}  {drainRps,8:F0} ops/s (receive {batchSize}, POST, delete each)"));
+        await queue.ClearMessagesAsync();
+
+        return ([
+            new OutboundFigure($"partner delivery vs signed POST loop, receiver {ms} ms (ops/s)", functionRps, plain.RequestsPerSecond, LowerIsBetter: false, Goal: 0.8),
+            new OutboundFigure($"partner delivery vs queue drain + POST, receiver {ms} ms (ops/s)", functionRps, drainRps, LowerIsBetter: false, Goal: null),
+        ], plain.Failures + (delivered >= deliveries ? 0 : 1));
+    }
+
+    private static async Task<bool> Post(HttpClient http, Uri url, byte[] key, string webhookId, byte[] body)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        var ts = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        request.Headers.Add("webhook-id", webhookId);
+        request.Headers.Add("webhook-timestamp", ts.ToString(CultureInfo.InvariantCulture));
+        request.Headers.Add("webhook-signature", StandardWebhookSigner.Sign(key, webhookId, ts, body));
+        using var response = await http.SendAsync(request);
+        return response.IsSuccessStatusCode;
     }
 
     private static Task FillAsync(QueueClient queue, string channel, int deliveries, int concurrency) =>
@@ -239,11 +272,13 @@ public static class OutboundBenchmark
         + "\",\"conversation_id\":\"cnv_1\",\"external_id\":\"front:msg_" + i + "\",\"external_conversation_id\":\"conv-1\",\"text\":\"Reply " + i
         + "\",\"body\":\"<p>Reply " + i + "</p>\",\"attachments\":[]}}";
 
-    /// <summary>The partner: answers 204 and records when each POST arrived.</summary>
+    /// <summary>The partner: answers 204 after <c>latency</c> and records when each POST arrived.</summary>
     private sealed class Receiver : IAsyncDisposable
     {
         private readonly WebApplication _app;
         private readonly ConcurrentQueue<long> _arrivals = new();
+        private int _inFlight;
+        private int _maxInFlight;
 
         private Receiver(WebApplication app) => _app = app;
 
@@ -253,9 +288,16 @@ public static class OutboundBenchmark
         public (TimeSpan First, TimeSpan Last) Span =>
             _arrivals.IsEmpty ? (TimeSpan.Zero, TimeSpan.Zero) : (Stopwatch.GetElapsedTime(0, _arrivals.Min()), Stopwatch.GetElapsedTime(0, _arrivals.Max()));
 
-        public void Reset() => _arrivals.Clear();
+        /// <summary>The most requests the receiver held at once since the last <see cref="Reset"/>.</summary>
+        public int MaxInFlight => Volatile.Read(ref _maxInFlight);
 
-        public static async Task<Receiver> StartAsync()
+        public void Reset()
+        {
+            _arrivals.Clear();
+            Volatile.Write(ref _maxInFlight, 0);
+        }
+
+        public static async Task<Receiver> StartAsync(TimeSpan latency)
         {
             var builder = WebApplication.CreateSlimBuilder();
             builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -264,8 +306,21 @@ public static class OutboundBenchmark
             var receiver = new Receiver(app);
             app.MapPost("/events", async (HttpContext c) =>
             {
+                var now = Interlocked.Increment(ref receiver._inFlight);
+                int max;
+                while (now > (max = Volatile.Read(ref receiver._maxInFlight)) && Interlocked.CompareExchange(ref receiver._maxInFlight, now, max) != max)
+                {
+                }
+
                 await c.Request.Body.CopyToAsync(Stream.Null);
                 receiver._arrivals.Enqueue(Stopwatch.GetTimestamp());
+                if (latency > TimeSpan.Zero)
+                {
+                    await Task.Delay(latency);
+                }
+
+                Interlocked.Decrement(ref receiver._inFlight);
+
                 c.Response.StatusCode = 204;
             });
             await app.StartAsync();
@@ -279,4 +334,16 @@ public static class OutboundBenchmark
             await _app.DisposeAsync();
         }
     }
+}
+
+/// <summary>One goal of the benchmark: the figure measured, its baseline in the same run, their ratio, the goal for the ratio.</summary>
+public sealed record OutboundFigure(string Name, double Figure, double Baseline, bool LowerIsBetter, double? Goal)
+{
+    public double Ratio => Figure / Baseline;
+
+    /// <summary>Null for a reference figure without a goal.</summary>
+    public bool? Met => Goal is { } goal ? (LowerIsBetter ? Ratio <= goal : Ratio >= goal) : null;
+
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
+        $"{Name,-52} {Figure,10:F2} {Baseline,10:F2} {Ratio,6:F2}  {(Goal is { } g ? $"{(LowerIsBetter ? "≤" : "≥")} {g:F2}: {(Met == true ? "met" : "not met")}" : "(reference)")}");
 }
