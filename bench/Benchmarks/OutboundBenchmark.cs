@@ -127,6 +127,11 @@ public static class OutboundBenchmark
             Console.WriteLine(a);
         }
 
+        if (!AnswerFailures.IsEmpty)
+        {
+            Console.WriteLine("failed answers by status: " + string.Join(", ", AnswerFailures.OrderBy(p => p.Key).Select(p => $"{p.Key} × {p.Value}")));
+        }
+
         var plainP99 = plain.Average(r => r.P99);
         var answerP99 = answers.Average(r => r.P99);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -256,8 +261,16 @@ public static class OutboundBenchmark
         request.Headers.Add("X-Front-Request-Timestamp", timestamp);
         request.Headers.Add("X-Front-Signature", FrontSimulator.Notifications.WebhookSigner.Sign(Secret, timestamp, body));
         using var response = await http.SendAsync(request);
+        if (!response.IsSuccessStatusCode)
+        {
+            AnswerFailures.AddOrUpdate((int)response.StatusCode, 1, (_, n) => n + 1);
+        }
+
         return response.IsSuccessStatusCode;
     }
+
+    /// <summary>Failed answers by status code (printed after the rounds).</summary>
+    private static readonly ConcurrentDictionary<int, int> AnswerFailures = new();
 
     private static string MessageJson(int i) =>
         "{\"type\":\"message\",\"payload\":{\"_links\":{\"self\":\"https://acme.api.frontapp.com/messages/msg_" + i
