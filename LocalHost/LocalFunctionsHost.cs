@@ -1,5 +1,6 @@
 using FrontFunctions.Telemetry;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 
 namespace FrontFunctions.LocalHost;
@@ -48,6 +49,7 @@ public static class LocalFunctionsHost
         // (LocalHost__Metrics = prometheus (default), console, both, or none).
         var exporters = builder.Configuration["LocalHost:Metrics"] ?? "prometheus";
         builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService("FrontFunctions.LocalHost"))
             .WithTracing(tracing => tracing.AddFrontTracing())
             .WithMetrics(metrics =>
             {
