@@ -36,6 +36,7 @@ public sealed class PartnerDelivery(
             return;
         }
 
+        using var activity = Telemetry.FrontTracing.StartQueueWork("front.deliver", item.TraceParent, item.TraceState, item.ChannelId, item.MessageId);
         string reason;
         try
         {

@@ -83,8 +83,34 @@ public sealed class TraceContextTests : IDisposable
         Assert.Equal(conversation.Id, mapped.GetProperty("conversation_id").GetString());
     }
 
-    private Task<Activity> SpanAsync(string name, string channelId) =>
-        FrontFunctions.TestSupport.Eventually.UntilAsync(
-            () => Task.FromResult(_stopped.FirstOrDefault(a => a.OperationName == name && (string?)a.GetTagItem("front.channel_id") == channelId)),
-            $"a stopped {name} span of channel {channelId}", TimeSpan.FromSeconds(15));
+    [Fact]
+    public async Task The_partner_delivery_span_is_a_child_of_the_message_webhook_span_through_the_outbound_queue()
+    {
+        await using var two = await Outbound.TwoWayPipeline.StartAsync();
+        two.Partner.Respond = (_, _) => 204;
+
+        var (_, answer) = await two.ReplyAsync(new FrontSimulator.Control.TeammateMessage { ConversationId = null });
+        var webhookId = FrontFunctions.Outbound.OutboundItem.WebhookIdFor(two.ChannelId, answer.ExternalId);
+        await two.Pipeline.WaitAsync(() => Task.FromResult(two.Partner.Received.Any(r => r.WebhookId == webhookId)), "the delivery to the partner");
+
+        var webhook = await SpanAsync("front.webhook", two.ChannelId);
+        var deliver = await SpanAsync("front.deliver", two.ChannelId);
+        Assert.Equal("message", webhook.GetTagItem("front.webhook_type"));
+        Assert.Equal(webhook.TraceId, deliver.TraceId);
+        Assert.Equal(webhook.SpanId, deliver.ParentSpanId);
+    }
+
+    private async Task<Activity> SpanAsync(string name, string channelId)
+    {
+        try
+        {
+            return await FrontFunctions.TestSupport.Eventually.UntilAsync(
+                () => Task.FromResult(_stopped.FirstOrDefault(a => a.OperationName == name && (string?)a.GetTagItem("front.channel_id") == channelId)),
+                $"a stopped {name} span of channel {channelId}", TimeSpan.FromSeconds(15));
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException(e.Message + "; stopped: " + string.Join(", ", _stopped.Select(a => $"{a.OperationName} {a.GetTagItem("front.channel_id")}")), e);
+        }
+    }
 }
