@@ -83,6 +83,32 @@ public sealed partial class AlertTests
         Assert.EndsWith("summarize items = sum(value) by queue, reason | where items > 0", query, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Every rule fires on "Count &gt; 0" of the rows its query returns; a query ending in a bare <c>summarize</c> returns one
+    /// row even when nothing happened (count 0), so it would fire on every evaluation. Each must filter after summarizing.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Every_alert_query_returns_a_row_only_when_something_is_wrong(bool withPartner)
+    {
+        var deployment = withPartner
+            ? ArmDeployment.Of(Main, false, ("partnerOutboundUrl", JsonValue.Create("https://p.example")))
+            : ArmDeployment.Of(Main, false);
+        foreach (var (name, rule) in Rules(deployment))
+        {
+            var query = rule["query"]!.GetValue<string>();
+            var summarize = query.LastIndexOf("summarize", StringComparison.Ordinal);
+            if (summarize < 0)
+            {
+                continue; // each returned row is itself an occurrence
+            }
+
+            var tail = query[summarize..];
+            Assert.True(tail.Contains("| where ", StringComparison.Ordinal), $"alert '{name}' returns a row even when its count is 0: {query}");
+        }
+    }
+
     [Fact]
     public void Metric_names_in_alert_queries_are_instruments_of_the_app()
     {

@@ -64,7 +64,7 @@ var rules = [
     frequency: 'PT5M'
     window: 'PT5M'
     // The app logs a permanent failure (event ids 2002, 2003, 2006) and the host logs the move to the poison queue.
-    query: 'union traces, exceptions | where message has "poison queue" or message has "front-ingest-poison" or outerMessage has "front-ingest-poison" | summarize poisoned = count()'
+    query: 'union traces, exceptions | where message has "poison queue" or message has "front-ingest-poison" or outerMessage has "front-ingest-poison" | summarize poisoned = count() | where poisoned > 0'
   }
   {
     name: 'ingest-backlog'
