@@ -119,12 +119,13 @@ public sealed class OperationsConsole(
 
     /// <summary>
     /// Re-queues one failure (<paramref name="channelId"/> + <paramref name="failureId"/>), a channel's, or all
-    /// (<paramref name="channelId"/> null), then closes the failure rows read before the re-queue.
+    /// (<paramref name="channelId"/> null), then closes the failure rows read before the re-queue whose message it re-queued.
     /// </summary>
     public async Task<RequeueView?> RequeueAsync(string? channelId, string? failureId, CancellationToken cancellationToken)
     {
         await storage.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         List<TableEntity> rows = [];
+        HashSet<(string Partition, string RowKey)> taken = [];
         int moved;
         if (failureId is not null)
         {
@@ -147,16 +148,35 @@ public sealed class OperationsConsole(
                 rows.Add(row);
             }
 
+            // Only the rows whose message was found and re-queued are closed: a failure recorded an instant before its message
+            // reached the poison queue stays listed, for the next re-queue to take.
             moved = 0;
             foreach (var queue in PoisonRequeue.Queues)
             {
-                moved += (await requeue.RequeueAsync(channelId, int.MaxValue, cancellationToken, queue).ConfigureAwait(false)).RequeuedCount;
+                moved += (await requeue.RequeueWhereAsync(
+                    text =>
+                    {
+                        var id = FailureIdOf(text);
+                        if (channelId is not null && id.Partition != channelId)
+                        {
+                            return false;
+                        }
+
+                        taken.Add(id);
+                        return true;
+                    },
+                    int.MaxValue, cancellationToken, queue).ConfigureAwait(false)).RequeuedCount;
             }
         }
 
         var closed = 0;
         foreach (var row in rows)
         {
+            if (failureId is null && !taken.Contains((row.PartitionKey, row.RowKey)))
+            {
+                continue;
+            }
+
             try
             {
                 // The ETag read before the re-queue: a row replaced since (the delivery failed again) stays open.
