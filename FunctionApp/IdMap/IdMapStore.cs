@@ -15,6 +15,7 @@ public sealed class IdMapStore
 
     private readonly OptimisticTable _rows;
     private readonly TimeProvider _time;
+    private readonly SettledConversations _settled = new();
 
     public IdMapStore(TableServiceClient tables, StorageInitializer storage, TimeProvider time)
     {
@@ -140,6 +141,7 @@ public sealed class IdMapStore
         if (row is { MergedInto: null, MovesIn: null or { Count: 0 } } && ids.All(id => row.ExternalConversationIds.Contains(id, StringComparer.Ordinal))
             && !MergeRules.RefreshDue(refresh: true, changed: false, row.RefreshedAt, _time.GetUtcNow()))
         {
+            _settled.Remember(channelId, survivor, row.ExternalConversationIds);
             return new ConversationUpdate(survivor, row.ExternalConversationIds, []);
         }
 
@@ -370,7 +372,13 @@ public sealed class IdMapStore
             var row = await GetAsync<ConversationEntity>(channelId, IdMapKeys.FrontConversation(survivor), cancellationToken).ConfigureAwait(false);
             if (row is { MergedInto: null or "" })
             {
-                return new MappedConversation(channelId, survivor, row.GetIds());
+                var list = row.GetIds();
+                if (row.GetMovesIn().Count == 0)
+                {
+                    _settled.Remember(channelId, survivor, list);
+                }
+
+                return new MappedConversation(channelId, survivor, list);
             }
 
             // Missing (the conversation row exists for every conversation that has messages, so lookups by Front id find
@@ -383,6 +391,47 @@ public sealed class IdMapStore
 
             survivor = final;
         }
+    }
+
+    /// <summary>
+    /// The common message in one round trip less: when this instance last saw <paramref name="conversationId"/> settled (a
+    /// survivor, no move into it pending) and listing every one of <paramref name="externalConversationIds"/>, the message
+    /// rows are written pointing at it straight away and the conversation row is read once, after them. When that read
+    /// shows the conversation still settled, listing the ids, with no refresh due — exactly the state in which
+    /// <see cref="RecordConversationAsync"/> writes nothing — the rows are right and that read is the answer (it closes the
+    /// race with a merge as <see cref="RecordMessageAsync"/>'s read does). Otherwise null: the caller runs the full path
+    /// (record the conversation, then the message), which is idempotent and moves the rows on (rule 5) if they must move.
+    /// Rows written here point at a conversation whose row exists and lists the ids, so a lookup in between answers what
+    /// the full path would have (a merge since is followed through <c>MergedInto</c>).
+    /// </summary>
+    /// <summary>Whether <see cref="TryRecordMessageInSettledConversationAsync"/> would try (this instance saw the conversation settled with those ids).</summary>
+    public bool IsSettledHere(string channelId, string conversationId, IReadOnlyCollection<string> externalConversationIds) =>
+        externalConversationIds.Count > 0 && _settled.Lists(channelId, conversationId, externalConversationIds);
+
+    public async Task<MappedConversation?> TryRecordMessageInSettledConversationAsync(
+        string channelId, string messageId, string conversationId, IReadOnlyCollection<string> externalConversationIds,
+        string? externalId, string? messageUid, CancellationToken cancellationToken = default)
+    {
+        ValidateChannel(channelId);
+        ArgumentException.ThrowIfNullOrEmpty(messageId);
+        ArgumentException.ThrowIfNullOrEmpty(conversationId);
+        var ids = externalConversationIds.Where(id => !string.IsNullOrEmpty(id)).ToList();
+        if (ids.Count == 0 || !_settled.Lists(channelId, conversationId, ids))
+        {
+            return null;
+        }
+
+        await WriteMessageRowsAsync(channelId, messageId, conversationId, NullIfEmpty(externalId), NullIfEmpty(messageUid), cancellationToken).ConfigureAwait(false);
+        var row = (await GetAsync<ConversationEntity>(channelId, IdMapKeys.FrontConversation(conversationId), cancellationToken).ConfigureAwait(false))?.ToRow();
+        if (row is { MergedInto: null, MovesIn.Count: 0 } && ids.All(id => row.ExternalConversationIds.Contains(id, StringComparer.Ordinal))
+            && !MergeRules.RefreshDue(refresh: true, changed: false, row.RefreshedAt, _time.GetUtcNow()))
+        {
+            _settled.Remember(channelId, conversationId, row.ExternalConversationIds);
+            return new MappedConversation(channelId, conversationId, row.ExternalConversationIds);
+        }
+
+        _settled.Forget(channelId, conversationId);
+        return null;
     }
 
     /// <summary>

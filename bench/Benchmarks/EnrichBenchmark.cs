@@ -84,7 +84,11 @@ public static class EnrichBenchmark
             builder.WebHost.UseUrls("http://127.0.0.1:0");
             builder.Logging.ClearProviders();
             builder.Logging.AddProvider(warnings);
-            builder.Services.AddAzureClients(clients => clients.ConfigureDefaults(o => o.AddPolicy(counter, HttpPipelinePosition.PerRetry)));
+            if (Environment.GetEnvironmentVariable("BENCH_LOG") is { Length: > 0 } level)
+            {
+                builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(Enum.Parse<LogLevel>(level));
+            }
+            if (Environment.GetEnvironmentVariable("BENCH_NOPOLICY") is null) { builder.Services.AddAzureClients(clients => clients.ConfigureDefaults(o => o.AddPolicy(counter, HttpPipelinePosition.PerRetry))); }
         });
 
     private static async Task<(double Rate, int Mapped)> FunctionRoundAsync(
@@ -99,8 +103,16 @@ public static class EnrichBenchmark
         var clock = Stopwatch.StartNew();
         await app.StartAsync();
         var started = clock.Elapsed;
-        while ((await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount > 0 && clock.Elapsed < TimeSpan.FromMinutes(5))
+        var lastReport = clock.Elapsed;
+        int left;
+        while ((left = (await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount) > 0 && clock.Elapsed < TimeSpan.FromMinutes(3))
         {
+            if (clock.Elapsed - lastReport > TimeSpan.FromSeconds(10))
+            {
+                lastReport = clock.Elapsed;
+                Console.WriteLine($"  [{round}] {left} messages left on the queue after {(clock.Elapsed - started).TotalSeconds:F0} s; app storage requests so far {counter.Requests}; warnings {warnings.Summary()}");
+            }
+
             await Task.Delay(100);
         }
 
@@ -137,7 +149,7 @@ public static class EnrichBenchmark
         using var completed = new SemaphoreSlim(0);
         var tasks = new List<Task>();
         var clock = Stopwatch.StartNew();
-        while (Volatile.Read(ref done) < count && clock.Elapsed < TimeSpan.FromMinutes(5))
+        while (Volatile.Read(ref done) + Volatile.Read(ref failures) < count && clock.Elapsed < TimeSpan.FromMinutes(5))
         {
             while (Volatile.Read(ref inFlight) > threshold)
             {
@@ -164,8 +176,8 @@ public static class EnrichBenchmark
                     {
                         var n = JsonSerializer.Deserialize(message.Body.ToString(), IngestJsonContext.Default.IngestNotification)!;
                         await Task.WhenAll(
-                            idMap.AddEntityAsync(Row(n.ChannelId, "fm|" + n.MessageId, n)),
-                            idMap.AddEntityAsync(Row(n.ChannelId, "xm|" + n.ExternalId, n)));
+                            idMap.AddEntityAsync(Row(n.ChannelId, IdMap.IdMapKeys.FrontMessage(n.MessageId), n)),
+                            idMap.AddEntityAsync(Row(n.ChannelId, IdMap.IdMapKeys.ExternalMessage(n.ExternalId!), n)));
                         await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
                         Interlocked.Increment(ref done);
                     }
