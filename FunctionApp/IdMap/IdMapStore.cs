@@ -16,6 +16,7 @@ public sealed class IdMapStore
     private readonly OptimisticTable _rows;
     private readonly TimeProvider _time;
     private readonly SettledConversations _settled = new();
+    private readonly RecentHints<(string Channel, string RowKey), (Azure.ETag ETag, string ConversationId)> _answered = new();
 
     public IdMapStore(TableServiceClient tables, StorageInitializer storage, TimeProvider time)
     {
@@ -25,16 +26,77 @@ public sealed class IdMapStore
 
     // ---------------------------------------------------------------- lookups (the lookup HTTP API)
 
-    public async Task<MappedMessage?> FindMessageByExternalIdAsync(string channelId, string externalId, CancellationToken cancellationToken = default)
+    public Task<MappedMessage?> FindMessageByExternalIdAsync(string channelId, string externalId, CancellationToken cancellationToken = default) =>
+        FindMessageAsync(channelId, IdMapKeys.ExternalMessage(externalId), cancellationToken);
+
+    public Task<MappedMessage?> FindMessageByFrontIdAsync(string channelId, string messageId, CancellationToken cancellationToken = default) =>
+        FindMessageAsync(channelId, IdMapKeys.FrontMessage(messageId), cancellationToken);
+
+    /// <summary>
+    /// A message row, then its conversation resolved to the survivor with its external ids: two reads, one after the other.
+    /// When this instance answered the same row before, both are read at once: the conversation row it pointed at then is
+    /// read beside the message row, and used only if the message row is still that very version (same ETag) — it was so
+    /// before this lookup began, so the two reads are one consistent state, as reading them in turn would be. A row changed
+    /// since (a merge repoints it) or a conversation merged away since falls back to the reads in turn.
+    /// </summary>
+    private async Task<MappedMessage?> FindMessageAsync(string channelId, string rowKey, CancellationToken cancellationToken)
     {
-        var row = await GetAsync<MessageEntity>(channelId, IdMapKeys.ExternalMessage(externalId), cancellationToken).ConfigureAwait(false);
-        return row is null ? null : await ToMappedMessageAsync(channelId, row, cancellationToken).ConfigureAwait(false);
+        ValidateChannel(channelId);
+        Task<ConversationEntity?>? speculative = null;
+        if (_answered.TryGet((channelId, rowKey), out var seen))
+        {
+            speculative = GetAsync<ConversationEntity>(channelId, IdMapKeys.FrontConversation(seen.ConversationId), cancellationToken);
+        }
+
+        MessageEntity? row;
+        try
+        {
+            row = await GetAsync<MessageEntity>(channelId, rowKey, cancellationToken).ConfigureAwait(false);
+        }
+        catch when (speculative is not null)
+        {
+            await Observe(speculative).ConfigureAwait(false);
+            throw;
+        }
+
+        var conversationId = row?.ConversationId ?? "";
+        if (speculative is not null && row is not null && row.ETag == seen.ETag && string.Equals(conversationId, seen.ConversationId, StringComparison.Ordinal))
+        {
+            var conversation = await speculative.ConfigureAwait(false);
+            if (conversation is null or { MergedInto: null or "" })
+            {
+                return new MappedMessage(channelId, row.MessageId ?? "", NullIfEmpty(row.ExternalId), conversationId, conversation?.GetIds() ?? [], NullIfEmpty(row.MessageUid));
+            }
+        }
+        else if (speculative is not null)
+        {
+            await Observe(speculative).ConfigureAwait(false);
+        }
+
+        if (row is null)
+        {
+            _answered.Forget((channelId, rowKey));
+            return null;
+        }
+
+        if (conversationId.Length > 0)
+        {
+            _answered.Remember((channelId, rowKey), (row.ETag, conversationId));
+        }
+
+        return await ToMappedMessageAsync(channelId, row, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<MappedMessage?> FindMessageByFrontIdAsync(string channelId, string messageId, CancellationToken cancellationToken = default)
+    private static async Task Observe(Task task)
     {
-        var row = await GetAsync<MessageEntity>(channelId, IdMapKeys.FrontMessage(messageId), cancellationToken).ConfigureAwait(false);
-        return row is null ? null : await ToMappedMessageAsync(channelId, row, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await task.ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Only a speculative read: its failure changes nothing (the reads in turn follow, or the first failure is thrown).
+        }
     }
 
     public async Task<MappedConversation?> FindConversationByExternalIdAsync(string channelId, string externalConversationId, CancellationToken cancellationToken = default)

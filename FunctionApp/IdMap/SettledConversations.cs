@@ -29,3 +29,23 @@ internal sealed class SettledConversations(int capacity = 20_000)
 
     public void Forget(string channelId, string conversationId) => _ids.TryRemove((channelId, conversationId), out _);
 }
+
+/// <summary>A bounded map of hints (cleared when full): what this instance read last, never trusted without a check.</summary>
+internal sealed class RecentHints<TKey, TValue>(int capacity = 20_000) where TKey : notnull
+{
+    private readonly ConcurrentDictionary<TKey, TValue> _values = new();
+
+    public bool TryGet(TKey key, out TValue value) => _values.TryGetValue(key, out value!);
+
+    public void Remember(TKey key, TValue value)
+    {
+        if (_values.Count >= capacity)
+        {
+            _values.Clear();
+        }
+
+        _values[key] = value;
+    }
+
+    public void Forget(TKey key) => _values.TryRemove(key, out _);
+}

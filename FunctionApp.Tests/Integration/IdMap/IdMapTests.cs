@@ -318,10 +318,56 @@ public sealed class IdMapTests
         Assert.Null(await worker.TryRecordMessageInSettledConversationAsync(_channel, "msg_3", "cnv_a", ["t-a"], "e-3", "uid-3")); // hint dropped
     }
 
+    [Fact]
+    public async Task A_repeated_lookup_reads_the_message_and_conversation_rows_at_once_and_stays_right_through_merges()
+    {
+        // Issue 12 (lookup p99): a row this instance answered before is looked up in one round trip (its conversation row
+        // read beside it, used only while the message row is the same version). The answers must follow every change.
+        await ImportAsync("msg_1", "cnv_a", "e-1", "t-a");
+        var requests = new RequestLog();
+        var lookup = StoreWith(requests);
+        Assert.Equal("cnv_a", (await lookup.FindMessageByExternalIdAsync(_channel, "e-1"))!.ConversationId); // learns the row
+
+        requests.Clear();
+        requests.HoldBack = "GET xm|";
+        var again = await lookup.FindMessageByExternalIdAsync(_channel, "e-1");
+        Assert.Equal(["t-a"], again!.ExternalConversationIds);
+        Assert.Equal(["GET fc|", "GET xm|"], requests.Completed); // the fc| read did not wait for the xm| answer
+        requests.HoldBack = null;
+
+        // The conversation gains an id (its row changes, the message row does not): the fresh fc| read shows it.
+        await _map.RecordConversationAsync(_channel, "cnv_a", ["t-a", "t-a2"]);
+        Assert.Equal(["t-a", "t-a2"], (await lookup.FindMessageByExternalIdAsync(_channel, "e-1"))!.ExternalConversationIds);
+
+        // A merge repoints the message row (new ETag): the answer is the survivor with every id, not the old hint.
+        await _map.RecordConversationAsync(_channel, "cnv_b", ["t-b"]);
+        await _map.RecordMergeAsync(_channel, "cnv_a", "cnv_b", confirmedByFront: true);
+        var merged = await lookup.FindMessageByExternalIdAsync(_channel, "e-1");
+        Assert.Equal("cnv_b", merged!.ConversationId);
+        Assert.Equal(["t-a", "t-a2", "t-b"], merged.ExternalConversationIds.Order(StringComparer.Ordinal));
+        Assert.Equal("cnv_b", (await lookup.FindMessageByExternalIdAsync(_channel, "e-1"))!.ConversationId);
+        Assert.Equal("cnv_b", (await lookup.FindMessageByFrontIdAsync(_channel, "msg_1"))!.ConversationId);
+    }
+
     /// <summary>Each request as "METHOD" (+ " fc|" etc. for a table row read), in order.</summary>
     private sealed class RequestLog : Azure.Core.Pipeline.HttpPipelinePolicy
     {
         private readonly List<string> _entries = [];
+        private readonly List<string> _completed = [];
+
+        /// <summary>Requests described so ("GET xm|") are held back 300 ms before they are sent.</summary>
+        public string? HoldBack { get; set; }
+
+        public IReadOnlyList<string> Completed
+        {
+            get
+            {
+                lock (_entries)
+                {
+                    return [.. _completed];
+                }
+            }
+        }
 
         public IReadOnlyList<string> Entries
         {
@@ -339,6 +385,7 @@ public sealed class IdMapTests
             lock (_entries)
             {
                 _entries.Clear();
+                _completed.Clear();
             }
         }
 
@@ -346,12 +393,22 @@ public sealed class IdMapTests
         {
             var uri = Uri.UnescapeDataString(message.Request.Uri.Path);
             var row = uri.IndexOf("RowKey='", StringComparison.Ordinal) is var i and >= 0 ? " " + uri.Substring(i + 8, 3) : "";
+            var entry = message.Request.Method.Method + row;
             lock (_entries)
             {
-                _entries.Add(message.Request.Method.Method + row);
+                _entries.Add(entry);
+            }
+
+            if (entry == HoldBack)
+            {
+                await Task.Delay(300);
             }
 
             await ProcessNextAsync(message, pipeline);
+            lock (_entries)
+            {
+                _completed.Add(entry);
+            }
         }
 
         public override void Process(Azure.Core.HttpMessage message, ReadOnlyMemory<Azure.Core.Pipeline.HttpPipelinePolicy> pipeline) =>
