@@ -11,10 +11,36 @@ fi
 source scripts/azurite.sh
 install_azurite
 dotnet build bench/Benchmarks -c Release --nologo -v quiet
-if [[ "${1:-}" == budget ]]; then
+if [[ "${1:-}" =~ ^(budget|all)$ ]]; then
   dotnet build LocalHost -c Release --nologo -v quiet # the budget benchmark starts it as separate processes
 fi
 trap stop_azurite EXIT
+BENCH=bench/Benchmarks/bin/Release/net10.0/Benchmarks.dll
+
+if [[ "${1:-}" == all ]]; then
+  # Every benchmark of bench/Benchmarks/all.txt in turn, each with a fresh Azurite, each writing its result as JSON;
+  # then one table: bench-results/latest.md and latest.json, also pasted into README.md's benchmark section.
+  results=$(mktemp -d -t bench-all.XXXXXX)
+  echo "bench all: $(nproc) cores; $(uptime)"
+  n=0
+  while read -r name args; do
+    [[ -z "$name" || "$name" == \#* ]] && continue
+    n=$((n + 1))
+    echo
+    echo "=== $name $args ($(date -u +%H:%M:%S) UTC; load $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo n/a))"
+    # shellcheck disable=SC2046 # three port numbers
+    start_azurite $(free_ports 3)
+    # shellcheck disable=SC2086 # the arguments are words
+    dotnet "$BENCH" "$name" $args --result "$results/$(printf %02d $n)-$name.json" || echo "($name: not every goal met)"
+    stop_azurite
+  done < bench/Benchmarks/all.txt
+  echo "bench all done: $(uptime)"
+  status=0
+  dotnet "$BENCH" report "$results" bench-results README.md || status=$?
+  rm -rf "$results"
+  exit "$status"
+fi
+
 # shellcheck disable=SC2046 # three port numbers
 start_azurite $(free_ports 3)
-dotnet bench/Benchmarks/bin/Release/net10.0/Benchmarks.dll "$@"
+dotnet "$BENCH" "$@"

@@ -40,6 +40,25 @@ public partial class ReadmeContractTests
     }
 
     [Fact]
+    public void The_benchmark_table_in_the_readme_has_the_rows_of_every_benchmark_bench_all_runs()
+    {
+        // bench/Benchmarks/all.txt is what `bash scripts/bench.sh all` runs; its table is pasted between the bench: markers.
+        var plan = RepoFile("bench/Benchmarks/all.txt").Split('\n').Select(l => l.Trim())
+            .Where(l => l.Length > 0 && !l.StartsWith('#')).Select(l => l.Split(' ', 2)[0]).ToList();
+        var usage = RepoFile("bench/Benchmarks/usage.txt");
+        Assert.All(plan, name => Assert.Contains($"bash scripts/bench.sh {name} ", usage, StringComparison.Ordinal));
+        var section = BenchSection().Match(RepoFile("README.md"));
+        Assert.True(section.Success, "README.md has no <!-- bench:begin --> … <!-- bench:end --> section");
+        var lines = section.Groups[1].Value.Split('\n').Where(l => l.StartsWith('|')).ToList();
+
+        Assert.Equal("| Benchmark | Figure | Measured | Baseline (same run) | Ratio | Goal | Met |", lines.FirstOrDefault());
+        var rows = lines.Skip(2).Select(l => UnescapedPipe().Split(l)).ToList();
+        Assert.All(rows, cells => Assert.Equal(9, cells.Length));
+        Assert.Equal(plan, rows.Select(cells => cells[1].Trim().Trim('`')).Distinct().ToList());
+        Assert.All(rows, cells => Assert.Contains(cells[7].Trim(), new[] { "yes", "**no**", "no" }));
+    }
+
+    [Fact]
     public void The_first_code_block_shows_the_closing_line_the_test_command_prints()
     {
         var echo = EchoedSummary().Match(RepoFile("scripts/test.sh"));
@@ -48,6 +67,12 @@ public partial class ReadmeContractTests
 
         Assert.Matches(shape, CodeBlocks(RepoFile("README.md"))[0]);
     }
+
+    [GeneratedRegex("<!-- bench:begin -->(.*?)<!-- bench:end -->", RegexOptions.Singleline)]
+    private static partial Regex BenchSection();
+
+    [GeneratedRegex(@"(?<!\\)\|")]
+    private static partial Regex UnescapedPipe();
 
     [GeneratedRegex(@"```bash\n(.*?)```", RegexOptions.Singleline)]
     private static partial Regex CodeBlock();

@@ -73,6 +73,22 @@ public sealed class NotificationEnricher(
                 }
             }
 
+            // The common case in two round trips: the conversation was seen settled here with every id the notification
+            // lists, so the rows are written at once and one read of the conversation row confirms it (else the full path).
+            if (map.IsSettledHere(channelId, conversationId, notification.ExternalConversationIds))
+            {
+                var fast = map.TryRecordMessageInSettledConversationAsync(
+                    channelId, messageId, conversationId, notification.ExternalConversationIds, externalId, messageUid, cancellationToken);
+                var marked = externalId is null
+                    ? Task.CompletedTask
+                    : imports.MarkImportedAsync(channelId, externalId, messageUid, messageId, conversationId, cancellationToken);
+                await Task.WhenAll(fast, marked).ConfigureAwait(false);
+                if (await fast.ConfigureAwait(false) is { } settled)
+                {
+                    return new EnrichmentOutcome(channelId, messageId, settled.ConversationId, externalId, settled.ExternalConversationIds, messageUid, calls);
+                }
+            }
+
             // 2. The conversation's external ids.
             IdMap.ConversationUpdate update;
             if (notification.ExternalConversationIds.Count > 0)

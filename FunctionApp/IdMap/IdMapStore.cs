@@ -15,6 +15,8 @@ public sealed class IdMapStore
 
     private readonly OptimisticTable _rows;
     private readonly TimeProvider _time;
+    private readonly SettledConversations _settled = new();
+    private readonly RecentHints<(string Channel, string RowKey), (Azure.ETag ETag, string ConversationId)> _answered = new();
 
     public IdMapStore(TableServiceClient tables, StorageInitializer storage, TimeProvider time)
     {
@@ -24,16 +26,77 @@ public sealed class IdMapStore
 
     // ---------------------------------------------------------------- lookups (the lookup HTTP API)
 
-    public async Task<MappedMessage?> FindMessageByExternalIdAsync(string channelId, string externalId, CancellationToken cancellationToken = default)
+    public Task<MappedMessage?> FindMessageByExternalIdAsync(string channelId, string externalId, CancellationToken cancellationToken = default) =>
+        FindMessageAsync(channelId, IdMapKeys.ExternalMessage(externalId), cancellationToken);
+
+    public Task<MappedMessage?> FindMessageByFrontIdAsync(string channelId, string messageId, CancellationToken cancellationToken = default) =>
+        FindMessageAsync(channelId, IdMapKeys.FrontMessage(messageId), cancellationToken);
+
+    /// <summary>
+    /// A message row, then its conversation resolved to the survivor with its external ids: two reads, one after the other.
+    /// When this instance answered the same row before, both are read at once: the conversation row it pointed at then is
+    /// read beside the message row, and used only if the message row is still that very version (same ETag) — it was so
+    /// before this lookup began, so the two reads are one consistent state, as reading them in turn would be. A row changed
+    /// since (a merge repoints it) or a conversation merged away since falls back to the reads in turn.
+    /// </summary>
+    private async Task<MappedMessage?> FindMessageAsync(string channelId, string rowKey, CancellationToken cancellationToken)
     {
-        var row = await GetAsync<MessageEntity>(channelId, IdMapKeys.ExternalMessage(externalId), cancellationToken).ConfigureAwait(false);
-        return row is null ? null : await ToMappedMessageAsync(channelId, row, cancellationToken).ConfigureAwait(false);
+        ValidateChannel(channelId);
+        Task<ConversationEntity?>? speculative = null;
+        if (_answered.TryGet((channelId, rowKey), out var seen))
+        {
+            speculative = GetAsync<ConversationEntity>(channelId, IdMapKeys.FrontConversation(seen.ConversationId), cancellationToken);
+        }
+
+        MessageEntity? row;
+        try
+        {
+            row = await GetAsync<MessageEntity>(channelId, rowKey, cancellationToken).ConfigureAwait(false);
+        }
+        catch when (speculative is not null)
+        {
+            await Observe(speculative).ConfigureAwait(false);
+            throw;
+        }
+
+        var conversationId = row?.ConversationId ?? "";
+        if (speculative is not null && row is not null && row.ETag == seen.ETag && string.Equals(conversationId, seen.ConversationId, StringComparison.Ordinal))
+        {
+            var conversation = await speculative.ConfigureAwait(false);
+            if (conversation is null or { MergedInto: null or "" })
+            {
+                return new MappedMessage(channelId, row.MessageId ?? "", NullIfEmpty(row.ExternalId), conversationId, conversation?.GetIds() ?? [], NullIfEmpty(row.MessageUid));
+            }
+        }
+        else if (speculative is not null)
+        {
+            await Observe(speculative).ConfigureAwait(false);
+        }
+
+        if (row is null)
+        {
+            _answered.Forget((channelId, rowKey));
+            return null;
+        }
+
+        if (conversationId.Length > 0)
+        {
+            _answered.Remember((channelId, rowKey), (row.ETag, conversationId));
+        }
+
+        return await ToMappedMessageAsync(channelId, row, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<MappedMessage?> FindMessageByFrontIdAsync(string channelId, string messageId, CancellationToken cancellationToken = default)
+    private static async Task Observe(Task task)
     {
-        var row = await GetAsync<MessageEntity>(channelId, IdMapKeys.FrontMessage(messageId), cancellationToken).ConfigureAwait(false);
-        return row is null ? null : await ToMappedMessageAsync(channelId, row, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await task.ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Only a speculative read: its failure changes nothing (the reads in turn follow, or the first failure is thrown).
+        }
     }
 
     public async Task<MappedConversation?> FindConversationByExternalIdAsync(string channelId, string externalConversationId, CancellationToken cancellationToken = default)
@@ -140,6 +203,7 @@ public sealed class IdMapStore
         if (row is { MergedInto: null, MovesIn: null or { Count: 0 } } && ids.All(id => row.ExternalConversationIds.Contains(id, StringComparer.Ordinal))
             && !MergeRules.RefreshDue(refresh: true, changed: false, row.RefreshedAt, _time.GetUtcNow()))
         {
+            _settled.Remember(channelId, survivor, row.ExternalConversationIds);
             return new ConversationUpdate(survivor, row.ExternalConversationIds, []);
         }
 
@@ -370,7 +434,13 @@ public sealed class IdMapStore
             var row = await GetAsync<ConversationEntity>(channelId, IdMapKeys.FrontConversation(survivor), cancellationToken).ConfigureAwait(false);
             if (row is { MergedInto: null or "" })
             {
-                return new MappedConversation(channelId, survivor, row.GetIds());
+                var list = row.GetIds();
+                if (row.GetMovesIn().Count == 0)
+                {
+                    _settled.Remember(channelId, survivor, list);
+                }
+
+                return new MappedConversation(channelId, survivor, list);
             }
 
             // Missing (the conversation row exists for every conversation that has messages, so lookups by Front id find
@@ -383,6 +453,47 @@ public sealed class IdMapStore
 
             survivor = final;
         }
+    }
+
+    /// <summary>
+    /// The common message in one round trip less: when this instance last saw <paramref name="conversationId"/> settled (a
+    /// survivor, no move into it pending) and listing every one of <paramref name="externalConversationIds"/>, the message
+    /// rows are written pointing at it straight away and the conversation row is read once, after them. When that read
+    /// shows the conversation still settled, listing the ids, with no refresh due — exactly the state in which
+    /// <see cref="RecordConversationAsync"/> writes nothing — the rows are right and that read is the answer (it closes the
+    /// race with a merge as <see cref="RecordMessageAsync"/>'s read does). Otherwise null: the caller runs the full path
+    /// (record the conversation, then the message), which is idempotent and moves the rows on (rule 5) if they must move.
+    /// Rows written here point at a conversation whose row exists and lists the ids, so a lookup in between answers what
+    /// the full path would have (a merge since is followed through <c>MergedInto</c>).
+    /// </summary>
+    /// <summary>Whether <see cref="TryRecordMessageInSettledConversationAsync"/> would try (this instance saw the conversation settled with those ids).</summary>
+    public bool IsSettledHere(string channelId, string conversationId, IReadOnlyCollection<string> externalConversationIds) =>
+        externalConversationIds.Count > 0 && _settled.Lists(channelId, conversationId, externalConversationIds);
+
+    public async Task<MappedConversation?> TryRecordMessageInSettledConversationAsync(
+        string channelId, string messageId, string conversationId, IReadOnlyCollection<string> externalConversationIds,
+        string? externalId, string? messageUid, CancellationToken cancellationToken = default)
+    {
+        ValidateChannel(channelId);
+        ArgumentException.ThrowIfNullOrEmpty(messageId);
+        ArgumentException.ThrowIfNullOrEmpty(conversationId);
+        var ids = externalConversationIds.Where(id => !string.IsNullOrEmpty(id)).ToList();
+        if (ids.Count == 0 || !_settled.Lists(channelId, conversationId, ids))
+        {
+            return null;
+        }
+
+        await WriteMessageRowsAsync(channelId, messageId, conversationId, NullIfEmpty(externalId), NullIfEmpty(messageUid), cancellationToken).ConfigureAwait(false);
+        var row = (await GetAsync<ConversationEntity>(channelId, IdMapKeys.FrontConversation(conversationId), cancellationToken).ConfigureAwait(false))?.ToRow();
+        if (row is { MergedInto: null, MovesIn.Count: 0 } && ids.All(id => row.ExternalConversationIds.Contains(id, StringComparer.Ordinal))
+            && !MergeRules.RefreshDue(refresh: true, changed: false, row.RefreshedAt, _time.GetUtcNow()))
+        {
+            _settled.Remember(channelId, conversationId, row.ExternalConversationIds);
+            return new MappedConversation(channelId, conversationId, row.ExternalConversationIds);
+        }
+
+        _settled.Forget(channelId, conversationId);
+        return null;
     }
 
     /// <summary>

@@ -7,7 +7,8 @@ namespace FrontFunctions.Lookup;
 
 /// <summary>
 /// Translates ids through the id map for the partner system: by external id or by Front id, for messages and
-/// conversations. Each answer is one or two point reads (the id map follows merges to the surviving conversation).
+/// conversations. Each answer is point reads: the message or conversation row, then the conversation row it points at
+/// (the id map follows merges to the surviving conversation), both at once for a row answered before (<see cref="IdMapStore"/>).
 /// </summary>
 public sealed class MapLookup(IdMapStore map, Imports.ImportStore imports, ILogger<MapLookup> logger)
 {

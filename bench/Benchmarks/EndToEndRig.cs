@@ -283,17 +283,6 @@ public sealed record FrontReadCounts(long Messages2xx, long Conversations2xx, lo
         .Select(r => $"{r.Key} {{{string.Join(", ", r.Value.Select(s => $"{s.Key}: {s.Value}"))}}}"));
 }
 
-public static class Goal
-{
-    public static bool Report(string name, string measured, bool met, string goal)
-    {
-        Console.WriteLine($"GOAL {name}: {measured} (goal {goal}) — {(met ? "MET" : "NOT MET")}");
-        return met;
-    }
-
-    public static string F(double value, string format = "F2") => value.ToString(format, CultureInfo.InvariantCulture);
-}
-
 /// <summary>Counts the app's log events at Warning and above by "category/event" (Azure SDK and ASP.NET noise left out).</summary>
 public sealed class WarningCounter : ILoggerProvider
 {

@@ -35,7 +35,7 @@ public static class OutboundBenchmark
 {
     private const string Secret = "bench-secret";
 
-    public static async Task<int> RunAsync(string storage, int count, int concurrency, int rounds, int deliveries, int receiverLatencyMs = 20)
+    public static async Task<IReadOnlyList<GoalResult>> RunAsync(string storage, int count, int concurrency, int rounds, int deliveries, int receiverLatencyMs = 20)
     {
         var (figures, failures) = await MeasureAsync(storage, count, concurrency, rounds, deliveries, receiverLatencyMs);
         Console.WriteLine();
@@ -50,7 +50,31 @@ public static class OutboundBenchmark
             Console.WriteLine($"{failures} operation(s) failed");
         }
 
-        return failures == 0 ? 0 : 1;
+        // Each goal a row of the table; a reference figure (no goal) is told in the detail of the goal measured beside it.
+        var goals = new Goals();
+        var complete = failures == 0;
+        var failed = complete ? null : $"{failures} failed operations";
+        for (var i = 0; i < figures.Count; i++)
+        {
+            var f = figures[i];
+            if (f.Goal is not { } bound)
+            {
+                continue;
+            }
+
+            var reference = i + 1 < figures.Count && figures[i + 1].Goal is null ? figures[i + 1] : null;
+            var detail = string.Join("; ", new[]
+            {
+                reference is null ? null : string.Create(CultureInfo.InvariantCulture, $"{reference.Name}: ratio {reference.Ratio:F2}"),
+                failed,
+            }.Where(d => d is not null));
+            var name = f.Name.Replace(" (ms)", "", StringComparison.Ordinal).Replace(" (ops/s)", "", StringComparison.Ordinal);
+            var unit = f.Name.EndsWith("(ms)", StringComparison.Ordinal) ? "ms" : "deliveries/s";
+            var baselineName = f.LowerIsBetter ? "upsert + enqueue loop" : "signed-POST loop";
+            goals.Ratio(name, f.Figure, f.Baseline, unit, baselineName, atLeast: !f.LowerIsBetter, bound, complete, detail.Length == 0 ? null : detail);
+        }
+
+        return goals.Results;
     }
 
     /// <summary>The figures of one run, and how many operations failed (a failed operation makes the run invalid).</summary>

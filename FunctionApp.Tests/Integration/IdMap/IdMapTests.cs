@@ -274,6 +274,147 @@ public sealed class IdMapTests
         Assert.Equal("cnv_b", (await _map.FindConversationByExternalIdAsync(_channel, "t-late"))!.ConversationId);
     }
 
+    [Fact]
+    public async Task A_message_of_a_conversation_seen_settled_is_written_first_and_confirmed_by_one_read()
+    {
+        // Issue 12 (enrichment throughput): once this instance saw cnv_s settled with t-s, the next message needs no read
+        // before its rows: the fm| and xm| inserts, then one read of fc|cnv_s (3 requests, 2 round trips; the full path
+        // reads fc| before the inserts as well).
+        var requests = new RequestLog();
+        var store = StoreWith(requests);
+        var first = await store.RecordConversationAsync(_channel, "cnv_s", ["t-s"]);
+        await store.RecordMessageAsync(_channel, "msg_1", first.ConversationId, "e-1", "uid-1");
+        requests.Clear();
+
+        var mapped = await store.TryRecordMessageInSettledConversationAsync(_channel, "msg_2", "cnv_s", ["t-s"], "e-2", "uid-2");
+
+        Assert.NotNull(mapped);
+        Assert.Equal("cnv_s", mapped!.ConversationId);
+        Assert.Equal(["t-s"], mapped.ExternalConversationIds);
+        Assert.Equal(["POST", "POST", "GET fc|"], requests.Entries.Take(2).Order(StringComparer.Ordinal).Append(requests.Entries.Skip(2).First()).ToArray());
+        Assert.Equal(3, requests.Entries.Count);
+        Assert.Equal("cnv_s", (await _map.FindMessageByExternalIdAsync(_channel, "e-2"))!.ConversationId);
+    }
+
+    [Fact]
+    public async Task A_stale_settled_hint_after_a_merge_falls_back_and_the_message_lands_on_the_survivor()
+    {
+        // Worker A saw cnv_a settled; another worker then records cnv_a → cnv_b. A's next message in cnv_a must not stay
+        // behind: the read after the rows shows the merge, the fast path answers null, and the full path moves the rows.
+        var worker = StoreWith(new RequestLog());
+        var update = await worker.RecordConversationAsync(_channel, "cnv_a", ["t-a"]);
+        await worker.RecordMessageAsync(_channel, "msg_1", update.ConversationId, "e-1", "uid-1");
+        await _map.RecordConversationAsync(_channel, "cnv_b", ["t-b"]);
+        await _map.RecordMergeAsync(_channel, "cnv_a", "cnv_b", confirmedByFront: true);
+
+        Assert.Null(await worker.TryRecordMessageInSettledConversationAsync(_channel, "msg_2", "cnv_a", ["t-a"], "e-2", "uid-2"));
+        var full = await worker.RecordConversationAsync(_channel, "cnv_a", ["t-a"]);
+        await worker.RecordMessageAsync(_channel, "msg_2", full.ConversationId, "e-2", "uid-2");
+
+        var found = await _map.FindMessageByExternalIdAsync(_channel, "e-2");
+        Assert.Equal("cnv_b", found!.ConversationId);
+        Assert.Equal(["t-a", "t-b"], found.ExternalConversationIds.Order(StringComparer.Ordinal));
+        Assert.Equal("cnv_b", (await _map.GetMessageRowAsync(_channel, "msg_2"))!.ConversationId);
+        Assert.Null(await worker.TryRecordMessageInSettledConversationAsync(_channel, "msg_3", "cnv_a", ["t-a"], "e-3", "uid-3")); // hint dropped
+    }
+
+    [Fact]
+    public async Task A_repeated_lookup_reads_the_message_and_conversation_rows_at_once_and_stays_right_through_merges()
+    {
+        // Issue 12 (lookup p99): a row this instance answered before is looked up in one round trip (its conversation row
+        // read beside it, used only while the message row is the same version). The answers must follow every change.
+        await ImportAsync("msg_1", "cnv_a", "e-1", "t-a");
+        var requests = new RequestLog();
+        var lookup = StoreWith(requests);
+        Assert.Equal("cnv_a", (await lookup.FindMessageByExternalIdAsync(_channel, "e-1"))!.ConversationId); // learns the row
+
+        requests.Clear();
+        requests.HoldBack = "GET xm|";
+        var again = await lookup.FindMessageByExternalIdAsync(_channel, "e-1");
+        Assert.Equal(["t-a"], again!.ExternalConversationIds);
+        Assert.Equal(["GET fc|", "GET xm|"], requests.Completed); // the fc| read did not wait for the xm| answer
+        requests.HoldBack = null;
+
+        // The conversation gains an id (its row changes, the message row does not): the fresh fc| read shows it.
+        await _map.RecordConversationAsync(_channel, "cnv_a", ["t-a", "t-a2"]);
+        Assert.Equal(["t-a", "t-a2"], (await lookup.FindMessageByExternalIdAsync(_channel, "e-1"))!.ExternalConversationIds);
+
+        // A merge repoints the message row (new ETag): the answer is the survivor with every id, not the old hint.
+        await _map.RecordConversationAsync(_channel, "cnv_b", ["t-b"]);
+        await _map.RecordMergeAsync(_channel, "cnv_a", "cnv_b", confirmedByFront: true);
+        var merged = await lookup.FindMessageByExternalIdAsync(_channel, "e-1");
+        Assert.Equal("cnv_b", merged!.ConversationId);
+        Assert.Equal(["t-a", "t-a2", "t-b"], merged.ExternalConversationIds.Order(StringComparer.Ordinal));
+        Assert.Equal("cnv_b", (await lookup.FindMessageByExternalIdAsync(_channel, "e-1"))!.ConversationId);
+        Assert.Equal("cnv_b", (await lookup.FindMessageByFrontIdAsync(_channel, "msg_1"))!.ConversationId);
+    }
+
+    /// <summary>Each request as "METHOD" (+ " fc|" etc. for a table row read), in order.</summary>
+    private sealed class RequestLog : Azure.Core.Pipeline.HttpPipelinePolicy
+    {
+        private readonly List<string> _entries = [];
+        private readonly List<string> _completed = [];
+
+        /// <summary>Requests described so ("GET xm|") are held back 300 ms before they are sent.</summary>
+        public string? HoldBack { get; set; }
+
+        public IReadOnlyList<string> Completed
+        {
+            get
+            {
+                lock (_entries)
+                {
+                    return [.. _completed];
+                }
+            }
+        }
+
+        public IReadOnlyList<string> Entries
+        {
+            get
+            {
+                lock (_entries)
+                {
+                    return [.. _entries];
+                }
+            }
+        }
+
+        public void Clear()
+        {
+            lock (_entries)
+            {
+                _entries.Clear();
+                _completed.Clear();
+            }
+        }
+
+        public override async ValueTask ProcessAsync(Azure.Core.HttpMessage message, ReadOnlyMemory<Azure.Core.Pipeline.HttpPipelinePolicy> pipeline)
+        {
+            var uri = Uri.UnescapeDataString(message.Request.Uri.Path);
+            var row = uri.IndexOf("RowKey='", StringComparison.Ordinal) is var i and >= 0 ? " " + uri.Substring(i + 8, 3) : "";
+            var entry = message.Request.Method.Method + row;
+            lock (_entries)
+            {
+                _entries.Add(entry);
+            }
+
+            if (entry == HoldBack)
+            {
+                await Task.Delay(300);
+            }
+
+            await ProcessNextAsync(message, pipeline);
+            lock (_entries)
+            {
+                _completed.Add(entry);
+            }
+        }
+
+        public override void Process(Azure.Core.HttpMessage message, ReadOnlyMemory<Azure.Core.Pipeline.HttpPipelinePolicy> pipeline) =>
+            throw new NotSupportedException();
+    }
+
     /// <summary>A store on the same table whose requests pass through <paramref name="policy"/> (a slow or crashing worker).</summary>
     private IdMapStore StoreWith(Azure.Core.Pipeline.HttpPipelinePolicy policy)
     {
