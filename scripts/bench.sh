@@ -11,10 +11,11 @@ fi
 source scripts/azurite.sh
 install_azurite
 dotnet build bench/Benchmarks -c Release --nologo -v quiet
-if [[ "${1:-}" == budget ]]; then
-  dotnet build LocalHost -c Release --nologo -v quiet # the budget benchmark starts it as separate processes
+if [[ "${1:-}" =~ ^(budget|faults)$ ]]; then
+  dotnet build LocalHost -c Release --nologo -v quiet # these benchmarks start it as separate processes
 fi
 trap stop_azurite EXIT
 # shellcheck disable=SC2046 # three port numbers
 start_azurite $(free_ports 3)
+export AZURITE_PID # the fault ledger run freezes this Azurite (SIGSTOP/SIGCONT), and no other
 dotnet bench/Benchmarks/bin/Release/net10.0/Benchmarks.dll "$@"

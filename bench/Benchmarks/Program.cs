@@ -22,6 +22,7 @@ return which switch
     "budget" => await BudgetBenchmark.RunAsync(storage, Arg(1, 600), Arg(2, 180), Arg(3, 30), args.ElementAtOrDefault(4) ?? "shared"),
     "latency" => await LatencyBenchmark.RunAsync(storage, Arg(1, 300), Arg(2, 10), Arg(3, 16), Arg(4, 3000)),
     "imports" => await ImportStatusBenchmark.RunAsync(storage, Arg(1, 200), Arg(2, 10)),
+    "faults" => await FaultLedgerRun.RunAsync(storage, new FaultLedgerRun.Plan(Arg(1, 2000), Arg(2, 20), Arg(3, 2), Arg(4, 10), Arg(5, 100), Environment.GetEnvironmentVariable("FAULTS_OUTPUT") ?? "bench-results")),
     "outbound" => await OutboundBenchmark.RunAsync(storage, Arg(1, 1000), Arg(2, 16), Arg(3, 3), Arg(4, 1000)),
     _ => throw new ArgumentException($"Unknown benchmark '{which}'. Usage:\n{usage}"),
 };
