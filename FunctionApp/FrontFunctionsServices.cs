@@ -4,6 +4,7 @@ using FrontFunctions.Front;
 using FrontFunctions.Ingest;
 using FrontFunctions.Outbound;
 using FrontFunctions.Storage;
+using FrontFunctions.Telemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -25,6 +26,7 @@ public static class FrontFunctionsServices
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddStorageClients(configuration);
+        services.AddFrontTelemetry(configuration); // the meter, the queue sampler (Telemetry/)
         services.AddSingleton<StorageInitializer>();
 
         // Front protocol

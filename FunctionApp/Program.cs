@@ -1,10 +1,14 @@
+using Azure.Monitor.OpenTelemetry.Exporter;
 using FrontFunctions;
+using FrontFunctions.Telemetry;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Azure.Functions.Worker.OpenTelemetry;
+using OpenTelemetry;
 
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
@@ -24,6 +28,22 @@ builder.Logging.AddConfiguration(new ConfigurationBuilder()
     .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "host.json"), optional: true)
     .Build()
     .GetSection("logging"));
+
+// Metrics (the FrontFunctions meter, Telemetry/FrontMetrics) and the app's spans (a webhook and the enrichment of its
+// message, one trace through the queue) with OpenTelemetry, exported to Azure Monitor when APPLICATIONINSIGHTS_CONNECTION_STRING
+// is set: custom metrics land in customMetrics (infra's alerts read them). Logs stay with the Application Insights SDK
+// above: no OpenTelemetry logging is added, so no line is exported twice.
+var openTelemetry = builder.Services.AddOpenTelemetry()
+    .UseFunctionsWorkerDefaults()
+    .WithMetrics(metrics => metrics.AddFrontMetrics())
+    .WithTracing(tracing => tracing.AddFrontTracing());
+if (builder.Configuration["APPLICATIONINSIGHTS_CONNECTION_STRING"] is { Length: > 0 } connectionString)
+{
+    var credential = AzureMonitorAuthentication.CredentialFrom(builder.Configuration[AzureMonitorAuthentication.Setting]);
+    openTelemetry
+        .WithMetrics(metrics => metrics.AddAzureMonitorMetricExporter(o => (o.ConnectionString, o.Credential) = (connectionString, credential)))
+        .WithTracing(tracing => tracing.AddAzureMonitorTraceExporter(o => (o.ConnectionString, o.Credential) = (connectionString, credential)));
+}
 
 builder.Services.AddFrontFunctions(builder.Configuration);
 builder.Build().Run();

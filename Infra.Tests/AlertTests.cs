@@ -37,6 +37,10 @@ public sealed partial class AlertTests
     [InlineData(true, "webhook-5xx", ">= 500")]
     [InlineData(false, "front-429", "\"429\"")]
     [InlineData(true, "front-429", "\"429\"")]
+    [InlineData(false, "poison-items", "customMetrics | where name == \"front.poison.items\"")]
+    [InlineData(true, "poison-items", "customMetrics | where name == \"front.poison.items\"")]
+    [InlineData(false, "queue-oldest-message-age", "customMetrics | where name == \"front.queue.oldest_message_age\"")]
+    [InlineData(true, "queue-oldest-message-age", "customMetrics | where name == \"front.queue.oldest_message_age\"")]
     public void Each_promised_alert_is_an_enabled_log_alert_on_Application_Insights_that_notifies_the_action_group(bool vnetEnabled, string rule, string queryMentions)
     {
         var deployment = ArmDeployment.Of(Main, vnetEnabled);
@@ -58,6 +62,68 @@ public sealed partial class AlertTests
     {
         var deployment = ArmDeployment.Of(Main, false, ("frontApiBaseUrl", JsonValue.Create("https://front.example")));
         Assert.Contains("startswith \"https://front.example\"", Rules(deployment)["front-429"]["query"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_age_alert_watches_front_outbound_only_when_the_app_delivers_it()
+    {
+        var without = Rules(ArmDeployment.Of(Main, false))["queue-oldest-message-age"]["query"]!.GetValue<string>();
+        Assert.Contains("where queue in (\"front-ingest\", \"front-import-checks\")", without, StringComparison.Ordinal);
+        Assert.Contains("summarize oldest = max(valueMax) by queue | where oldest > 900", without, StringComparison.Ordinal);
+
+        var with = Rules(ArmDeployment.Of(Main, false,
+            ("partnerOutboundUrl", JsonValue.Create("https://partner.example/front-events"))))["queue-oldest-message-age"]["query"]!.GetValue<string>();
+        Assert.Contains("where queue in (\"front-ingest\", \"front-import-checks\", \"front-outbound\")", with, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_poison_alert_fires_only_on_a_row_with_items()
+    {
+        var query = Rules(ArmDeployment.Of(Main, false))["poison-items"]["query"]!.GetValue<string>();
+        Assert.EndsWith("summarize items = sum(value) by queue, reason | where items > 0", query, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Every rule fires on "Count &gt; 0" of the rows its query returns; a query ending in a bare <c>summarize</c> returns one
+    /// row even when nothing happened (count 0), so it would fire on every evaluation. Each must filter after summarizing.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Every_alert_query_returns_a_row_only_when_something_is_wrong(bool withPartner)
+    {
+        var deployment = withPartner
+            ? ArmDeployment.Of(Main, false, ("partnerOutboundUrl", JsonValue.Create("https://p.example")))
+            : ArmDeployment.Of(Main, false);
+        foreach (var (name, rule) in Rules(deployment))
+        {
+            var query = rule["query"]!.GetValue<string>();
+            var summarize = query.LastIndexOf("summarize", StringComparison.Ordinal);
+            if (summarize < 0)
+            {
+                continue; // each returned row is itself an occurrence
+            }
+
+            var tail = query[summarize..];
+            Assert.True(tail.Contains("| where ", StringComparison.Ordinal), $"alert '{name}' returns a row even when its count is 0: {query}");
+        }
+    }
+
+    [Fact]
+    public void Metric_names_in_alert_queries_are_instruments_of_the_app()
+    {
+        var metricsSource = File.ReadAllText(Path.Combine(BicepCli.InfraDirectory, "..", "FunctionApp", "Telemetry", "FrontMetrics.cs"));
+        var storageNames = File.ReadAllText(Path.Combine(BicepCli.InfraDirectory, "..", "FunctionApp", "Storage", "StorageNames.cs"));
+        var queries = string.Join('\n', Rules(ArmDeployment.Of(Main, false, ("partnerOutboundUrl", JsonValue.Create("https://p.example"))))
+            .Values.Select(r => r["query"]!.GetValue<string>()));
+        var named = MetricName().Matches(queries).Select(m => m.Groups["name"].Value).ToList();
+        Assert.Equal(["front.poison.items", "front.queue.oldest_message_age"], named.Order(StringComparer.Ordinal));
+        Assert.All(named, name => Assert.Contains($"\"{name}\"", metricsSource, StringComparison.Ordinal));
+        Assert.Contains("customDimensions[\"queue\"]", queries, StringComparison.Ordinal);
+        Assert.Contains("new(\"queue\"", metricsSource, StringComparison.Ordinal); // the tag the queries read
+        Assert.Contains("\"front-ingest\"", storageNames, StringComparison.Ordinal);
+        Assert.Contains("ImportCheckQueue = \"front-import-checks\"", storageNames, StringComparison.Ordinal);
+        Assert.Contains("OutboundQueue = \"front-outbound\"", storageNames, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -86,6 +152,9 @@ public sealed partial class AlertTests
         return array.OfType<JsonObject>().ToDictionary(r => r["name"]!.GetValue<string>(), r => r);
 
     }
+
+    [GeneratedRegex(@"customMetrics \| where name == ""(?<name>[^""]+)""")]
+    private static partial Regex MetricName();
 
     [GeneratedRegex("""\[Function\("(?<name>[^"]+)"\)\]""")]
     private static partial Regex FunctionAttribute();

@@ -1,3 +1,8 @@
+using FrontFunctions.Telemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
 namespace FrontFunctions.LocalHost;
 
 /// <summary>
@@ -40,6 +45,25 @@ public static class LocalFunctionsHost
         configure?.Invoke(builder);
         builder.Services.AddMvcCore(); // executes the IActionResult the functions return, as the Functions host does
         builder.Services.AddFrontFunctions(builder.Configuration);
+        // The app's metrics and spans (Telemetry/): a Prometheus scrape endpoint at /metrics, and/or the console
+        // (LocalHost__Metrics = prometheus (default), console, both, or none).
+        var exporters = builder.Configuration["LocalHost:Metrics"] ?? "prometheus";
+        builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService("FrontFunctions.LocalHost"))
+            .WithTracing(tracing => tracing.AddFrontTracing())
+            .WithMetrics(metrics =>
+            {
+                metrics.AddFrontMetrics();
+                if (exporters is "prometheus" or "both")
+                {
+                    metrics.AddPrometheusExporter();
+                }
+
+                if (exporters is "console" or "both")
+                {
+                    metrics.AddConsoleExporter();
+                }
+            });
         builder.Services.AddSingleton(new ServedFunctions(functions));
         foreach (var functionClass in functions.Where(f => !f.Method.IsStatic).Select(f => f.FunctionClass).Distinct())
         {
@@ -53,6 +77,11 @@ public static class LocalFunctionsHost
 
         var app = builder.Build();
         app.MapHttpFunctions(functions, app.Configuration["LocalHost:FunctionKey"]);
+        if (exporters is "prometheus" or "both")
+        {
+            app.MapPrometheusScrapingEndpoint(); // GET /metrics
+        }
+
         return app;
     }
 }

@@ -244,6 +244,7 @@ module alerts 'modules/alerts.bicep' = {
     tags: tags
     alertEmailAddress: alertEmailAddress
     frontApiBaseUrl: frontApiBaseUrl
+    partnerDeliveryEnabled: !empty(partnerOutboundUrl)
   }
   dependsOn: [
     monitoring

@@ -60,7 +60,8 @@ public partial class FunctionsMetadataContractTests
             ["AzureWebJobsStorage"] = "UseDevelopmentStorage=true",
             ["LocalHost:RunQueueListener"] = "true",
         }));
-        var http = ((IEndpointRouteBuilder)app).DataSources.SelectMany(source => source.Endpoints).OfType<RouteEndpoint>()
+        // Functions are served under /api; the host's own endpoints (the metrics scrape at /metrics) are not functions.
+        var http = LocalHostEndpoints(app).Where(endpoint => endpoint.RoutePattern.RawText!.TrimStart('/').StartsWith("api/", StringComparison.Ordinal))
             .Select(endpoint => new FunctionRow(
                 endpoint.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName ?? endpoint.DisplayName!,
                 "HTTP",
@@ -77,6 +78,21 @@ public partial class FunctionsMetadataContractTests
             .Where(m => m.Name is not null && m.Trigger is not null)
             .Select(m => new FunctionRow(m.Name!, "Queue", m.Trigger!.QueueName, "", m.Trigger.Connection ?? ""));
         return http.Concat(queues).OrderBy(f => f.Name, StringComparer.Ordinal).ToList();
+    }
+
+    private static IEnumerable<RouteEndpoint> LocalHostEndpoints(WebApplication app) =>
+        ((IEndpointRouteBuilder)app).DataSources.SelectMany(source => source.Endpoints).OfType<RouteEndpoint>();
+
+    [Fact]
+    public void Beside_the_functions_the_local_host_serves_only_the_metrics_scrape()
+    {
+        var app = LocalFunctionsHost.Build([], builder => builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["AzureWebJobsStorage"] = "UseDevelopmentStorage=true",
+            ["LocalHost:RunQueueListener"] = "false",
+        }));
+        var others = LocalHostEndpoints(app).Select(e => e.RoutePattern.RawText!.TrimStart('/')).Where(r => !r.StartsWith("api/", StringComparison.Ordinal));
+        Assert.Equal(["metrics"], others);
     }
 
     private static IReadOnlyList<FunctionRow> FromReadme()

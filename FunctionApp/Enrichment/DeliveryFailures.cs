@@ -14,7 +14,7 @@ namespace FrontFunctions.Enrichment;
 /// holds the message body) is in the poison queue, and nowhere else once that is emptied. A later failure of the same
 /// delivery replaces the row.
 /// </summary>
-public sealed class DeliveryFailures(TableServiceClient tables, StorageInitializer storage, TimeProvider time)
+public sealed class DeliveryFailures(TableServiceClient tables, StorageInitializer storage, TimeProvider time, Telemetry.FrontMetrics metrics)
 {
     public const string UnknownChannelPartition = "_unknown";
 
@@ -45,5 +45,9 @@ public sealed class DeliveryFailures(TableServiceClient tables, StorageInitializ
             ["QueueMessageLength"] = queueMessageText.Length,
         };
         await _table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+        metrics.Poisoned(
+            deliveryKey?.StartsWith(Outbound.PartnerDelivery.FailureKeyPrefix, StringComparison.Ordinal) == true ? StorageNames.OutboundQueue
+                : deliveryKey is null ? "unknown" : StorageNames.IngestQueue,
+            deliveryKey is null ? Telemetry.PoisonReasons.Unreadable : permanent ? Telemetry.PoisonReasons.Permanent : Telemetry.PoisonReasons.RetriesExhausted);
     }
 }

@@ -30,6 +30,7 @@ public sealed class IngestProcessor(
     BlobServiceClient blobs,
     StorageInitializer storage,
     IOptions<EnrichmentOptions> options,
+    Telemetry.FrontMetrics metrics,
     ILogger<IngestProcessor> logger)
 {
     public async Task ProcessAsync(string queueMessageText, long dequeueCount, int maxDequeueCount, CancellationToken cancellationToken)
@@ -44,10 +45,12 @@ public sealed class IngestProcessor(
             return;
         }
 
+        using var activity = Telemetry.FrontTracing.StartQueueWork("front.enrich", notification.TraceParent, notification.TraceState, notification.ChannelId, notification.MessageId);
         try
         {
             notification = await CompleteFromEnvelopeBlobAsync(notification, cancellationToken).ConfigureAwait(false);
             var outcome = await enricher.EnrichAsync(notification, cancellationToken).ConfigureAwait(false);
+            metrics.Mapped(Telemetry.MappedVia.Notification, notification.ReceivedAt);
             EnrichmentLog.Enriched(logger, outcome.ChannelId, outcome.MessageId, outcome.ConversationId, outcome.ExternalId is not null, outcome.FrontCalls, dequeueCount);
             await DeletePayloadAsync(notification, cancellationToken).ConfigureAwait(false);
         }

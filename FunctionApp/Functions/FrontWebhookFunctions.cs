@@ -10,7 +10,7 @@ namespace FrontFunctions.Functions;
 /// Front's webhooks. Anonymous: Front cannot send function keys; the signature is the authentication.
 /// Every method is routed here so that a wrong one gets 405 rather than the host's 404.
 /// </summary>
-public sealed class FrontWebhookFunctions(FrontWebhookHandler handler)
+public sealed class FrontWebhookFunctions(FrontWebhookHandler handler, Telemetry.FrontMetrics metrics)
 {
     public const string AppRoute = "front/channels";
     public const string ChannelRoute = "front/channels/{channelId}";
@@ -23,7 +23,7 @@ public sealed class FrontWebhookFunctions(FrontWebhookHandler handler)
         var body = await ReadAsync(request, cancellationToken);
         if (body is null)
         {
-            return TooLarge;
+            return TooLarge();
         }
 
         return (await handler.HandleAppRequestAsync(ToWebhookRequest(request, null, body), cancellationToken)).ToResult();
@@ -38,7 +38,7 @@ public sealed class FrontWebhookFunctions(FrontWebhookHandler handler)
         var body = await ReadAsync(request, cancellationToken);
         if (body is null)
         {
-            return TooLarge;
+            return TooLarge();
         }
 
         return (await handler.HandleChannelRequestAsync(ToWebhookRequest(request, channelId, body), cancellationToken)).ToResult();
@@ -63,6 +63,9 @@ public sealed class FrontWebhookFunctions(FrontWebhookHandler handler)
     private static string? AllValues(HttpRequest request, string name) =>
         request.Headers.TryGetValue(name, out var values) && values.Count > 0 ? values.ToString() : null;
 
-    private static ObjectResult TooLarge =>
-        HttpAnswer.PayloadTooLarge($"The body is larger than {RequestBodyReader.MaxBodyBytes} bytes.").ToResult();
+    private ObjectResult TooLarge()
+    {
+        metrics.WebhookAnswered(null, StatusCodes.Status413PayloadTooLarge);
+        return HttpAnswer.PayloadTooLarge($"The body is larger than {RequestBodyReader.MaxBodyBytes} bytes.").ToResult();
+    }
 }

@@ -36,6 +36,7 @@ public sealed class ImportCheck(
     StorageInitializer storage,
     IOptions<ImportOptions> options,
     TimeProvider time,
+    Telemetry.FrontMetrics metrics,
     ILogger<ImportCheck> logger)
 {
     public async Task ScheduleAsync(string channelId, string externalId, string messageUid, CancellationToken cancellationToken)
@@ -103,6 +104,7 @@ public sealed class ImportCheck(
             MessageUid = check.MessageUid,
             ExternalConversationIds = row.ExternalConversationId is { Length: > 0 } xc ? [xc] : [],
         }, cancellationToken).ConfigureAwait(false);
+        metrics.Mapped(Telemetry.MappedVia.ImportCheck, null);
         ImportLog.ResolvedByLookup(logger, check.ChannelId, check.MessageUid, message.Id!);
     }
 }

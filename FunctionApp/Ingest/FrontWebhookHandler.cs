@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using FrontFunctions.Channels;
 using FrontFunctions.Front;
 using FrontFunctions.Http;
@@ -19,33 +20,47 @@ public sealed class FrontWebhookHandler(
     Outbound.OutboundAnswerer outbound,
     IOptions<FrontOptions> options,
     TimeProvider time,
+    Telemetry.FrontMetrics metrics,
     ILogger<FrontWebhookHandler> logger)
 {
     /// <summary><c>POST /api/front/channels</c>: the app-level URL, where Front sends <c>authorization</c>.</summary>
-    public Task<HttpAnswer> HandleAppRequestAsync(WebhookRequest request, CancellationToken cancellationToken)
-    {
-        if (request.Method != "POST")
+    public Task<HttpAnswer> HandleAppRequestAsync(WebhookRequest request, CancellationToken cancellationToken) =>
+        MeasuredAsync(request, seen =>
         {
-            return Task.FromResult(MethodNotAllowed(request.Method, "POST"));
-        }
+            if (request.Method != "POST")
+            {
+                return Task.FromResult(MethodNotAllowed(request.Method, "POST"));
+            }
 
-        return HandleAsync(request, cancellationToken);
-    }
+            return HandleAsync(request, seen, cancellationToken);
+        });
 
     /// <summary><c>POST|DELETE /api/front/channels/{channelId}</c>: the per-channel URL answered to <c>authorization</c>.</summary>
-    public Task<HttpAnswer> HandleChannelRequestAsync(WebhookRequest request, CancellationToken cancellationToken)
+    public Task<HttpAnswer> HandleChannelRequestAsync(WebhookRequest request, CancellationToken cancellationToken) =>
+        MeasuredAsync(request, seen =>
+        {
+            if (request.Method is not ("POST" or "DELETE"))
+            {
+                return Task.FromResult(MethodNotAllowed(request.Method, "POST, DELETE"));
+            }
+
+            if (!FrontIds.IsChannelId(request.ChannelId))
+            {
+                return Task.FromResult(HttpAnswer.BadRequest("The channel id in the URL must be a Front channel id (\"cha_…\")."));
+            }
+
+            return HandleAsync(request, seen, cancellationToken);
+        });
+
+    /// <summary>Runs one request in its span and counts its answer by type (<c>front.webhooks</c>).</summary>
+    private async Task<HttpAnswer> MeasuredAsync(WebhookRequest request, Func<StrongBox<string?>, Task<HttpAnswer>> handle)
     {
-        if (request.Method is not ("POST" or "DELETE"))
-        {
-            return Task.FromResult(MethodNotAllowed(request.Method, "POST, DELETE"));
-        }
-
-        if (!FrontIds.IsChannelId(request.ChannelId))
-        {
-            return Task.FromResult(HttpAnswer.BadRequest("The channel id in the URL must be a Front channel id (\"cha_…\")."));
-        }
-
-        return HandleAsync(request, cancellationToken);
+        using var activity = Telemetry.FrontTracing.StartWebhook(request.ChannelId);
+        var seen = new StrongBox<string?>(); // the envelope's type, once read
+        var answer = await handle(seen).ConfigureAwait(false);
+        activity?.SetTag("front.webhook_type", seen.Value).SetTag("http.response.status_code", answer.StatusCode);
+        metrics.WebhookAnswered(seen.Value, answer.StatusCode);
+        return answer;
     }
 
     /// <summary>
@@ -56,13 +71,13 @@ public sealed class FrontWebhookHandler(
     /// </summary>
     public static readonly TimeSpan AnswerDeadline = TimeSpan.FromSeconds(4.5);
 
-    private async Task<HttpAnswer> HandleAsync(WebhookRequest request, CancellationToken requestAborted)
+    private async Task<HttpAnswer> HandleAsync(WebhookRequest request, StrongBox<string?> seen, CancellationToken requestAborted)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(requestAborted);
         deadline.CancelAfter(AnswerDeadline);
         try
         {
-            return await HandleWithinDeadlineAsync(request, deadline.Token).ConfigureAwait(false);
+            return await HandleWithinDeadlineAsync(request, seen, deadline.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (deadline.IsCancellationRequested && !requestAborted.IsCancellationRequested
             && e is OperationCanceledException or AggregateException)
@@ -71,7 +86,7 @@ public sealed class FrontWebhookHandler(
         }
     }
 
-    private async Task<HttpAnswer> HandleWithinDeadlineAsync(WebhookRequest request, CancellationToken cancellationToken)
+    private async Task<HttpAnswer> HandleWithinDeadlineAsync(WebhookRequest request, StrongBox<string?> seen, CancellationToken cancellationToken)
     {
         // Front signs the literal "undefined" as the body of a DELETE (and GET); an empty DELETE body is verified as that.
         var isDelete = request.Method == "DELETE";
@@ -85,6 +100,7 @@ public sealed class FrontWebhookHandler(
 
         if (isDelete && (request.Body.IsEmpty || request.Body.Span.SequenceEqual(FrontSignatureVerifier.UndefinedBody)))
         {
+            seen.Value = FrontWebhookEnvelope.Delete;
             return await DeleteAsync(request.ChannelId!, cancellationToken).ConfigureAwait(false);
         }
 
@@ -102,6 +118,7 @@ public sealed class FrontWebhookHandler(
             return HttpAnswer.BadRequest(problem!);
         }
 
+        seen.Value = envelope.Type;
         return (envelope.Type, request.ChannelId) switch
         {
             (FrontWebhookEnvelope.Authorization, null) => await AuthorizeAsync(envelope, cancellationToken).ConfigureAwait(false),

@@ -46,6 +46,13 @@ public sealed record IngestNotification
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public bool IdsInBlob { get; init; }
 
+    /// <summary>
+    /// W3C trace context of the webhook that queued this (<c>traceparent</c>, <c>tracestate</c>): enrichment continues its
+    /// trace. Absent in messages queued by older builds (and when nothing traces), which still process.
+    /// </summary>
+    [JsonPropertyName("traceparent")] public string? TraceParent { get; init; }
+    [JsonPropertyName("tracestate")] public string? TraceState { get; init; }
+
     /// <summary>A short, key-safe hash of channel id and message id.</summary>
     public static string DeliveryKeyFor(string channelId, string messageId)
     {

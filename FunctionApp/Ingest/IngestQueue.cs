@@ -33,6 +33,8 @@ public sealed class IngestQueue
     public async Task EnqueueAsync(IngestNotification notification, ReadOnlyMemory<byte> rawEnvelope, CancellationToken cancellationToken)
     {
         await _storage.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        var (traceParent, traceState) = Telemetry.FrontTracing.Current();
+        notification = notification with { TraceParent = traceParent, TraceState = traceState };
 
         var inline = JsonSerializer.SerializeToUtf8Bytes(notification, IngestJsonContext.Default.IngestNotification);
         if (inline.Length <= MaxInlineJsonBytes)

@@ -27,6 +27,18 @@ public sealed record OutboundItem
     /// <summary>Blob (in <c>front-ingest-payloads</c>, under <c>outbound/</c>) holding the event when it was too large to inline.</summary>
     [JsonPropertyName("event_blob")] public string? EventBlob { get; init; }
 
+    /// <summary>
+    /// W3C trace context of the webhook that queued this (<c>traceparent</c>, <c>tracestate</c>): the delivery continues its
+    /// trace. Absent in items queued by older builds (or when nothing traces); a partner reading the queue may ignore it.
+    /// </summary>
+    [JsonPropertyName("traceparent")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? TraceParent { get; init; }
+
+    [JsonPropertyName("tracestate")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? TraceState { get; init; }
+
     /// <summary><c>msg_</c> + 32 hex characters of SHA-256(channel id, external id): the same message always has the same id.</summary>
     public static string WebhookIdFor(string channelId, string externalId) =>
         "msg_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(channelId + "\n" + externalId)).AsSpan(0, 16));

@@ -27,6 +27,8 @@ public sealed class OutboundQueue
     public async Task EnqueueAsync(OutboundItem item, CancellationToken cancellationToken)
     {
         await _storage.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        var (traceParent, traceState) = Telemetry.FrontTracing.Current();
+        item = item with { TraceParent = traceParent, TraceState = traceState };
         var inline = JsonSerializer.SerializeToUtf8Bytes(item, OutboundJsonContext.Default.OutboundItem);
         if (inline.Length <= IngestQueue.MaxInlineJsonBytes)
         {

@@ -20,7 +20,7 @@ namespace FrontFunctions.Outbound;
 /// </summary>
 public sealed class PartnerDelivery(
     PartnerClient partner, OutboundQueue outbound, DeliveryFailures failures, QueueServiceClient queues,
-    IOptions<PartnerOptions> options, ILogger<PartnerDelivery> logger)
+    IOptions<PartnerOptions> options, Telemetry.FrontMetrics metrics, ILogger<PartnerDelivery> logger)
 {
     public const string FailureKeyPrefix = "outbound:";
 
@@ -30,11 +30,13 @@ public sealed class PartnerDelivery(
         if (item is null)
         {
             OutboundLog.Malformed(logger, problem!);
+            metrics.PartnerDelivery("unreadable");
             await failures.RecordAsync(null, null, null, problem!, dequeueCount, queueMessageText, permanent: true, cancellationToken).ConfigureAwait(false);
             await SendToPoisonAsync(queueMessageText, cancellationToken).ConfigureAwait(false);
             return;
         }
 
+        using var activity = Telemetry.FrontTracing.StartQueueWork("front.deliver", item.TraceParent, item.TraceState, item.ChannelId, item.MessageId);
         string reason;
         try
         {
@@ -48,6 +50,7 @@ public sealed class PartnerDelivery(
             var status = await partner.PostAsync(item.WebhookId, body, cancellationToken).ConfigureAwait(false);
             if (status is >= 200 and < 300)
             {
+                metrics.PartnerDelivery("delivered");
                 OutboundLog.Delivered(logger, item.ChannelId, item.WebhookId, status, dequeueCount);
                 await outbound.DeleteEventBlobAsync(item, cancellationToken).ConfigureAwait(false);
                 return;
@@ -56,6 +59,7 @@ public sealed class PartnerDelivery(
             reason = $"The partner answered {status}.";
             if (status is >= 400 and < 500 and not 408 and not 429)
             {
+                metrics.PartnerDelivery("rejected");
                 OutboundLog.Failed(logger, item.ChannelId, item.WebhookId, reason, dequeueCount, permanent: true);
                 await failures.RecordAsync(item.ChannelId, FailureKeyPrefix + item.WebhookId, item.MessageId, reason + " (permanent: not retried)", dequeueCount, queueMessageText, permanent: true, cancellationToken).ConfigureAwait(false);
                 await SendToPoisonAsync(queueMessageText, cancellationToken).ConfigureAwait(false);
@@ -69,6 +73,7 @@ public sealed class PartnerDelivery(
             reason = e is InvalidOperationException ? e.Message : $"The partner did not answer ({e.GetType().Name}).";
         }
 
+        metrics.PartnerDelivery("failed");
         OutboundLog.Failed(logger, item.ChannelId, item.WebhookId, reason, dequeueCount, permanent: false);
         if (dequeueCount >= maxDequeueCount)
         {

@@ -21,6 +21,18 @@ param alertEmailAddress string
 @description('Base URL of Front\'s API: the 429 alert counts dependency calls to it.')
 param frontApiBaseUrl string
 
+@description('True when the app delivers front-outbound to the partner (partnerOutboundUrl set): only then is an old message on front-outbound a backlog (otherwise the partner consumes the queue itself).')
+param partnerDeliveryEnabled bool = false
+
+@description('Age in seconds of the oldest visible message of a work queue above which the queue-oldest-message-age alert fires.')
+@minValue(60)
+param oldestMessageAgeSeconds int = 900
+
+// The app's own metrics (FunctionApp/Telemetry/FrontMetrics, exported with OpenTelemetry to Azure Monitor) land in
+// customMetrics: name = the instrument's name, tags in customDimensions. Every instance samples the same queues, so the
+// age is the max over instances, never a sum.
+var ageQueues = partnerDeliveryEnabled ? '"front-ingest", "front-import-checks", "front-outbound"' : '"front-ingest", "front-import-checks"'
+
 resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: applicationInsightsName
 }
@@ -52,7 +64,7 @@ var rules = [
     frequency: 'PT5M'
     window: 'PT5M'
     // The app logs a permanent failure (event ids 2002, 2003, 2006) and the host logs the move to the poison queue.
-    query: 'union traces, exceptions | where message has "poison queue" or message has "front-ingest-poison" or outerMessage has "front-ingest-poison" | summarize poisoned = count()'
+    query: 'union traces, exceptions | where message has "poison queue" or message has "front-ingest-poison" or outerMessage has "front-ingest-poison" | summarize poisoned = count() | where poisoned > 0'
   }
   {
     name: 'ingest-backlog'
@@ -77,6 +89,22 @@ var rules = [
     frequency: 'PT5M'
     window: 'PT15M'
     query: 'dependencies | where data startswith "${frontApiBaseUrl}" | summarize total = count(), throttled = countif(resultCode == "429") | where total >= 10 and throttled * 100.0 / total > 10'
+  }
+  {
+    name: 'poison-items'
+    description: 'The app recorded an item as failed for good (metric front.poison.items, by queue and reason: unreadable, permanent, retries_exhausted); the item is on the queue\'s -poison queue, its reason in FrontDeliveryFailures (infra/README.md, "When it fails").'
+    severity: 2
+    frequency: 'PT5M'
+    window: 'PT5M'
+    query: 'customMetrics | where name == "front.poison.items" | extend queue = tostring(customDimensions["queue"]), reason = tostring(customDimensions["reason"]) | summarize items = sum(value) by queue, reason | where items > 0'
+  }
+  {
+    name: 'queue-oldest-message-age'
+    description: 'The oldest visible message of a work queue (${ageQueues}) is more than ${oldestMessageAgeSeconds} s old (gauge front.queue.oldest_message_age, sampled by each instance every Metrics__QueueSampleInterval): the queue is not being drained.'
+    severity: 2
+    frequency: 'PT5M'
+    window: 'PT15M'
+    query: 'customMetrics | where name == "front.queue.oldest_message_age" | extend queue = tostring(customDimensions["queue"]) | where queue in (${ageQueues}) | summarize oldest = max(valueMax) by queue | where oldest > ${oldestMessageAgeSeconds}'
   }
 ]
 

@@ -39,7 +39,7 @@ public sealed class WebhookFuzzTests(ITestOutputHelper output) : IAsyncLifetime
     {
         _host = FrontTestHost.Create(configure: services =>
             services.AddAzureClients(clients => clients.ConfigureDefaults(o => o.AddPolicy(_writes, HttpPipelinePosition.PerCall))));
-        _webhooks = new FrontWebhookFunctions(_host.Get<FrontWebhookHandler>());
+        _webhooks = new FrontWebhookFunctions(_host.Get<FrontWebhookHandler>(), _host.Get<FrontFunctions.Telemetry.FrontMetrics>());
         await _host.Get<StorageInitializer>().EnsureCreatedAsync(CancellationToken.None); // creation writes happen here, once
     }
 

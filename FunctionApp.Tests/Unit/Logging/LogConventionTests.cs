@@ -21,6 +21,7 @@ public sealed class LogConventionTests
         [typeof(LookupLog)] = (3001, 3099),
         [typeof(ImportLog)] = (4001, 4199),
         [typeof(OutboundLog)] = (5001, 5099),
+        [typeof(FrontFunctions.Telemetry.TelemetryLog)] = (6001, 6099),
     };
 
     private static IEnumerable<(MethodInfo Method, LoggerMessageAttribute Attribute)> LogMethods() =>
