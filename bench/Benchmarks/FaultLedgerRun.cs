@@ -769,6 +769,19 @@ public static class FaultLedgerRun
         }
 
         var firstMapped = mappedLines.GroupBy(l => l.Message).ToDictionary(g => g.Key, g => g.Min(l => l.At), StringComparer.Ordinal);
+        // A SIGKILLed host loses the log lines it had not flushed: a message whose rows were in the table at a kill was
+        // mapped by then, whatever the logs say (otherwise its second pass after the lease looks like its first mapping).
+        foreach (var kill in kills)
+        {
+            foreach (var message in kill.MappedAtKill)
+            {
+                if (!firstMapped.TryGetValue(message, out var at) || at > kill.At)
+                {
+                    firstMapped[message] = kill.At;
+                }
+            }
+        }
+
         var leasedNotWritten = new HashSet<string>(StringComparer.Ordinal);
         var killsJson = new JsonArray();
         foreach (var kill in kills)
