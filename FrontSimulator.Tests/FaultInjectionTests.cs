@@ -96,6 +96,29 @@ public sealed class FaultInjectionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_spike_rate_adds_the_spike_to_that_share_of_requests()
+    {
+        await _h.Control.SetFaultsAsync(new FaultSettings { SpikeRate = 1, SpikeMs = 300 });
+        var watch = Stopwatch.StartNew();
+        using (var r = await _h.GetAsync("/messages/msg_missing", Token(ChannelA)))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, r.StatusCode);
+        }
+
+        Assert.True(watch.ElapsedMilliseconds >= 290, $"answered after {watch.ElapsedMilliseconds} ms");
+
+        await _h.Control.SetFaultsAsync(new FaultSettings { SpikeRate = 0 });
+        Assert.Equal(0, (await _h.Control.GetSettingsAsync()).Faults.SpikeRate);
+        Assert.Equal(300, (await _h.Control.GetSettingsAsync()).Faults.SpikeMs);
+    }
+
+    [Fact]
+    public async Task A_spike_rate_outside_0_to_1_is_refused()
+    {
+        await Assert.ThrowsAsync<HttpRequestException>(() => _h.Control.SetFaultsAsync(new FaultSettings { SpikeRate = 1.5 }));
+    }
+
+    [Fact]
     public async Task Reset_clears_faults_and_state()
     {
         await _h.Control.SetFaultsAsync(new FaultSettings { ErrorRate = 1 });

@@ -153,6 +153,53 @@ public sealed class NotificationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_duplicate_rate_delivers_about_that_share_twice_and_counts_them()
+    {
+        await _h.Control.SetNotificationsAsync(new NotificationSettings { DuplicateRate = 0.5, DelayMs = 0 });
+        for (var i = 0; i < 40; i++)
+        {
+            Assert.Equal(202, (await _h.Control.ImportInboundAsync(ChannelA, AppUid, SecretA, $"ext-dup{i}", $"thread-dup{i % 4}", "<p>x</p>")).StatusCode);
+        }
+
+        var counters = await Eventually.UntilAsync(
+            async () => await _h.Control.GetCountersAsync() is { } c && c.Notifications.Delivered == 40 + c.Notifications.Duplicated ? c : null,
+            "40 notifications plus their duplicates delivered");
+
+        Assert.InRange(counters.Notifications.Duplicated, 8, 32); // 50 % of 40, far from 0 and from all
+        var received = _webhook.Received.GroupBy(r => r.Json["payload"]!["id"]!.GetValue<string>()).ToList();
+        Assert.Equal(40, received.Count);
+        Assert.Equal(counters.Notifications.Duplicated, received.Count(g => g.Count() == 2));
+    }
+
+    [Fact]
+    public async Task An_out_of_order_rate_holds_a_notification_back_until_the_channel_s_next_one_has_gone()
+    {
+        await _h.Control.SetNotificationsAsync(new NotificationSettings { OutOfOrderRate = 1, DelayMs = 0 });
+        var first = await _h.ImportAndWaitAsync(ChannelA, "ext-ooo-a", "thread-ooo");
+        var second = await _h.ImportAndWaitAsync(ChannelA, "ext-ooo-b", "thread-ooo"); // one is held already: this one goes
+
+        var received = await _webhook.WaitForAsync(2);
+
+        Assert.Equal([second.Id, first.Id], received.Select(r => r.Json["payload"]!["id"]!.GetValue<string>()));
+        Assert.Equal(1, (await _h.Control.GetCountersAsync()).Notifications.Reordered);
+    }
+
+    [Fact]
+    public async Task An_attempt_without_an_answer_within_the_timeout_counts_as_timed_out_and_is_retried()
+    {
+        _webhook.DelayFor = n => n == 0 ? TimeSpan.FromSeconds(3) : TimeSpan.Zero;
+        await _h.Control.SetNotificationsAsync(new NotificationSettings { TimeoutMs = 500, RetryBaseDelayMs = 0 });
+        await _h.ImportAndWaitAsync(ChannelA, "ext-slow", "thread-slow");
+
+        var counters = await Eventually.UntilAsync(
+            async () => await _h.Control.GetCountersAsync() is { Notifications.Delivered: 1 } c ? c : null, "the retry delivered");
+
+        Assert.Equal(1, counters.Notifications.TimedOut);
+        Assert.Equal(2, counters.Notifications.Attempts);
+        Assert.InRange(counters.Notifications.SlowestAnswerMs, 0, 2999); // the slow attempt was cut off, not waited for
+    }
+
+    [Fact]
     public async Task After_a_merge_the_notification_lists_every_external_conversation_id()
     {
         var loser = await _h.ImportAndWaitAsync(ChannelA, "ext-7a", "thread-7a");

@@ -11,8 +11,8 @@ fi
 source scripts/azurite.sh
 install_azurite
 dotnet build bench/Benchmarks -c Release --nologo -v quiet
-if [[ "${1:-}" =~ ^(budget|all)$ ]]; then
-  dotnet build LocalHost -c Release --nologo -v quiet # the budget benchmark starts it as separate processes
+if [[ "${1:-}" =~ ^(budget|faults|all)$ ]]; then
+  dotnet build LocalHost -c Release --nologo -v quiet # these benchmarks start it as separate processes
 fi
 trap stop_azurite EXIT
 BENCH=bench/Benchmarks/bin/Release/net10.0/Benchmarks.dll
@@ -43,4 +43,5 @@ fi
 
 # shellcheck disable=SC2046 # three port numbers
 start_azurite $(free_ports 3)
+export AZURITE_PID # the fault ledger run freezes this Azurite (SIGSTOP/SIGCONT), and no other
 dotnet "$BENCH" "$@"

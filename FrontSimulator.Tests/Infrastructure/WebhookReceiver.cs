@@ -32,6 +32,9 @@ internal sealed class WebhookReceiver : IAsyncDisposable
     /// <summary>Status answered to the n-th request (0-based); 200 by default.</summary>
     public Func<int, int> StatusFor { get; set; } = _ => 200;
 
+    /// <summary>How long to wait before answering the n-th request (0-based); none by default.</summary>
+    public Func<int, TimeSpan> DelayFor { get; set; } = _ => TimeSpan.Zero;
+
     public IReadOnlyList<ReceivedWebhook> Received => [.. _received];
 
     public static async Task<WebhookReceiver> StartAsync()
@@ -45,7 +48,13 @@ internal sealed class WebhookReceiver : IAsyncDisposable
         {
             using var buffer = new MemoryStream();
             await context.Request.Body.CopyToAsync(buffer);
-            var status = receiver.StatusFor(Interlocked.Increment(ref receiver._count) - 1);
+            var n = Interlocked.Increment(ref receiver._count) - 1;
+            var status = receiver.StatusFor(n);
+            if (receiver.DelayFor(n) is { } delay && delay > TimeSpan.Zero)
+            {
+                await Task.Delay(delay);
+            }
+
             receiver._received.Enqueue(new ReceivedWebhook(
                 buffer.ToArray(),
                 context.Request.Headers["X-Front-Signature"].FirstOrDefault(),

@@ -121,9 +121,11 @@ internal static class ControlEndpoints
         sim.MapPut("/notifications", async (HttpContext c, RuntimeSettings settings) =>
         {
             var body = await ReadAsync<NotificationSettings>(c);
-            if (body is null || body.DelayMs is < 0 || body.MaxAttempts is < 1 || body.RetryBaseDelayMs is < 0)
+            if (body is null || body.DelayMs is < 0 || body.MaxAttempts is < 1 || body.RetryBaseDelayMs is < 0
+                || body.DuplicateRate is < 0 or > 1 || body.OutOfOrderRate is < 0 or > 1 || body.TimeoutMs is < 1)
             {
-                return Results.BadRequest(Problem("delay_ms and retry_base_delay_ms must be >= 0, max_attempts >= 1"));
+                return Results.BadRequest(Problem(
+                    "delay_ms and retry_base_delay_ms must be >= 0, max_attempts and timeout_ms >= 1, duplicate_rate and out_of_order_rate within 0..1"));
             }
 
             settings.Update(body);
@@ -145,9 +147,10 @@ internal static class ControlEndpoints
         sim.MapPut("/faults", async (HttpContext c, FaultInjector faults) =>
         {
             var body = await ReadAsync<FaultSettings>(c);
-            if (body is null || body.ErrorRate is < 0 or > 1 || body.DropRate is < 0 or > 1 || body.LatencyMs is < 0 || body.Burst429 is < 0)
+            if (body is null || body.ErrorRate is < 0 or > 1 || body.DropRate is < 0 or > 1 || body.LatencyMs is < 0 || body.Burst429 is < 0
+                || body.SpikeRate is < 0 or > 1 || body.SpikeMs is < 0)
             {
-                return Results.BadRequest(Problem("error_rate and drop_rate must be within 0..1, latency_ms and burst_429 >= 0"));
+                return Results.BadRequest(Problem("error_rate, drop_rate and spike_rate must be within 0..1, latency_ms, spike_ms and burst_429 >= 0"));
             }
 
             faults.Update(body);

@@ -36,8 +36,17 @@ public sealed record NotificationSettings
     public bool? IncludeMessageUid { get; init; }
     /// <summary>Deliver every notification twice.</summary>
     public bool? Duplicate { get; init; }
+    /// <summary>Share of notifications delivered twice (0..1), chosen at random; <c>duplicate</c> true means all.</summary>
+    public double? DuplicateRate { get; init; }
     /// <summary>Hold each notification until the channel's next one is ready and deliver the newer first.</summary>
     public bool? OutOfOrder { get; init; }
+    /// <summary>
+    /// Share of notifications (0..1) held back and delivered after the channel's next notification; <c>out_of_order</c> true
+    /// means all (each held until the next one overtakes it).
+    /// </summary>
+    public double? OutOfOrderRate { get; init; }
+    /// <summary>How long a delivery attempt waits for the webhook's answer (Front's limit is about 7 s); default 10 s.</summary>
+    public int? TimeoutMs { get; init; }
     /// <summary>Delivery attempts per notification, first try included.</summary>
     public int? MaxAttempts { get; init; }
     public int? RetryBaseDelayMs { get; init; }
@@ -57,6 +66,10 @@ public sealed record FaultSettings
     public double? DropRate { get; init; }
     /// <summary>The next N requests are answered 429 (as the burst limit would).</summary>
     public int? Burst429 { get; init; }
+    /// <summary>Share of requests (0..1) that get a latency spike of <c>spike_ms</c> on top of <c>latency_ms</c>.</summary>
+    public double? SpikeRate { get; init; }
+    /// <summary>The length of a latency spike.</summary>
+    public int? SpikeMs { get; init; }
 }
 
 /// <summary><c>GET /_sim/settings</c>: every runtime setting in effect.</summary>
@@ -104,6 +117,14 @@ public sealed record NotificationCounters
     public long Abandoned { get; init; }
     /// <summary>Attempts by webhook status code ("error" when no HTTP answer came back).</summary>
     public Dictionary<string, long> ByStatus { get; init; } = [];
+    /// <summary>Attempts cut off by the delivery timeout (<c>timeout_ms</c>): the webhook did not answer in time.</summary>
+    public long TimedOut { get; init; }
+    /// <summary>The slowest attempt that got an HTTP answer, in milliseconds.</summary>
+    public long SlowestAnswerMs { get; init; }
+    /// <summary>Notifications chosen to be delivered twice.</summary>
+    public long Duplicated { get; init; }
+    /// <summary>Notifications delivered after a newer one of their channel (held back).</summary>
+    public long Reordered { get; init; }
 }
 
 /// <summary><c>GET /_sim/channels/{id}/conversations</c>.</summary>

@@ -25,7 +25,10 @@ internal sealed class RuntimeSettings
                 IncludeExternalId = _options.IncludeExternalId,
                 IncludeMessageUid = _options.IncludeMessageUid,
                 Duplicate = false,
+                DuplicateRate = 0,
                 OutOfOrder = false,
+                OutOfOrderRate = 0,
+                TimeoutMs = 10_000,
                 MaxAttempts = _options.NotificationMaxAttempts,
                 RetryBaseDelayMs = _options.NotificationRetryBaseDelayMs,
             };
@@ -73,7 +76,10 @@ internal sealed class RuntimeSettings
                 IncludeExternalId = change.IncludeExternalId ?? n.IncludeExternalId,
                 IncludeMessageUid = change.IncludeMessageUid ?? n.IncludeMessageUid,
                 Duplicate = change.Duplicate ?? n.Duplicate,
+                DuplicateRate = change.DuplicateRate ?? n.DuplicateRate,
                 OutOfOrder = change.OutOfOrder ?? n.OutOfOrder,
+                OutOfOrderRate = change.OutOfOrderRate ?? n.OutOfOrderRate,
+                TimeoutMs = change.TimeoutMs ?? n.TimeoutMs,
                 MaxAttempts = change.MaxAttempts ?? n.MaxAttempts,
                 RetryBaseDelayMs = change.RetryBaseDelayMs ?? n.RetryBaseDelayMs,
             };

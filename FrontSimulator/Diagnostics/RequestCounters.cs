@@ -10,7 +10,7 @@ internal sealed class RequestCounters
     private readonly Dictionary<string, Dictionary<string, long>> _requests = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _notificationStatuses = new(StringComparer.Ordinal);
     private long _tokensRejected, _burst429, _company429, _injected429, _errorsInjected, _dropped;
-    private long _attempts, _delivered, _failedAttempts, _abandoned;
+    private long _attempts, _delivered, _failedAttempts, _abandoned, _timedOut, _slowestAnswerMs, _duplicated, _reordered;
 
     public void Reset()
     {
@@ -19,7 +19,7 @@ internal sealed class RequestCounters
             _requests.Clear();
             _notificationStatuses.Clear();
             _tokensRejected = _burst429 = _company429 = _injected429 = _errorsInjected = _dropped = 0;
-            _attempts = _delivered = _failedAttempts = _abandoned = 0;
+            _attempts = _delivered = _failedAttempts = _abandoned = _timedOut = _slowestAnswerMs = _duplicated = _reordered = 0;
         }
     }
 
@@ -43,6 +43,18 @@ internal sealed class RequestCounters
     public void ErrorInjected() => Interlocked.Increment(ref _errorsInjected);
     public void ConnectionDropped() => Interlocked.Increment(ref _dropped);
     public void NotificationAbandoned() => Interlocked.Increment(ref _abandoned);
+    public void NotificationTimedOut() => Interlocked.Increment(ref _timedOut);
+    public void NotificationDuplicated() => Interlocked.Increment(ref _duplicated);
+    public void NotificationReordered() => Interlocked.Increment(ref _reordered);
+
+    /// <summary>How long an attempt that got an HTTP answer waited for it.</summary>
+    public void NotificationAnswered(TimeSpan elapsed)
+    {
+        lock (_gate)
+        {
+            _slowestAnswerMs = Math.Max(_slowestAnswerMs, (long)elapsed.TotalMilliseconds);
+        }
+    }
 
     /// <summary>One webhook attempt: its status code, or null when no HTTP answer came back.</summary>
     public void NotificationAttempt(int? status)
@@ -82,6 +94,10 @@ internal sealed class RequestCounters
                     FailedAttempts = _failedAttempts,
                     Abandoned = Interlocked.Read(ref _abandoned),
                     ByStatus = new Dictionary<string, long>(_notificationStatuses, StringComparer.Ordinal),
+                    TimedOut = Interlocked.Read(ref _timedOut),
+                    SlowestAnswerMs = _slowestAnswerMs,
+                    Duplicated = Interlocked.Read(ref _duplicated),
+                    Reordered = Interlocked.Read(ref _reordered),
                 },
             };
         }

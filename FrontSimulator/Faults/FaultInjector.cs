@@ -11,16 +11,16 @@ internal enum InjectedFault
     ServerError,
 }
 
-/// <summary>Injects latency, dropped connections, 429 bursts and 5xx answers into the Front API (never into /_sim).</summary>
+/// <summary>Injects latency (constant and spikes), dropped connections, 429 bursts and 5xx answers into the Front API (never into /_sim).</summary>
 internal sealed class FaultInjector(SimulatorOptions options)
 {
     private static readonly int[] ServerErrors = [500, 502, 503];
     private readonly object _gate = new();
     private readonly Random _random = options.RandomSeed is { } seed ? new Random(seed) : new Random();
-    private double _errorRate, _dropRate;
-    private int _latencyMs, _pending429;
+    private double _errorRate, _dropRate, _spikeRate;
+    private int _latencyMs, _pending429, _spikeMs;
 
-    public void Reset() => Update(new FaultSettings { ErrorRate = 0, DropRate = 0, LatencyMs = 0, Burst429 = 0 });
+    public void Reset() => Update(new FaultSettings { ErrorRate = 0, DropRate = 0, LatencyMs = 0, Burst429 = 0, SpikeRate = 0, SpikeMs = 0 });
 
     public void Update(FaultSettings change)
     {
@@ -30,6 +30,8 @@ internal sealed class FaultInjector(SimulatorOptions options)
             _dropRate = change.DropRate ?? _dropRate;
             _latencyMs = change.LatencyMs ?? _latencyMs;
             _pending429 = change.Burst429 ?? _pending429;
+            _spikeRate = change.SpikeRate ?? _spikeRate;
+            _spikeMs = change.SpikeMs ?? _spikeMs;
         }
     }
 
@@ -39,17 +41,24 @@ internal sealed class FaultInjector(SimulatorOptions options)
         {
             lock (_gate)
             {
-                return new FaultSettings { ErrorRate = _errorRate, DropRate = _dropRate, LatencyMs = _latencyMs, Burst429 = _pending429 };
+                return new FaultSettings
+                {
+                    ErrorRate = _errorRate, DropRate = _dropRate, LatencyMs = _latencyMs, Burst429 = _pending429, SpikeRate = _spikeRate, SpikeMs = _spikeMs,
+                };
             }
         }
     }
 
-    /// <summary>Decides the fault of one request: its latency, then drop, pending 429 or 5xx (status in the tuple).</summary>
+    /// <summary>
+    /// Decides the fault of one request: its latency (the constant part, plus a spike for a <c>spike_rate</c> share), then
+    /// drop, pending 429 or 5xx (status in the tuple).
+    /// </summary>
     public (TimeSpan Latency, InjectedFault Fault, int Status) Next()
     {
         lock (_gate)
         {
-            var latency = TimeSpan.FromMilliseconds(_latencyMs);
+            var spike = _spikeRate > 0 && _random.NextDouble() < _spikeRate ? _spikeMs : 0;
+            var latency = TimeSpan.FromMilliseconds(_latencyMs + spike);
             if (_dropRate > 0 && _random.NextDouble() < _dropRate)
             {
                 return (latency, InjectedFault.DropConnection, 0);

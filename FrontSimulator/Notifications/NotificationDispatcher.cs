@@ -11,14 +11,15 @@ namespace FrontSimulator.Notifications;
 
 /// <summary>
 /// Delivers <c>message_imported</c> notifications to the channel's webhook URL, signed as Front signs, after the
-/// notification delay. Optional misbehaviour (runtime settings): every notification twice; out of order (each one is
-/// held until the channel's next one is ready, then the newer goes first; a held one is released after
-/// max(500 ms, 2 × delay) if none follows). A non-2xx answer or a failed connection is retried with exponential
-/// backoff up to <c>max_attempts</c>.
+/// notification delay. Optional misbehaviour (runtime settings): every notification twice, or a random share of them
+/// (<c>duplicate_rate</c>); out of order (each one is held until the channel's next one is ready, then the newer goes first;
+/// a held one is released after max(5 s, 5 × delay) if none follows), or a random share of them (<c>out_of_order_rate</c>:
+/// the chosen one is held until the channel's next notification has gone). A non-2xx answer, a failed connection or no
+/// answer within <c>timeout_ms</c> is retried with exponential backoff up to <c>max_attempts</c>.
 /// </summary>
 internal sealed class NotificationDispatcher : IDisposable
 {
-    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
+    private readonly HttpClient _http = new() { Timeout = Timeout.InfiniteTimeSpan }; // per attempt: timeout_ms
     private readonly SimulatorStore _store;
     private readonly RuntimeSettings _settings;
     private readonly RequestCounters _counters;
@@ -28,6 +29,7 @@ internal sealed class NotificationDispatcher : IDisposable
     private readonly ILogger<NotificationDispatcher> _logger;
     private readonly object _gate = new();
     private readonly Dictionary<string, PendingNotification> _heldByChannel = new(StringComparer.Ordinal);
+    private readonly Random _random;
 
     public NotificationDispatcher(
         SimulatorStore store, RuntimeSettings settings, RequestCounters counters, SimulatorLifetime lifetime,
@@ -40,9 +42,23 @@ internal sealed class NotificationDispatcher : IDisposable
         _options = options;
         _time = time;
         _logger = logger;
+        _random = options.RandomSeed is { } seed ? new Random(seed) : new Random();
     }
 
-    private sealed record PendingNotification(SimulatedChannel Channel, SimulatedMessage Message);
+    private bool Chance(double? rate)
+    {
+        if (rate is not > 0)
+        {
+            return false;
+        }
+
+        lock (_gate)
+        {
+            return _random.NextDouble() < rate;
+        }
+    }
+
+    private sealed record PendingNotification(SimulatedChannel Channel, SimulatedMessage Message, bool Twice);
 
     public void Reset()
     {
@@ -62,7 +78,12 @@ internal sealed class NotificationDispatcher : IDisposable
 
         var settings = _settings.Notifications;
         var token = _lifetime.Token;
-        var pending = new PendingNotification(channel, message);
+        var pending = new PendingNotification(channel, message, settings.Duplicate == true || Chance(settings.DuplicateRate));
+        var holdBack = settings.OutOfOrder != true && Chance(settings.OutOfOrderRate);
+        if (pending.Twice)
+        {
+            _counters.NotificationDuplicated();
+        }
         _ = Task.Run(async () =>
         {
             try
@@ -72,9 +93,13 @@ internal sealed class NotificationDispatcher : IDisposable
                 {
                     await HoldOrReleaseAsync(pending, settings, token).ConfigureAwait(false);
                 }
+                else if (holdBack)
+                {
+                    await HoldBackAsync(pending, settings, token).ConfigureAwait(false);
+                }
                 else
                 {
-                    await DeliverAsync(pending, token).ConfigureAwait(false);
+                    await DeliverThenReleaseHeldAsync(pending, token).ConfigureAwait(false);
                 }
             }
             catch (OperationCanceledException)
@@ -102,10 +127,54 @@ internal sealed class NotificationDispatcher : IDisposable
         if (held is not null)
         {
             await DeliverAsync(current, token).ConfigureAwait(false);
+            _counters.NotificationReordered();
             await DeliverAsync(held, token).ConfigureAwait(false);
             return;
         }
 
+        await ReleaseIfStillHeldAsync(current, settings, token).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// <c>out_of_order_rate</c>: holds this one until the channel's next notification has gone (that one delivers it); when
+    /// one is held already, this one goes at once and releases the held one after it.
+    /// </summary>
+    private async Task HoldBackAsync(PendingNotification current, NotificationSettings settings, CancellationToken token)
+    {
+        bool held;
+        lock (_gate)
+        {
+            held = _heldByChannel.TryAdd(current.Channel.ChannelId, current);
+        }
+
+        if (!held)
+        {
+            await DeliverThenReleaseHeldAsync(current, token).ConfigureAwait(false);
+            return;
+        }
+
+        await ReleaseIfStillHeldAsync(current, settings, token).ConfigureAwait(false);
+    }
+
+    /// <summary>Delivers this one, then the channel's held-back one (if any): that one arrives out of order.</summary>
+    private async Task DeliverThenReleaseHeldAsync(PendingNotification current, CancellationToken token)
+    {
+        PendingNotification? held;
+        lock (_gate)
+        {
+            _heldByChannel.Remove(current.Channel.ChannelId, out held);
+        }
+
+        await DeliverAsync(current, token).ConfigureAwait(false);
+        if (held is not null)
+        {
+            _counters.NotificationReordered();
+            await DeliverAsync(held, token).ConfigureAwait(false);
+        }
+    }
+
+    private async Task ReleaseIfStillHeldAsync(PendingNotification current, NotificationSettings settings, CancellationToken token)
+    {
         // Held until the next notification of the channel overtakes it; released alone after a generous wait so none is lost
         // (a short wait made the order depend on machine load).
         await Task.Delay(TimeSpan.FromMilliseconds(Math.Max(5000, 5 * (settings.DelayMs ?? 0))), _time, token).ConfigureAwait(false);
@@ -129,7 +198,7 @@ internal sealed class NotificationDispatcher : IDisposable
     {
         var settings = _settings.Notifications;
         var body = System.Text.Encoding.UTF8.GetBytes(Envelope(pending.Message, settings).ToJsonString());
-        var copies = settings.Duplicate == true ? 2 : 1;
+        var copies = pending.Twice ? 2 : 1;
         for (var copy = 0; copy < copies; copy++)
         {
             await SendWithRetriesAsync(pending, body, settings, token).ConfigureAwait(false);
@@ -159,6 +228,9 @@ internal sealed class NotificationDispatcher : IDisposable
         for (var attempt = 1; attempt <= attempts; attempt++)
         {
             int? status = null;
+            var started = _time.GetTimestamp();
+            using var attemptTimeout = CancellationTokenSource.CreateLinkedTokenSource(token);
+            attemptTimeout.CancelAfter(TimeSpan.FromMilliseconds(settings.TimeoutMs ?? 10_000));
             try
             {
                 var timestamp = _time.GetUtcNow().ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
@@ -167,15 +239,16 @@ internal sealed class NotificationDispatcher : IDisposable
                 request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
                 request.Headers.TryAddWithoutValidation(WebhookSigner.TimestampHeader, timestamp);
                 request.Headers.TryAddWithoutValidation(WebhookSigner.SignatureHeader, WebhookSigner.Sign(pending.Channel.AppSecret, timestamp, body));
-                using var response = await _http.SendAsync(request, token).ConfigureAwait(false);
+                using var response = await _http.SendAsync(request, attemptTimeout.Token).ConfigureAwait(false);
                 status = (int)response.StatusCode;
+                _counters.NotificationAnswered(_time.GetElapsedTime(started));
             }
             catch (HttpRequestException)
             {
             }
-            catch (TaskCanceledException) when (!token.IsCancellationRequested)
+            catch (OperationCanceledException) when (!token.IsCancellationRequested)
             {
-                // timeout
+                _counters.NotificationTimedOut(); // no answer within timeout_ms
             }
 
             _counters.NotificationAttempt(status);

@@ -14,9 +14,9 @@ namespace FrontSimulator.Notifications;
 /// (front-api-specs' <c>MessageResponse</c>): an auto-reply has <c>type</c> <c>auto_reply</c>, no <c>id</c>, and
 /// <c>_links.related.message_replied_to</c>.
 /// </summary>
-internal sealed class OutboundMessageSender(SimulatorStore store, SimulatorOptions options, TimeProvider time) : IDisposable
+internal sealed class OutboundMessageSender(SimulatorStore store, SimulatorOptions options, TimeProvider time, RuntimeSettings settings) : IDisposable
 {
-    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
+    private readonly HttpClient _http = new() { Timeout = Timeout.InfiniteTimeSpan }; // per request: the notifications' timeout_ms
 
     public async Task<TeammateMessageResult?> SendAsync(string channelId, TeammateMessage message, CancellationToken ct)
     {
@@ -105,14 +105,20 @@ internal sealed class OutboundMessageSender(SimulatorStore store, SimulatorOptio
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         request.Headers.TryAddWithoutValidation(WebhookSigner.TimestampHeader, timestamp);
         request.Headers.TryAddWithoutValidation(WebhookSigner.SignatureHeader, WebhookSigner.Sign(channel.AppSecret, timestamp, bytes));
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromMilliseconds(settings.Notifications.TimeoutMs ?? 10_000));
         try
         {
-            using var response = await _http.SendAsync(request, ct).ConfigureAwait(false);
-            return ((int)response.StatusCode, await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false));
+            using var response = await _http.SendAsync(request, timeout.Token).ConfigureAwait(false);
+            return ((int)response.StatusCode, await response.Content.ReadAsStringAsync(timeout.Token).ConfigureAwait(false));
         }
         catch (HttpRequestException e)
         {
             return (0, e.Message);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return (0, "no answer within the timeout"); // Front gives up on the request and retries later, as on a dropped connection
         }
     }
 

@@ -28,4 +28,11 @@ public sealed class EnrichmentOptions
     /// </summary>
     [Range(1, 1000, ErrorMessage = "Enrichment__MaxDequeueCount must be between 1 and 1000.")]
     public int MaxDequeueCount { get; set; } = 5;
+
+    /// <summary>
+    /// A notification still rate limited by Front (429 after the client's retries) at the last attempt is queued again, this
+    /// much later, as a new message instead of going to the poison queue: rate limiting is never a permanent failure.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00", ErrorMessage = "Enrichment__RateLimitedRequeueDelay must be between 0 and 1 hour.")]
+    public TimeSpan RateLimitedRequeueDelay { get; set; } = TimeSpan.FromMinutes(1);
 }

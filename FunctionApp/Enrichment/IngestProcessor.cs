@@ -6,6 +6,7 @@ using FrontFunctions.Front;
 using FrontFunctions.Ingest;
 using FrontFunctions.Storage;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace FrontFunctions.Enrichment;
 
@@ -16,6 +17,9 @@ namespace FrontFunctions.Enrichment;
 /// <c>front-ingest-poison</c>, and a normal return (retrying cannot help; the host deletes the message).</item>
 /// <item>Transient failure: rethrown so the queue retries; at the last attempt (<c>dequeueCount &gt;= maxDequeueCount</c>)
 /// the reason is recorded first, because the host then moves the message to the poison queue without saying why.</item>
+/// <item>Still rate limited by Front (429) at the last attempt: queued again as a new message, visible after
+/// <see cref="EnrichmentOptions.RateLimitedRequeueDelay"/>, and a normal return — rate limiting is never permanent, and the
+/// fault ledger run saw a message poisoned by five attempts that each met a burst of 429s.</item>
 /// </list>
 /// Logs carry ids and reasons, never message bodies or tokens.
 /// </summary>
@@ -25,6 +29,7 @@ public sealed class IngestProcessor(
     QueueServiceClient queues,
     BlobServiceClient blobs,
     StorageInitializer storage,
+    IOptions<EnrichmentOptions> options,
     Telemetry.FrontMetrics metrics,
     ILogger<IngestProcessor> logger)
 {
@@ -61,6 +66,11 @@ public sealed class IngestProcessor(
             var reason = Describe(e);
             var last = dequeueCount >= maxDequeueCount;
             EnrichmentLog.Transient(logger, notification.ChannelId, notification.MessageId, reason, dequeueCount, maxDequeueCount);
+            if (last && IsRateLimited(e) && await TryRequeueLaterAsync(queueMessageText, notification, dequeueCount, cancellationToken).ConfigureAwait(false))
+            {
+                return; // the host deletes this message; the new one carries the notification
+            }
+
             if (last)
             {
                 try
@@ -173,6 +183,36 @@ public sealed class IngestProcessor(
         {
             EnrichmentLog.PayloadNotDeleted(logger, notification.ChannelId, notification.MessageId, e.GetType().Name);
         }
+    }
+
+    private static bool IsRateLimited(Exception e)
+    {
+        for (var current = e; current is not null; current = current.InnerException)
+        {
+            if (current is FrontApiException { StatusCode: 429 })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private async Task<bool> TryRequeueLaterAsync(string text, IngestNotification notification, long dequeueCount, CancellationToken cancellationToken)
+    {
+        var delay = options.Value.RateLimitedRequeueDelay;
+        try
+        {
+            await queues.GetQueueClient(StorageNames.IngestQueue)
+                .SendMessageAsync(text, visibilityTimeout: delay, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return false; // could not queue it again: record and poison as any transient failure at its last attempt
+        }
+
+        EnrichmentLog.RateLimitedRequeued(logger, notification.ChannelId, notification.MessageId, dequeueCount, delay.TotalSeconds);
+        return true;
     }
 
     private async Task SendToPoisonAsync(string text, CancellationToken cancellationToken)

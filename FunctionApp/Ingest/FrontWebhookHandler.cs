@@ -63,7 +63,30 @@ public sealed class FrontWebhookHandler(
         return answer;
     }
 
-    private async Task<HttpAnswer> HandleAsync(WebhookRequest request, StrongBox<string?> seen, CancellationToken cancellationToken)
+    /// <summary>
+    /// Front waits about 7 s for an answer. The storage clients' retry budget (3 tries of up to 2 s each, plus back-off) alone
+    /// does not keep a webhook under that when storage hangs — a frozen account accepts the connection and never answers, and
+    /// on a loaded machine it answered after 7.0 s (StorageOutageTests) — so the whole answer has this deadline: past it, the
+    /// storage work is cancelled and Front gets 503 and retries.
+    /// </summary>
+    public static readonly TimeSpan AnswerDeadline = TimeSpan.FromSeconds(4.5);
+
+    private async Task<HttpAnswer> HandleAsync(WebhookRequest request, StrongBox<string?> seen, CancellationToken requestAborted)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(requestAborted);
+        deadline.CancelAfter(AnswerDeadline);
+        try
+        {
+            return await HandleWithinDeadlineAsync(request, seen, deadline.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (deadline.IsCancellationRequested && !requestAborted.IsCancellationRequested
+            && e is OperationCanceledException or AggregateException)
+        {
+            return StorageUnavailable(e, "webhook", request.ChannelId ?? "(app)");
+        }
+    }
+
+    private async Task<HttpAnswer> HandleWithinDeadlineAsync(WebhookRequest request, StrongBox<string?> seen, CancellationToken cancellationToken)
     {
         // Front signs the literal "undefined" as the body of a DELETE (and GET); an empty DELETE body is verified as that.
         var isDelete = request.Method == "DELETE";

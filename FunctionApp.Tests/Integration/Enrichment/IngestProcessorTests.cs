@@ -5,6 +5,7 @@ using FrontFunctions.Enrichment;
 using FrontFunctions.Ingest;
 using FrontFunctions.Storage;
 using FrontFunctions.Tests.Infrastructure;
+using FrontFunctions.TestSupport;
 
 namespace FrontFunctions.Tests.Integration.Enrichment;
 
@@ -177,5 +178,46 @@ public sealed class IngestProcessorTests : IAsyncDisposable
         Assert.Equal(5, row.GetInt64("DequeueCount"));
         Assert.Contains("503", row.GetString("Reason"), StringComparison.Ordinal);
         AssertNoBody(row, text);
+    }
+
+    [Fact]
+    public async Task A_message_still_rate_limited_at_the_last_attempt_is_queued_again_later_not_poisoned()
+    {
+        await using var host = FrontTestHost.Create(settings: new Dictionary<string, string?> { ["Enrichment:RateLimitedRequeueDelay"] = "00:00:00" });
+        host.Front.Respond = _ =>
+        {
+            var answer = new HttpResponseMessage(HttpStatusCode.TooManyRequests);
+            answer.Headers.Add("Retry-After", "0");
+            return Task.FromResult(answer);
+        };
+        var text = QueueText("msg_limited", externalId: null);
+        var key = IngestNotification.DeliveryKeyFor(_channel, "msg_limited");
+
+        await host.Get<IngestProcessor>().ProcessAsync(text, dequeueCount: 5, maxDequeueCount: 5, CancellationToken.None); // no throw: not poisoned
+
+        Assert.Null(await FailureRowAsync(_channel, key));
+        Assert.False(await PoisonHoldsAsync(text));
+        var ingest = TestStorage.Queues().GetQueueClient(StorageNames.IngestQueue);
+        var again = await Eventually.UntilAsync(
+            async () => (await ingest.PeekMessagesAsync(32)).Value.FirstOrDefault(m => DecodeBase64(m.Body.ToString()) == text),
+            "the notification queued again");
+        // Take it off the shared queue again (others' messages received here reappear after 1 s).
+        var received = (await ingest.ReceiveMessagesAsync(32, visibilityTimeout: TimeSpan.FromSeconds(1))).Value;
+        if (received.FirstOrDefault(m => m.MessageId == again!.MessageId) is { } mine)
+        {
+            await ingest.DeleteMessageAsync(mine.MessageId, mine.PopReceipt);
+        }
+    }
+
+    private static string DecodeBase64(string text)
+    {
+        try
+        {
+            return System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(text));
+        }
+        catch (FormatException)
+        {
+            return text;
+        }
     }
 }

@@ -24,6 +24,33 @@ public sealed class StorageOutageTests
         Assert.InRange(started.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(7));
     }
 
+    /// <summary>
+    /// A frozen storage account (Azurite stopped with SIGSTOP, a storage front end that hangs) accepts the TCP connection and
+    /// never answers: only the clients' network timeout and retry budget bound the wait. The 503 must still beat Front's ~7 s,
+    /// with room for a loaded machine. (The fault ledger run, <c>bash scripts/bench.sh faults</c>, freezes a real Azurite.)
+    /// </summary>
+    [Theory]
+    [InlineData("message_imported")]
+    [InlineData("message")]
+    public async Task A_webhook_answers_503_in_time_when_storage_accepts_connections_but_never_answers(string type)
+    {
+        using var blackHole = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        blackHole.Start(backlog: 512); // connections complete in the kernel's backlog; nothing ever reads or answers
+        var port = ((IPEndPoint)blackHole.LocalEndpoint).Port;
+        var frozen = UnreachableStorage.Replace("127.0.0.1:9/", $"127.0.0.1:{port}/", StringComparison.Ordinal);
+        await using var host = await RunningLocalHost.StartAsync(new Dictionary<string, string?> { ["AzureWebJobsStorage"] = frozen });
+
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var body = type == "message_imported"
+            ? FrontPayloads.MessageImported("msg_1", "cnv_1")
+            : "{\"type\":\"message\",\"payload\":{\"id\":\"msg_out1\",\"_links\":{\"related\":{\"conversation\":\"https://api2.frontapp.com/conversations/cnv_1\"}},\"body\":\"hi\"}}";
+        var response = await host.SendSignedAsync(HttpMethod.Post, "/api/front/channels/cha_frozen", body);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        // Front's ~7 s less a second for the network between Front and the app (before the answer deadline it took 7.0 s).
+        Assert.InRange(started.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(6));
+    }
+
     [Theory]
     [InlineData("message", "\"id\":\"msg_out1\",")]
     [InlineData("message_autoreply", "")]
