@@ -36,6 +36,10 @@ public static class FaultLedgerRun
     private static readonly Regex MappedLine = new(
         @"^(?<ts>\S+) .*Mapped message (?<msg>msg_\w+) of channel (?<ch>\S+) to conversation .*attempt (?<attempt>\d+)\)", RegexOptions.Compiled);
 
+    // Any attempt of the queue function at a message (mapped, failed for now, re-queued): when a host first touched it.
+    private static readonly Regex AttemptLine = new(
+        @"^(?<ts>\S+) .*IngestProcessor\[\d+\] (?:Mapped message|Mapping message|Message) (?<msg>msg_\w+) ", RegexOptions.Compiled);
+
     public sealed record Plan(int Notifications, int Conversations, int Kills, int FreezeSeconds, int Replies, string OutputDirectory);
 
     public static async Task<int> RunAsync(string storage, Plan plan)
@@ -237,8 +241,8 @@ public static class FaultLedgerRun
             var truthMessages = truth.SelectMany(t => Survivors(t.Value).SelectMany(c => c.Messages.Select(m => (Channel: t.Key, Message: m, Survivor: c)))).ToList();
             var acknowledged = replies.Where(r => r.Acknowledged).ToList();
             var lastKill = kills.Count > 0 ? kills.Max(k => k.At) : importsDone;
-            var convergeDeadline = (lastKill > importsDone ? lastKill : importsDone) + Lease + TimeSpan.FromMinutes(3);
-            Console.WriteLine($"waiting for convergence (bound: last kill + the {Lease.TotalMinutes:F0}-minute lease + 3 min = {convergeDeadline:HH:mm:ss} UTC)");
+            var convergeDeadline = (lastKill > importsDone ? lastKill : importsDone) + Lease + TimeSpan.FromMinutes(5);
+            Console.WriteLine($"waiting for convergence (bound: last kill + the {Lease.TotalMinutes:F0}-minute lease + 5 min = {convergeDeadline:HH:mm:ss} UTC)");
             var converged = false;
             var lastReport = DateTimeOffset.MinValue;
             PollState state = new(0, 0, 0, 0, 0);
@@ -267,7 +271,7 @@ public static class FaultLedgerRun
             await bursts;
             if (!converged)
             {
-                problems.Add($"not converged by the bound (last kill + lease + 3 min): unmapped {state.Unmapped}, ingest queue {state.IngestQueue}, outbound queue {state.OutboundQueue}, replies missing {state.RepliesMissing}");
+                problems.Add($"not converged by the bound (last kill + lease + 5 min): unmapped {state.Unmapped}, ingest queue {state.IngestQueue}, outbound queue {state.OutboundQueue}, replies missing {state.RepliesMissing}");
             }
 
             await VerifyAsync(ledger, problems, storage, http, idMap, queues, control, truth, truthMessages, acknowledged, partner);
@@ -769,6 +773,18 @@ public static class FaultLedgerRun
         }
 
         var firstMapped = mappedLines.GroupBy(l => l.Message).ToDictionary(g => g.Key, g => g.Min(l => l.At), StringComparer.Ordinal);
+        var attempts = new List<(DateTimeOffset At, string Message, int Generation)>();
+        for (var g = 0; g < logFiles.Count; g++)
+        {
+            foreach (var line in File.ReadLines(logFiles[g]))
+            {
+                var m = AttemptLine.Match(line);
+                if (m.Success && DateTimeOffset.TryParse(m.Groups["ts"].Value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at))
+                {
+                    attempts.Add((at, m.Groups["msg"].Value, g));
+                }
+            }
+        }
         // A SIGKILLed host loses the log lines it had not flushed: a message whose rows were in the table at a kill was
         // mapped by then, whatever the logs say (otherwise its second pass after the lease looks like its first mapping).
         foreach (var kill in kills)
@@ -786,8 +802,15 @@ public static class FaultLedgerRun
         var killsJson = new JsonArray();
         foreach (var kill in kills)
         {
+            // Held by the killed listener's lease: mapped at a second or later dequeue, by a later host whose FIRST attempt at it
+            // came when the lease ran out (5 min after the kill to the lease + 1 min). The mapping itself may come later: Front
+            // can still answer 429 then, and a message rate limited at its last attempt is queued again a minute later.
+            var firstAttemptAfterKill = attempts.Where(a => a.Generation > kill.Generation && a.At > kill.At)
+                .GroupBy(a => a.Message).ToDictionary(g => g.Key, g => g.Min(a => a.At), StringComparer.Ordinal);
             var returned = mappedLines
-                .Where(l => l.Generation > kill.Generation && l.Attempt >= 2 && l.At >= kill.At + TimeSpan.FromMinutes(5) && l.At <= kill.At + Lease + TimeSpan.FromMinutes(1))
+                .Where(l => l.Generation > kill.Generation && l.Attempt >= 2)
+                .Select(l => (l.Message, At: firstAttemptAfterKill.TryGetValue(l.Message, out var first) ? first : l.At))
+                .Where(l => l.At >= kill.At + TimeSpan.FromMinutes(5) && l.At <= kill.At + Lease + TimeSpan.FromMinutes(1))
                 .Where(l => kills.Where(k => k != kill).All(k => Math.Abs((l.At - (k.At + Lease)).TotalSeconds) >= Math.Abs((l.At - (kill.At + Lease)).TotalSeconds)))
                 .Select(l => l.Message).ToHashSet(StringComparer.Ordinal);
             var notWritten = returned.Where(m => !kill.MappedAtKill.Contains(m)).ToList();
