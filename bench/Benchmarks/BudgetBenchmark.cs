@@ -23,7 +23,7 @@ public static class BudgetBenchmark
     public static async Task<IReadOnlyList<GoalResult>> RunAsync(string storage, int messages, int windowSeconds, int warmupSeconds, string mode)
     {
         var shared = mode != "local";
-        var localHostDll = FindLocalHost();
+        var localHostDll = EndToEndRig.FindLocalHost("budget");
         await using var front = await FrontSimulatorServer.StartAsync();
         var workDir = Directory.CreateTempSubdirectory("budget-bench-");
         var hosts = new List<(Process Process, Uri Url)>();
@@ -197,19 +197,4 @@ public static class BudgetBenchmark
         return ((System.Net.IPEndPoint)socket.LocalEndpoint).Port;
     }
 
-    private static string FindLocalHost()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "LocalHost", "bin", "Release", "net10.0", "FrontFunctions.LocalHost.dll");
-            if (File.Exists(Path.Combine(dir.FullName, "FrontFunctions.sln")))
-            {
-                return File.Exists(candidate)
-                    ? candidate
-                    : throw new FileNotFoundException("LocalHost is not built in Release (scripts/bench.sh budget builds it)", candidate);
-            }
-        }
-
-        throw new DirectoryNotFoundException("the repository root (FrontFunctions.sln) was not found above the benchmark");
-    }
 }

@@ -243,6 +243,23 @@ public sealed class EndToEndRig : IAsyncDisposable
             next(app);
         };
     }
+
+    /// <summary>The Release build of LocalHost that the multi-process benchmarks start (<paramref name="mode"/>: the bench.sh mode that builds it).</summary>
+    public static string FindLocalHost(string mode)
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "LocalHost", "bin", "Release", "net10.0", "FrontFunctions.LocalHost.dll");
+            if (File.Exists(Path.Combine(dir.FullName, "FrontFunctions.sln")))
+            {
+                return File.Exists(candidate)
+                    ? candidate
+                    : throw new FileNotFoundException($"LocalHost is not built in Release (scripts/bench.sh {mode} builds it)", candidate);
+            }
+        }
+
+        throw new DirectoryNotFoundException("the repository root (FrontFunctions.sln) was not found above the benchmark");
+    }
 }
 
 /// <summary>First arrival (Stopwatch timestamp) of a notification at the local host, by imported message body.</summary>

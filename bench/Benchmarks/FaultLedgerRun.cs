@@ -68,7 +68,7 @@ public static class FaultLedgerRun
         var signingSecret = PartnerOptions.SecretPrefix + Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
         var port = FreePort();
         var hostUrl = new Uri($"http://127.0.0.1:{port}/");
-        var host = new HostProcess(FindLocalHost(), workDir.FullName, port, logDir, new Dictionary<string, string>
+        var host = new HostProcess(EndToEndRig.FindLocalHost("faults"), workDir.FullName, port, logDir, new Dictionary<string, string>
         {
             ["AzureWebJobsStorage"] = storage,
             ["Front__ApiBaseUrl"] = front.BaseUrl.AbsoluteUri,
@@ -883,22 +883,6 @@ public static class FaultLedgerRun
         using var socket = new TcpListener(IPAddress.Loopback, 0);
         socket.Start();
         return ((IPEndPoint)socket.LocalEndpoint).Port;
-    }
-
-    private static string FindLocalHost()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "LocalHost", "bin", "Release", "net10.0", "FrontFunctions.LocalHost.dll");
-            if (File.Exists(Path.Combine(dir.FullName, "FrontFunctions.sln")))
-            {
-                return File.Exists(candidate)
-                    ? candidate
-                    : throw new FileNotFoundException("LocalHost is not built in Release (scripts/bench.sh faults builds it)", candidate);
-            }
-        }
-
-        throw new DirectoryNotFoundException("the repository root (FrontFunctions.sln) was not found above the benchmark");
     }
 
     /// <summary>When the simulator's count of 2xx webhook answers last grew (polled every 500 ms).</summary>
