@@ -15,14 +15,22 @@ public sealed class IdMapStore
 
     private readonly OptimisticTable _rows;
     private readonly TimeProvider _time;
-    private readonly SettledConversations _settled = new();
+    private readonly SettledConversations _settled;
     private readonly RecentHints<(string Channel, string RowKey), (Azure.ETag ETag, string ConversationId)> _answered = new();
 
     public IdMapStore(TableServiceClient tables, StorageInitializer storage, TimeProvider time)
     {
         _rows = new OptimisticTable(tables.GetTableClient(StorageNames.IdMapTable), storage.EnsureCreatedAsync);
         _time = time;
+        _settled = new SettledConversations(time);
     }
+
+    /// <summary>
+    /// How long the answer to a teammate's reply trusts what this instance last saw of a settled conversation, instead of
+    /// reading its row (<see cref="BeginExternalConversationIdAsync"/>): the same bound as the channel status memory
+    /// (<see cref="Channels.ChannelRegistry.RecentFor"/>).
+    /// </summary>
+    public static readonly TimeSpan AnswerMemory = TimeSpan.FromSeconds(10);
 
     // ---------------------------------------------------------------- lookups (the lookup HTTP API)
 
@@ -287,6 +295,7 @@ public sealed class IdMapStore
             }
         }
 
+        _settled.Forget(channelId, mergedId);
         await _rows.MutateAsync<ConversationEntity>(channelId, IdMapKeys.FrontConversation(mergedId), existing =>
         {
             var entity = existing ?? New<ConversationEntity>(channelId, IdMapKeys.FrontConversation(mergedId));
@@ -309,6 +318,7 @@ public sealed class IdMapStore
             }
         }, cancellationToken).ConfigureAwait(false);
 
+        _settled.Forget(channelId, mergedId);
         await CompleteMoveAsync(channelId, mergedId, 0, cancellationToken).ConfigureAwait(false);
     }
 
@@ -521,7 +531,8 @@ public sealed class IdMapStore
     /// survivor's <c>fc|</c> row holds it), with <see cref="ExternalConversationAnswer.Recorded"/> still writing the id's
     /// <c>xc|</c> row (insert-first, idempotent) so the caller can write its own rows meanwhile. The caller must await
     /// <c>Recorded</c> before it answers. A conversation that already has ids costs one read (<c>Recorded</c> is then
-    /// complete); a new one a read, an insert and the <c>xc|</c> insert.
+    /// complete), or none when this instance saw it settled less than <see cref="AnswerMemory"/> ago; a new one a read,
+    /// an insert and the <c>xc|</c> insert.
     /// </summary>
     public async Task<ExternalConversationAnswer> BeginExternalConversationIdAsync(
         string channelId, string conversationId, Func<string, string> mint, CancellationToken cancellationToken = default,
@@ -529,11 +540,24 @@ public sealed class IdMapStore
     {
         ValidateChannel(channelId);
         ArgumentException.ThrowIfNullOrEmpty(conversationId);
+        if (_settled.TryGetRecent(channelId, conversationId, AnswerMemory, out var known))
+        {
+            // Seen settled here a moment ago: no read. Ids only move to a survivor, never leave it, so even if another
+            // instance merged it away since, the id answered is one the survivor holds (the rows then point at the merged-away
+            // conversation, which every read follows to the survivor, as after a merge during a read).
+            return new ExternalConversationAnswer(conversationId, MergeRules.PreferredExternalConversationId(known), Task.CompletedTask);
+        }
+
         for (var hop = 0; ; hop++)
         {
             var (survivor, row) = await ResolveAsync(channelId, conversationId, cancellationToken).ConfigureAwait(false);
             if (row is { MergedInto: null } && row.ExternalConversationIds.Count > 0)
             {
+                if (row.MovesIn is null or { Count: 0 })
+                {
+                    _settled.Remember(channelId, survivor, row.ExternalConversationIds);
+                }
+
                 return new ExternalConversationAnswer(survivor, MergeRules.PreferredExternalConversationId(row.ExternalConversationIds), Task.CompletedTask);
             }
 
@@ -546,11 +570,13 @@ public sealed class IdMapStore
             var minted = mint(survivor);
             string? answer = null;
             string? forwardTo = null;
+            IReadOnlyList<string>? decided = null;
             var key = IdMapKeys.FrontConversation(survivor);
             ConversationEntity? Decide(ConversationEntity? existing)
             {
                 answer = null;
                 forwardTo = null;
+                decided = null;
                 if (existing?.MergedInto is { Length: > 0 } next)
                 {
                     forwardTo = next; // merged away meanwhile: the survivor's id is the answer
@@ -558,6 +584,7 @@ public sealed class IdMapStore
                 }
 
                 var list = existing?.GetIds() ?? [];
+                decided = existing?.GetMovesIn() is null or { Count: 0 } ? list : null;
                 if (list.Count > 0)
                 {
                     answer = MergeRules.PreferredExternalConversationId(list); // someone else recorded an id first: keep it
@@ -568,6 +595,7 @@ public sealed class IdMapStore
                 entity.ConversationId = survivor;
                 entity.SetIds([minted]);
                 answer = minted;
+                decided = [minted];
                 return entity;
             }
 
@@ -585,6 +613,11 @@ public sealed class IdMapStore
 
             if (answer is not null)
             {
+                if (decided is not null)
+                {
+                    _settled.Remember(channelId, survivor, decided);
+                }
+
                 // The xc| row makes the id findable (and threads imports); claiming is idempotent.
                 return new ExternalConversationAnswer(survivor, answer, ClaimExternalConversationAsync(channelId, answer, survivor, cancellationToken, insertFirst: true));
             }
@@ -773,6 +806,7 @@ public sealed class IdMapStore
             seen.Add(target);
             IReadOnlyList<string> result = [];
             string? forwardTo = null;
+            var settled = false;
             var current = target;
             var key = IdMapKeys.FrontConversation(current);
             await _rows.MutateAsync<ConversationEntity>(channelId, key, existing =>
@@ -804,13 +838,25 @@ public sealed class IdMapStore
                     changed = true;
                 }
 
+                settled = entity.GetMovesIn().Count == 0;
                 return changed ? entity : null;
             }, cancellationToken).ConfigureAwait(false);
 
             if (forwardTo is null)
             {
+                if (settled)
+                {
+                    _settled.Remember(channelId, current, result);
+                }
+                else
+                {
+                    _settled.Forget(channelId, current);
+                }
+
                 return (current, result);
             }
+
+            _settled.Forget(channelId, current);
 
             target = forwardTo;
         }

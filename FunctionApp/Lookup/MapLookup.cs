@@ -9,11 +9,19 @@ namespace FrontFunctions.Lookup;
 /// Translates ids through the id map for the partner system: by external id or by Front id, for messages and
 /// conversations. Each answer is point reads: the message or conversation row, then the conversation row it points at
 /// (the id map follows merges to the surviving conversation), both at once for a row answered before (<see cref="IdMapStore"/>).
+/// A message's import status (<see cref="Imports.ImportStore"/>) is read beside them, except when this instance already
+/// knows it for a mapped message: <c>imported</c> never changes, and "not imported through the app" is trusted for
+/// <see cref="ImportStatusMemory"/> (an import of an external id already mapped some other way shows after that long).
 /// </summary>
-public sealed class MapLookup(IdMapStore map, Imports.ImportStore imports, ILogger<MapLookup> logger)
+public sealed class MapLookup(IdMapStore map, Imports.ImportStore imports, TimeProvider time, ILogger<MapLookup> logger)
 {
     /// <summary>External ids are at most 200 characters (Front's InboundMessage schema).</summary>
     public const int MaxExternalIdLength = 200;
+
+    /// <summary>How long a mapped message's "no import row" is trusted without reading the import table again.</summary>
+    public static readonly TimeSpan ImportStatusMemory = TimeSpan.FromSeconds(10);
+
+    private readonly RecentHints<(string Channel, string ExternalId), (string? Status, DateTimeOffset SeenAt)> _importStatus = new();
 
     public async Task<HttpAnswer> FindMessageAsync(string channelId, string? externalId, string? frontId, CancellationToken cancellationToken)
     {
@@ -24,20 +32,57 @@ public sealed class MapLookup(IdMapStore map, Imports.ImportStore imports, ILogg
 
         MappedMessage? message;
         Imports.ImportEntity? import;
+        var importRead = true; // false when the status came from this instance's memory
         try
         {
             if (externalId is not null)
             {
-                // The map row and the import row (status) are read at once.
+                // The map row and the import row (status) are read at once, unless the status is known.
                 var mapped = map.FindMessageByExternalIdAsync(channelId, externalId, cancellationToken);
-                var imported = imports.GetAsync(channelId, externalId, cancellationToken);
-                message = await mapped.ConfigureAwait(false);
-                import = await imported.ConfigureAwait(false);
+                var imported = TryKnownImportStatus(channelId, externalId, out var known) ? null : imports.GetAsync(channelId, externalId, cancellationToken);
+                try
+                {
+                    message = await mapped.ConfigureAwait(false);
+                }
+                catch when (imported is not null)
+                {
+                    await Observe(imported).ConfigureAwait(false);
+                    throw;
+                }
+
+                import = imported is null ? null : await imported.ConfigureAwait(false);
+                if (message is null && imported is null)
+                {
+                    import = await imports.GetAsync(channelId, externalId, cancellationToken).ConfigureAwait(false); // not mapped (any more): read
+                }
+                else if (message is not null && imported is null)
+                {
+                    import = known;
+                    importRead = false;
+                }
             }
             else
             {
                 message = await map.FindMessageByFrontIdAsync(channelId, frontId!, cancellationToken).ConfigureAwait(false);
-                import = message?.ExternalId is { } known ? await imports.GetAsync(channelId, known, cancellationToken).ConfigureAwait(false) : null;
+                import = null;
+                importRead = false;
+                if (message?.ExternalId is { } externalIdOfMessage)
+                {
+                    if (TryKnownImportStatus(channelId, externalIdOfMessage, out var known))
+                    {
+                        import = known;
+                    }
+                    else
+                    {
+                        import = await imports.GetAsync(channelId, externalIdOfMessage, cancellationToken).ConfigureAwait(false);
+                        importRead = true;
+                    }
+                }
+            }
+
+            if (importRead && message?.ExternalId is { } remembered && (import is null || import.Status == Imports.ImportStatus.Imported))
+            {
+                _importStatus.Remember((channelId, remembered), (import?.Status, time.GetUtcNow()));
             }
         }
         catch (Exception e) when (FailurePolicy.IsStorageUnavailable(e, cancellationToken))
@@ -114,6 +159,39 @@ public sealed class MapLookup(IdMapStore map, Imports.ImportStore imports, ILogg
             conversation_id = conversation.ConversationId,
             external_conversation_ids = conversation.ExternalConversationIds,
         });
+    }
+
+    /// <summary>
+    /// The import status this instance knows for a mapped message without a read: <c>imported</c> (final), or none while
+    /// younger than <see cref="ImportStatusMemory"/>. The row returned carries only what the answer shows.
+    /// </summary>
+    private bool TryKnownImportStatus(string channelId, string externalId, out Imports.ImportEntity? import)
+    {
+        import = null;
+        if (!_importStatus.TryGet((channelId, externalId), out var seen))
+        {
+            return false;
+        }
+
+        if (seen.Status == Imports.ImportStatus.Imported)
+        {
+            import = new Imports.ImportEntity { Status = Imports.ImportStatus.Imported };
+            return true;
+        }
+
+        return time.GetUtcNow() - seen.SeenAt < ImportStatusMemory;
+    }
+
+    private static async Task Observe(Task task)
+    {
+        try
+        {
+            await task.ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The mapped row's failure is the one thrown.
+        }
     }
 
     private HttpAnswer StorageUnavailable(Exception e, string resource, string channelId)

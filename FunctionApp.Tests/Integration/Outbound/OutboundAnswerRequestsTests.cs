@@ -40,7 +40,7 @@ public sealed class OutboundAnswerRequestsTests : IAsyncDisposable
     public ValueTask DisposeAsync() => _host.DisposeAsync();
 
     [Fact]
-    public async Task A_reply_in_a_mapped_conversation_costs_three_requests_in_two_round_trips()
+    public async Task A_reply_in_a_conversation_seen_here_a_moment_ago_costs_two_requests_in_one_round_trip()
     {
         await _host.Get<ChannelRegistry>().AuthorizeAsync(_channel, CancellationToken.None);
         await _host.Get<IdMapStore>().RecordConversationAsync(_channel, "cnv_1", ["sms:+15550100"]);
@@ -50,8 +50,29 @@ public sealed class OutboundAnswerRequestsTests : IAsyncDisposable
         var answer = await AnswerAsync("msg_2", "cnv_1");
 
         Assert.Equal(200, answer.StatusCode);
+        Assert.Contains("\"external_conversation_id\":\"sms:", answer.Body, StringComparison.Ordinal);
         // Before: 6 requests in 3 round trips (the channel row read on every message, fm| and xm| inserted apart, the
-        // conversation row read again after they were written). The channel row was read for msg_1 a moment ago.
+        // conversation row read again after they were written), then 3 in 2 (the conversation row read first). The channel
+        // row and the conversation row were both seen for msg_1 a moment ago: what is left is the plain loop's own work.
+        Assert.Equal(
+            new[] { $"BATCH fm|msg_2 {IdMapKeys.ExternalMessage("front:msg_2")}", "POST front-outbound/messages" }.Order(StringComparer.Ordinal),
+            _timeline.Labels.Order(StringComparer.Ordinal));
+        Assert.Equal(1, _timeline.RoundTrips);
+    }
+
+    [Fact]
+    public async Task A_reply_in_a_conversation_another_instance_mapped_costs_three_requests_in_two_round_trips()
+    {
+        await _host.Get<ChannelRegistry>().AuthorizeAsync(_channel, CancellationToken.None);
+        var otherInstance = new IdMapStore(new TableServiceClient(TestStorage.ConnectionString), _host.Get<FrontFunctions.Storage.StorageInitializer>(), TimeProvider.System);
+        await otherInstance.RecordConversationAsync(_channel, "cnv_0", ["sms:+15550000"]);
+        await otherInstance.RecordConversationAsync(_channel, "cnv_1", ["sms:+15550100"]);
+        await AnswerAsync("msg_1", "cnv_0"); // warm
+        _timeline.Reset();
+
+        var answer = await AnswerAsync("msg_2", "cnv_1");
+
+        Assert.Equal(200, answer.StatusCode);
         Assert.Equal(
             new[] { "GET fc|cnv_1", $"BATCH fm|msg_2 {IdMapKeys.ExternalMessage("front:msg_2")}", "POST front-outbound/messages" }.Order(StringComparer.Ordinal),
             _timeline.Labels.Order(StringComparer.Ordinal));
