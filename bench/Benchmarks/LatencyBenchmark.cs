@@ -2,7 +2,12 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using Azure.Data.Tables;
+using FrontFunctions.IdMap;
 using FrontSimulator.Control;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 
 namespace FrontFunctions.Benchmarks;
 
@@ -62,29 +67,51 @@ public static class LatencyBenchmark
         var rounds = 3;
         var keys = lastIds.Select(EndToEndRig.ExternalMessageKey).ToArray();
         var table = rig.IdMapTable;
+        // Two references beside the goal's baseline, in the same alternating rounds: the storage floor of an answer that
+        // follows merges (the message row and its conversation row read at once, as a repeated lookup does), and the
+        // floor of any HTTP function (one point query behind a bare ASP.NET Core route on loopback).
+        var conversationKeys = await Task.WhenAll(keys.Select(async k =>
+            IdMapKeys.FrontConversation((await table.GetEntityAsync<TableEntity>(lastChannel, k)).Value.GetString("ConversationId"))));
+        await using var bare = await BareLookupHost.StartAsync(table, lastChannel);
         var api = new List<LatencyRecorder.Result>();
         var plain = new List<LatencyRecorder.Result>();
+        var pairs = new List<LatencyRecorder.Result>();
+        var http = new List<LatencyRecorder.Result>();
         await LatencyRecorder.RunAsync("warm-up", 500, concurrency, async i => await rig.LookupAsync(lastChannel, lastIds[i % lastIds.Length]) == HttpStatusCode.OK);
         await LatencyRecorder.RunAsync("warm-up", 500, concurrency, async i => (await table.GetEntityAsync<TableEntity>(lastChannel, keys[i % keys.Length])).HasValue);
+        await LatencyRecorder.RunAsync("warm-up", 500, concurrency, i => bare.GetAsync(keys[i % keys.Length]));
         for (var round = 0; round < rounds; round++)
         {
             plain.Add(await LatencyRecorder.RunAsync("point query (GetEntity)", lookupRequests, concurrency, async i =>
                 (await table.GetEntityAsync<TableEntity>(lastChannel, keys[i % keys.Length])).HasValue));
             api.Add(await LatencyRecorder.RunAsync("lookup API (external_id)", lookupRequests, concurrency, async i =>
                 await rig.LookupAsync(lastChannel, lastIds[i % lastIds.Length]) == HttpStatusCode.OK));
+            pairs.Add(await LatencyRecorder.RunAsync("two point queries at once", lookupRequests, concurrency, async i =>
+            {
+                var message = table.GetEntityAsync<TableEntity>(lastChannel, keys[i % keys.Length]);
+                var conversation = table.GetEntityAsync<TableEntity>(lastChannel, conversationKeys[i % keys.Length]);
+                return (await message).HasValue && (await conversation).HasValue;
+            }));
+            http.Add(await LatencyRecorder.RunAsync("bare HTTP route + point query", lookupRequests, concurrency, i => bare.GetAsync(keys[i % keys.Length])));
         }
 
-        foreach (var (p, a) in plain.Zip(api))
+        for (var round = 0; round < rounds; round++)
         {
-            Console.WriteLine(p);
-            Console.WriteLine(a);
+            Console.WriteLine(plain[round]);
+            Console.WriteLine(api[round]);
+            Console.WriteLine(pairs[round]);
+            Console.WriteLine(http[round]);
         }
 
         var plainP99 = plain.Average(r => r.P99);
         var apiP99 = api.Average(r => r.P99);
-        Console.WriteLine($"mean over {rounds} rounds at concurrency {concurrency}: point query p50 {plain.Average(r => r.P50):F2} ms p99 {plainP99:F2} ms; lookup API p50 {api.Average(r => r.P50):F2} ms p99 {apiP99:F2} ms");
+        var pairsP99 = pairs.Average(r => r.P99);
+        var httpP99 = http.Average(r => r.P99);
+        Console.WriteLine($"mean over {rounds} rounds at concurrency {concurrency}: point query p50 {plain.Average(r => r.P50):F2} ms p99 {plainP99:F2} ms; lookup API p50 {api.Average(r => r.P50):F2} ms p99 {apiP99:F2} ms; " +
+            $"two point queries at once p99 {pairsP99:F2} ms; bare HTTP route + point query p99 {httpP99:F2} ms");
         goals.Ratio($"lookup API p99, {concurrency} concurrent", apiP99, plainP99, "ms", "point query (GetEntity)", atLeast: false, 1.25, api.Sum(r => r.Failures) == 0,
-            $"p50 {Goal.F(api.Average(r => r.P50))} vs {Goal.F(plain.Average(r => r.P50))} ms");
+            $"p50 {Goal.F(api.Average(r => r.P50))} vs {Goal.F(plain.Average(r => r.P50))} ms; references, same rounds: two point queries at once (message + conversation row) p99 " +
+            $"{Goal.F(pairsP99)} ms ({Goal.F(pairsP99 / plainP99)}×), bare HTTP route + one point query p99 {Goal.F(httpP99)} ms ({Goal.F(httpP99 / plainP99)}×); lookup API vs two point queries at once {Goal.F(apiP99 / pairsP99)}×");
         return goals.Results;
     }
 
@@ -201,4 +228,48 @@ public static class LatencyBenchmark
 
     private static double P(double[] sorted, double p) =>
         sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
+
+    /// <summary>The floor of an HTTP function that reads one row: a bare ASP.NET Core route on loopback, no middleware, one GetEntity.</summary>
+    private sealed class BareLookupHost : IAsyncDisposable
+    {
+        private readonly WebApplication _app;
+        private readonly HttpClient _http;
+
+        private BareLookupHost(WebApplication app)
+        {
+            _app = app;
+            _http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { BaseAddress = new Uri(app.Urls.First()) };
+        }
+
+        public static async Task<BareLookupHost> StartAsync(TableClient table, string channelId)
+        {
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            builder.Logging.ClearProviders();
+            var app = builder.Build();
+            app.MapGet("/rows/{key}", async (string key) =>
+            {
+                var row = await table.GetEntityIfExistsAsync<TableEntity>(channelId, key);
+                return row.HasValue
+                    ? Results.Json(new Dictionary<string, string?> { ["message_id"] = row.Value!.GetString("MessageId"), ["conversation_id"] = row.Value.GetString("ConversationId") })
+                    : Results.NotFound();
+            });
+            await app.StartAsync();
+            return new BareLookupHost(app);
+        }
+
+        public async Task<bool> GetAsync(string key)
+        {
+            using var response = await _http.GetAsync("rows/" + Uri.EscapeDataString(key));
+            await response.Content.ReadAsByteArrayAsync();
+            return response.IsSuccessStatusCode;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            _http.Dispose();
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+    }
 }
