@@ -78,6 +78,16 @@ public static class BenchmarkTable
             }
         }
 
+        var unmet = results.SelectMany(r => r.Goals.Where(g => !g.Met && !string.IsNullOrEmpty(g.Detail)).Select(g => (r.Benchmark, g))).ToList();
+        if (unmet.Count > 0)
+        {
+            md.Append("\nWhat the run measured beside each goal not met:\n\n");
+            foreach (var (benchmark, g) in unmet)
+            {
+                md.Append(CultureInfo.InvariantCulture, $"- `{benchmark}`, {g.Name}: {g.Detail!.Replace("\n", " ", StringComparison.Ordinal)}\n");
+            }
+        }
+
         md.Append("\nArguments: ").Append(string.Join("; ", results.Select(r => $"`{r.Benchmark} {r.Arguments}`".Replace(" `", "`", StringComparison.Ordinal)))).Append('\n');
         var markdown = md.ToString();
 
