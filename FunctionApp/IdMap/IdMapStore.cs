@@ -16,6 +16,7 @@ public sealed class IdMapStore
     private readonly OptimisticTable _rows;
     private readonly TimeProvider _time;
     private readonly SettledConversations _settled;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Channel, string Conversation), Task<ExternalConversationAnswer>> _deciding = new();
     private readonly RecentHints<(string Channel, string RowKey), (Azure.ETag ETag, string ConversationId)> _answered = new();
 
     public IdMapStore(TableServiceClient tables, StorageInitializer storage, TimeProvider time)
@@ -534,7 +535,7 @@ public sealed class IdMapStore
     /// complete), or none when this instance saw it settled less than <see cref="AnswerMemory"/> ago; a new one a read,
     /// an insert and the <c>xc|</c> insert.
     /// </summary>
-    public async Task<ExternalConversationAnswer> BeginExternalConversationIdAsync(
+    public Task<ExternalConversationAnswer> BeginExternalConversationIdAsync(
         string channelId, string conversationId, Func<string, string> mint, CancellationToken cancellationToken = default,
         Func<Task<bool>>? mayWrite = null)
     {
@@ -545,9 +546,43 @@ public sealed class IdMapStore
             // Seen settled here a moment ago: no read. Ids only move to a survivor, never leave it, so even if another
             // instance merged it away since, the id answered is one the survivor holds (the rows then point at the merged-away
             // conversation, which every read follows to the survivor, as after a merge during a read).
-            return new ExternalConversationAnswer(conversationId, MergeRules.PreferredExternalConversationId(known), Task.CompletedTask);
+            return Task.FromResult(new ExternalConversationAnswer(conversationId, MergeRules.PreferredExternalConversationId(known), Task.CompletedTask));
         }
 
+        // Replies racing in one conversation on this instance share one decision: one read and at most one mint, instead of
+        // each reading the row, trying the insert and reading it again after the 409. Instances are kept apart by the
+        // storage protocol below. The shared work is not cancelled by one caller giving up (its writes are idempotent).
+        var key = (channelId, conversationId);
+        var mine = new TaskCompletionSource<ExternalConversationAnswer>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var shared = _deciding.GetOrAdd(key, mine.Task);
+        if (shared == mine.Task)
+        {
+            _ = DecideSharedAsync();
+        }
+
+        return shared.WaitAsync(cancellationToken);
+
+        async Task DecideSharedAsync()
+        {
+            try
+            {
+                mine.SetResult(await DecideExternalConversationIdAsync(channelId, conversationId, mint, mayWrite).ConfigureAwait(false));
+            }
+            catch (Exception e)
+            {
+                mine.SetException(e);
+            }
+            finally
+            {
+                _deciding.TryRemove(new KeyValuePair<(string, string), Task<ExternalConversationAnswer>>(key, mine.Task));
+            }
+        }
+    }
+
+    private async Task<ExternalConversationAnswer> DecideExternalConversationIdAsync(
+        string channelId, string conversationId, Func<string, string> mint, Func<Task<bool>>? mayWrite)
+    {
+        var cancellationToken = CancellationToken.None;
         for (var hop = 0; ; hop++)
         {
             var (survivor, row) = await ResolveAsync(channelId, conversationId, cancellationToken).ConfigureAwait(false);

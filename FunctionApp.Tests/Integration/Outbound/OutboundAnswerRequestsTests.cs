@@ -104,6 +104,25 @@ public sealed class OutboundAnswerRequestsTests : IAsyncDisposable
         Assert.Equal("cnv_new", (await _host.Get<IdMapStore>().FindConversationByExternalIdAsync(_channel, "front:cnv_new"))!.ConversationId);
     }
 
+    [Fact]
+    public async Task Replies_racing_in_a_new_conversation_on_one_instance_share_one_read_and_one_mint()
+    {
+        await _host.Get<ChannelRegistry>().AuthorizeAsync(_channel, CancellationToken.None);
+        await _host.Get<IdMapStore>().RecordConversationAsync(_channel, "cnv_1", ["sms:+15550100"]);
+        await AnswerAsync("msg_1", "cnv_1");
+        _timeline.Reset();
+
+        var answers = await Task.WhenAll(Enumerable.Range(2, 6).Select(i => AnswerAsync($"msg_{i}", "cnv_race")));
+
+        Assert.All(answers, a => Assert.Equal(200, a.StatusCode));
+        Assert.All(answers, a => Assert.Contains("\"external_conversation_id\":\"front:cnv_race\"", a.Body, StringComparison.Ordinal));
+        // Before: each of the 6 read the missing row, tried the insert, and 5 read it again after their 409.
+        Assert.Equal(1, _timeline.Labels.Count(l => l == "GET fc|cnv_race"));
+        Assert.Equal(1, _timeline.Labels.Count(l => l == "POST fc|cnv_race"));
+        Assert.Equal(1, _timeline.Labels.Count(l => l == $"POST {IdMapKeys.ExternalConversation("front:cnv_race")}"));
+        Assert.Equal(6, _timeline.Labels.Count(l => l.StartsWith("BATCH ", StringComparison.Ordinal)));
+    }
+
     private async Task<(int StatusCode, string Body)> AnswerAsync(string messageId, string conversationId)
     {
         var json = "{\"type\":\"message\",\"payload\":{\"_links\":{\"self\":\"https://acme.api.frontapp.com/messages/" + messageId
