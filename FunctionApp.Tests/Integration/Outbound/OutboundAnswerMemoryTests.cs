@@ -1,7 +1,5 @@
-using System.Text;
 using Azure.Data.Tables;
 using FrontFunctions.Channels;
-using FrontFunctions.Front;
 using FrontFunctions.IdMap;
 using FrontFunctions.Outbound;
 using FrontFunctions.Storage;
@@ -70,12 +68,7 @@ public sealed class OutboundAnswerMemoryTests : IAsyncDisposable
 
     private async Task<string?> AnswerAsync(string messageId, string conversationId)
     {
-        var json = "{\"type\":\"message\",\"payload\":{\"_links\":{\"self\":\"https://acme.api.frontapp.com/messages/" + messageId
-            + "\",\"related\":{\"conversation\":\"https://acme.api.frontapp.com/conversations/" + conversationId + "\"}},\"id\":\"" + messageId
-            + "\",\"type\":\"custom\",\"is_inbound\":false,\"created_at\":1700000000.5,\"author\":{\"id\":\"tea_1\",\"email\":\"ada@example.com\"},"
-            + "\"recipients\":[{\"handle\":\"+15550100\",\"role\":\"to\",\"name\":null}],\"body\":\"<p>Reply</p>\",\"text\":\"Reply\",\"attachments\":[]}}";
-        var envelope = FrontWebhookEnvelope.TryParse(Encoding.UTF8.GetBytes(json), out var problem) ?? throw new InvalidOperationException(problem);
-        var answer = await _host.Get<OutboundAnswerer>().AnswerAsync(_channel, envelope, CancellationToken.None);
+        var answer = await _host.Get<OutboundAnswerer>().AnswerAsync(_channel, TeammateReply.Envelope(messageId, conversationId), CancellationToken.None);
         Assert.Equal(200, answer.StatusCode);
         return Assert.IsType<OutboundAnswer>(answer.Body).ExternalConversationId;
     }

@@ -125,12 +125,7 @@ public sealed class OutboundAnswerRequestsTests : IAsyncDisposable
 
     private async Task<(int StatusCode, string Body)> AnswerAsync(string messageId, string conversationId)
     {
-        var json = "{\"type\":\"message\",\"payload\":{\"_links\":{\"self\":\"https://acme.api.frontapp.com/messages/" + messageId
-            + "\",\"related\":{\"conversation\":\"https://acme.api.frontapp.com/conversations/" + conversationId + "\"}},\"id\":\"" + messageId
-            + "\",\"type\":\"custom\",\"is_inbound\":false,\"created_at\":1700000000.5,\"author\":{\"id\":\"tea_1\",\"email\":\"ada@example.com\"},"
-            + "\"recipients\":[{\"handle\":\"+15550100\",\"role\":\"to\",\"name\":null}],\"body\":\"<p>Reply</p>\",\"text\":\"Reply\",\"attachments\":[]}}";
-        var envelope = FrontWebhookEnvelope.TryParse(Encoding.UTF8.GetBytes(json), out var problem) ?? throw new InvalidOperationException(problem);
-        var answer = await _host.Get<OutboundAnswerer>().AnswerAsync(_channel, envelope, CancellationToken.None);
+        var answer = await _host.Get<OutboundAnswerer>().AnswerAsync(_channel, TeammateReply.Envelope(messageId, conversationId), CancellationToken.None);
         return (answer.StatusCode, System.Text.Json.JsonSerializer.Serialize(answer.Body, answer.Body?.GetType() ?? typeof(object)));
     }
 
@@ -150,6 +145,19 @@ public sealed class OutboundAnswerRequestsTests : IAsyncDisposable
         Assert.DoesNotContain(_timeline.Labels, l => l.StartsWith("PUT ", StringComparison.Ordinal) || l.StartsWith("PATCH ", StringComparison.Ordinal));
         var mapped = await _host.Get<IdMapStore>().FindMessageByExternalIdAsync(_channel, "front:msg_1");
         Assert.Equal(("msg_1", "cnv_1"), (mapped!.MessageId, mapped.ConversationId));
+    }
+}
+
+/// <summary>A teammate's reply as Front sends it in a <c>message</c> request (its envelope, parsed as the webhook parses it).</summary>
+internal static class TeammateReply
+{
+    public static FrontWebhookEnvelope Envelope(string messageId, string conversationId)
+    {
+        var json = "{\"type\":\"message\",\"payload\":{\"_links\":{\"self\":\"https://acme.api.frontapp.com/messages/" + messageId
+            + "\",\"related\":{\"conversation\":\"https://acme.api.frontapp.com/conversations/" + conversationId + "\"}},\"id\":\"" + messageId
+            + "\",\"type\":\"custom\",\"is_inbound\":false,\"created_at\":1700000000.5,\"author\":{\"id\":\"tea_1\",\"email\":\"ada@example.com\"},"
+            + "\"recipients\":[{\"handle\":\"+15550100\",\"role\":\"to\",\"name\":null}],\"body\":\"<p>Reply</p>\",\"text\":\"Reply\",\"attachments\":[]}}";
+        return FrontWebhookEnvelope.TryParse(Encoding.UTF8.GetBytes(json), out var problem) ?? throw new InvalidOperationException(problem);
     }
 }
 
