@@ -64,7 +64,7 @@ public sealed class IdMapStore
         }
         catch when (speculative is not null)
         {
-            await Observe(speculative).ConfigureAwait(false);
+            await SpeculativeRead.ObserveAsync(speculative).ConfigureAwait(false);
             throw;
         }
 
@@ -79,7 +79,7 @@ public sealed class IdMapStore
         }
         else if (speculative is not null)
         {
-            await Observe(speculative).ConfigureAwait(false);
+            await SpeculativeRead.ObserveAsync(speculative).ConfigureAwait(false);
         }
 
         if (row is null)
@@ -94,18 +94,6 @@ public sealed class IdMapStore
         }
 
         return await ToMappedMessageAsync(channelId, row, cancellationToken).ConfigureAwait(false);
-    }
-
-    private static async Task Observe(Task task)
-    {
-        try
-        {
-            await task.ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            // Only a speculative read: its failure changes nothing (the reads in turn follow, or the first failure is thrown).
-        }
     }
 
     public async Task<MappedConversation?> FindConversationByExternalIdAsync(string channelId, string externalConversationId, CancellationToken cancellationToken = default)
@@ -296,7 +284,6 @@ public sealed class IdMapStore
             }
         }
 
-        _settled.Forget(channelId, mergedId);
         await _rows.MutateAsync<ConversationEntity>(channelId, IdMapKeys.FrontConversation(mergedId), existing =>
         {
             var entity = existing ?? New<ConversationEntity>(channelId, IdMapKeys.FrontConversation(mergedId));
@@ -319,7 +306,7 @@ public sealed class IdMapStore
             }
         }, cancellationToken).ConfigureAwait(false);
 
-        _settled.Forget(channelId, mergedId);
+        _settled.Forget(channelId, mergedId); // after the mark: whatever was remembered of it before or meanwhile is stale
         await CompleteMoveAsync(channelId, mergedId, 0, cancellationToken).ConfigureAwait(false);
     }
 

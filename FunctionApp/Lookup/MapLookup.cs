@@ -46,19 +46,22 @@ public sealed class MapLookup(IdMapStore map, Imports.ImportStore imports, TimeP
                 }
                 catch when (imported is not null)
                 {
-                    await Observe(imported).ConfigureAwait(false);
+                    await SpeculativeRead.ObserveAsync(imported).ConfigureAwait(false);
                     throw;
                 }
 
-                import = imported is null ? null : await imported.ConfigureAwait(false);
-                if (message is null && imported is null)
+                if (imported is not null)
                 {
-                    import = await imports.GetAsync(channelId, externalId, cancellationToken).ConfigureAwait(false); // not mapped (any more): read
+                    import = await imported.ConfigureAwait(false);
                 }
-                else if (message is not null && imported is null)
+                else if (message is not null)
                 {
                     import = known;
                     importRead = false;
+                }
+                else
+                {
+                    import = await imports.GetAsync(channelId, externalId, cancellationToken).ConfigureAwait(false); // known when mapped, not mapped now: read
                 }
             }
             else
@@ -180,18 +183,6 @@ public sealed class MapLookup(IdMapStore map, Imports.ImportStore imports, TimeP
         }
 
         return time.GetUtcNow() - seen.SeenAt < ImportStatusMemory;
-    }
-
-    private static async Task Observe(Task task)
-    {
-        try
-        {
-            await task.ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            // The mapped row's failure is the one thrown.
-        }
     }
 
     private HttpAnswer StorageUnavailable(Exception e, string resource, string channelId)
