@@ -13,9 +13,7 @@ using FrontFunctions.Storage;
 using FrontSimulator;
 using FrontSimulator.Control;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace FrontFunctions.Benchmarks;
 
@@ -1043,10 +1041,7 @@ internal sealed class PartnerReceiver : IAsyncDisposable
 
     public static async Task<PartnerReceiver> StartAsync(double failureRate)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        var app = builder.Build();
+        var app = LoopbackApp.Build();
         var receiver = new PartnerReceiver(app);
         app.MapPost("/events", async (HttpContext c) =>
         {

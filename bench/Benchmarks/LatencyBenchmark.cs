@@ -5,9 +5,7 @@ using Azure.Data.Tables;
 using FrontFunctions.IdMap;
 using FrontSimulator.Control;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace FrontFunctions.Benchmarks;
 
@@ -243,10 +241,7 @@ public static class LatencyBenchmark
 
         public static async Task<BareLookupHost> StartAsync(TableClient table, string channelId)
         {
-            var builder = WebApplication.CreateSlimBuilder();
-            builder.WebHost.UseUrls("http://127.0.0.1:0");
-            builder.Logging.ClearProviders();
-            var app = builder.Build();
+            var app = LoopbackApp.Build();
             app.MapGet("/rows/{key}", async (string key) =>
             {
                 var row = await table.GetEntityIfExistsAsync<TableEntity>(channelId, key);

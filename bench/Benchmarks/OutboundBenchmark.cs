@@ -341,10 +341,7 @@ public static class OutboundBenchmark
 
         public static async Task<Receiver> StartAsync(TimeSpan latency)
         {
-            var builder = WebApplication.CreateSlimBuilder();
-            builder.WebHost.UseUrls("http://127.0.0.1:0");
-            builder.Logging.ClearProviders();
-            var app = builder.Build();
+            var app = LoopbackApp.Build();
             var receiver = new Receiver(app);
             app.MapPost("/events", async (HttpContext c) =>
             {
