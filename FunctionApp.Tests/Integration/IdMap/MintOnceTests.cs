@@ -12,10 +12,16 @@ public sealed class MintOnceTests
 {
     private readonly IdMapStore _map;
 
+    // Instances of the app as Azure runs them side by side: replies racing on one instance share one decision
+    // (IdMapStore.BeginExternalConversationIdAsync), so only racers on different instances meet in storage.
+    private readonly IdMapStore[] _instances;
+
     public MintOnceTests()
     {
         var tables = TestStorage.Tables();
-        _map = new IdMapStore(tables, new StorageInitializer(TestStorage.Queues(), tables, TestStorage.Blobs()), TimeProvider.System);
+        var storage = new StorageInitializer(TestStorage.Queues(), tables, TestStorage.Blobs());
+        _instances = [.. Enumerable.Range(0, 3).Select(_ => new IdMapStore(tables, storage, TimeProvider.System))];
+        _map = _instances[0];
     }
 
     [Fact]
@@ -29,10 +35,11 @@ public sealed class MintOnceTests
             var conversation = "cnv_" + Guid.NewGuid().ToString("N")[..10];
             var callers = random.Next(2, 9);
             var delays = Enumerable.Range(0, callers).Select(_ => random.Next(0, 5)).ToArray();
+            var instances = Enumerable.Range(0, callers).Select(_ => _instances[random.Next(_instances.Length)]).ToArray();
             var answers = await Task.WhenAll(delays.Select(async (delay, i) =>
             {
                 await Task.Delay(delay);
-                return (await _map.EnsureExternalConversationIdAsync(channel, conversation, c => $"minted-{c}-{i}-{Guid.NewGuid():N}")).ExternalConversationId;
+                return (await instances[i].EnsureExternalConversationIdAsync(channel, conversation, c => $"minted-{c}-{i}-{Guid.NewGuid():N}")).ExternalConversationId;
             }));
 
             Assert.True(answers.Distinct().Count() == 1, $"seed {seed} round {round}: {callers} callers answered {string.Join(", ", answers.Distinct())}");
