@@ -114,6 +114,29 @@ public sealed class NotificationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Notify_again_sends_the_message_s_notification_once_more_signed_and_reports_the_answer_without_counting_it()
+    {
+        var message = await _h.ImportAndWaitAsync(ChannelA, "ext-again", "thread-again");
+        var first = (await _webhook.WaitForAsync(1, successful: true)).Single();
+        await Eventually.UntilAsync(async () => await _h.Control.GetCountersAsync() is { Notifications.Attempts: 1 } c ? c : null, "1 counted attempt");
+        _webhook.StatusFor = _ => 503;
+
+        var again = await _h.Control.NotifyAgainAsync(message.Id);
+
+        Assert.Equal(503, again.Status);
+        Assert.Equal(message.Id, again.MessageId);
+        var received = _webhook.Received;
+        Assert.Equal(2, received.Count);
+        Assert.Equal(Encoding.UTF8.GetString(first.Body), Encoding.UTF8.GetString(received[1].Body)); // the same notification
+        Assert.Equal(again.Request, Encoding.UTF8.GetString(received[1].Body));
+        Assert.Equal(FrontWebhookSigner.Sign(SecretA, received[1].Timestamp!, received[1].Body), received[1].Signature);
+        var counters = await _h.Control.GetCountersAsync();
+        Assert.Equal(1, counters.Notifications.Attempts); // a control action: Front's own attempts stay as they were
+        Assert.Equal(0, counters.Notifications.FailedAttempts);
+        await Assert.ThrowsAsync<HttpRequestException>(() => _h.Control.NotifyAgainAsync("msg_unknown"));
+    }
+
+    [Fact]
     public async Task A_webhook_that_keeps_failing_is_abandoned_after_max_attempts()
     {
         _webhook.StatusFor = _ => 503;

@@ -89,6 +89,12 @@ internal static class ControlEndpoints
                 : Results.NotFound(Problem("no such channel, or it has no webhook_url"));
         });
 
+        // Front delivering a message's message_imported notification again (one attempt, now): what the webhook answered.
+        sim.MapPost("/messages/{message_id}/notify", async (string message_id, HttpContext c, NotificationDispatcher dispatcher) =>
+            await dispatcher.NotifyOnceAsync(message_id, c.RequestAborted) is { } result
+                ? Results.Json(result, ControlJson.Options)
+                : Results.NotFound(Problem("no such message, or its channel has no webhook_url")));
+
         sim.MapPost("/merge", async (HttpContext c, SimulatorStore store, TimeProvider time, ILogger<SimulatorStore> logger) =>
         {
             var body = await ReadAsync<MergeRequest>(c);

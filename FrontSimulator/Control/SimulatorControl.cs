@@ -76,6 +76,13 @@ public sealed class SimulatorControl : IDisposable
     public Task<TeammateMessageResult> RedeliverAsync(string channelId, string requestBody, CancellationToken ct = default) =>
         PostForAsync<TeammateMessageResult>($"_sim/channels/{Uri.EscapeDataString(channelId)}/redeliver", new Redelivery(requestBody), ct);
 
+    /// <summary>
+    /// Has the simulator send an existing message's <c>message_imported</c> notification once more, now (one attempt, signed,
+    /// not counted among the notification counters), and returns what the webhook answered (status 0: no answer in time).
+    /// </summary>
+    public Task<TeammateMessageResult> NotifyAgainAsync(string messageId, CancellationToken ct = default) =>
+        PostForAsync<TeammateMessageResult>($"_sim/messages/{Uri.EscapeDataString(messageId)}/notify", new { }, ct);
+
     private async Task<T> PostForAsync<T>(string path, object body, CancellationToken ct)
     {
         using var content = JsonContent.Create(body, body.GetType(), options: ControlJson.Options);

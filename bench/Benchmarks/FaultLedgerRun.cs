@@ -170,12 +170,15 @@ public static class FaultLedgerRun
                     await restarting;
                     freezeDone = true;
                     frozen = true;
-                    var freeze = await FreezeAzuriteAsync(azuritePid, plan.FreezeSeconds, control);
+                    var probe = Survivors(await control.GetChannelAsync(channels[0])).SelectMany(c => c.Messages).First().Id;
+                    var freeze = await FreezeAzuriteAsync(azuritePid, plan.FreezeSeconds, control, probe);
                     frozen = false;
                     AddEvent(events, freeze);
-                    if ((long)freeze["answered_503"]! == 0 || (long)freeze["timed_out"]! > 0)
+                    var otherErrors = freeze["by_status"]!.AsObject().Where(p => p.Key is not ("200" or "503") && (long)p.Value! > 0).ToList();
+                    if ((int)freeze["probe_status"]! != 503 || (long)freeze["timed_out"]! > 0 || otherErrors.Count > 0)
                     {
-                        problems.Add($"the Azurite freeze: {freeze.ToJsonString()} (expected webhooks answered 503, none unanswered within {FrontTimeLimitMs} ms)");
+                        problems.Add($"the Azurite freeze: {freeze.ToJsonString()} (expected: the probe sent at the start of the freeze answered 503, " +
+                            $"every attempt answered 200 or 503 within {FrontTimeLimitMs} ms)");
                     }
                 }
 
@@ -421,12 +424,21 @@ public static class FaultLedgerRun
         return new JsonObject { ["event"] = "merge", ["at"] = DateTimeOffset.UtcNow.ToString("O"), ["channel"] = channel, ["from"] = from.Id, ["into"] = into.Id };
     }
 
-    private static async Task<JsonObject> FreezeAzuriteAsync(int azuritePid, int seconds, SimulatorControl control)
+    /// <summary>
+    /// Freezes Azurite for <paramref name="seconds"/>. Front's own attempts during a freeze are few (the import loop waits
+    /// meanwhile) and each may begin too late to outlast the webhook's 4.5 s deadline, so they alone cannot show the 503: as
+    /// the freeze begins, the simulator delivers <paramref name="probeMessageId"/>'s notification once more, which must be
+    /// answered 503 within Front's limit when the freeze outlasts the deadline (a duplicate: nothing to undo if it lands).
+    /// </summary>
+    private static async Task<JsonObject> FreezeAzuriteAsync(int azuritePid, int seconds, SimulatorControl control, string probeMessageId)
     {
         var before = (await control.GetCountersAsync()).Notifications;
         var at = DateTimeOffset.UtcNow;
         Signal(azuritePid, "STOP");
         Console.WriteLine($"  {at:HH:mm:ss}: Azurite (pid {azuritePid}) frozen with SIGSTOP for {seconds} s");
+        var probeClock = Stopwatch.StartNew();
+        var probe = control.NotifyAgainAsync(probeMessageId);
+        var probeAnsweredMs = probe.ContinueWith(_ => probeClock.ElapsedMilliseconds, TaskScheduler.Default);
         try
         {
             await Task.Delay(TimeSpan.FromSeconds(seconds));
@@ -435,6 +447,10 @@ public static class FaultLedgerRun
         {
             Signal(azuritePid, "CONT");
         }
+
+        var probeResult = await probe;
+        var probeMs = await probeAnsweredMs;
+        Console.WriteLine($"  probe notification sent as the freeze began: {(probeResult.Status == 0 ? "no answer" : probeResult.Status.ToString(CultureInfo.InvariantCulture))} after {probeMs} ms");
 
         // Attempts that began during the freeze end within the webhook's deadline (4.5 s) or Front's 7 s: count them too.
         await Task.Delay(TimeSpan.FromMilliseconds(FrontTimeLimitMs + 1000));
@@ -447,6 +463,8 @@ public static class FaultLedgerRun
             ["event"] = "azurite_freeze",
             ["at"] = at.ToString("O"),
             ["seconds"] = seconds,
+            ["probe_status"] = probeResult.Status,
+            ["probe_answered_ms"] = probeMs,
             ["notification_attempts"] = after.Attempts - before.Attempts,
             ["answered_503"] = answered503,
             ["timed_out"] = timedOut,
