@@ -38,9 +38,9 @@ internal static partial class EnrichmentLog
         Message = "The envelope blob of message {MessageId} of channel {ChannelId} could not be deleted ({ErrorType}); the storage lifecycle rule will remove it.")]
     public static partial void PayloadNotDeleted(ILogger logger, string channelId, string messageId, string errorType);
 
-    [LoggerMessage(EventId = 2008, EventName = "RateLimitedRequeued", Level = LogLevel.Warning,
-        Message = "Message {MessageId} of channel {ChannelId} was still rate limited by Front at attempt {DequeueCount}; queued again to retry in {DelaySeconds} s instead of the poison queue.")]
-    public static partial void RateLimitedRequeued(ILogger logger, string channelId, string messageId, long dequeueCount, double delaySeconds);
+    [LoggerMessage(EventId = 2008, EventName = "FrontFailureRequeued", Level = LogLevel.Warning,
+        Message = "Message {MessageId} of channel {ChannelId} still failed at attempt {DequeueCount} ({Reason}); Front is rate limiting or unavailable, so it was queued again to retry in {DelaySeconds} s instead of the poison queue.")]
+    public static partial void FrontFailureRequeued(ILogger logger, string channelId, string messageId, string reason, long dequeueCount, double delaySeconds);
 
     [LoggerMessage(EventId = 2101, EventName = "NoExternalId", Level = LogLevel.Warning,
         Message = "Front returned message {MessageId} of channel {ChannelId} without an external id; it is mapped by Front id only.")]

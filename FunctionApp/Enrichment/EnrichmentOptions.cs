@@ -30,9 +30,21 @@ public sealed class EnrichmentOptions
     public int MaxDequeueCount { get; set; } = 5;
 
     /// <summary>
-    /// A notification still rate limited by Front (429 after the client's retries) at the last attempt is queued again, this
-    /// much later, as a new message instead of going to the poison queue: rate limiting is never a permanent failure.
+    /// A notification that Front still fails at the last attempt, after the client's retries, is queued again this much
+    /// later as a new message instead of going to the poison queue: always when Front answered 429 (rate limiting is never a
+    /// permanent failure), and for 5xx, timeouts and dropped connections while the notification is younger than
+    /// <see cref="FrontUnavailableRetryWindow"/>.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00", "01:00:00", ErrorMessage = "Enrichment__RateLimitedRequeueDelay must be between 0 and 1 hour.")]
-    public TimeSpan RateLimitedRequeueDelay { get; set; } = TimeSpan.FromMinutes(1);
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00", ErrorMessage = "Enrichment__RequeueDelay must be between 0 and 1 hour.")]
+    public TimeSpan RequeueDelay { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// How long after its webhook arrived a notification is queued again (every <see cref="RequeueDelay"/>) when Front
+    /// keeps answering 5xx, timing out or dropping the connection at its last attempt; older, the failure is recorded and
+    /// the message poisoned (re-queueable with the tool). 0 poisons at the first last attempt. A few failed calls in a row
+    /// are not an outage: the fault ledger run once saw 429 bursts take four attempts of an idle app's one message and a
+    /// 503 the fifth.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "7.00:00:00", ErrorMessage = "Enrichment__FrontUnavailableRetryWindow must be between 0 and 7 days.")]
+    public TimeSpan FrontUnavailableRetryWindow { get; set; } = TimeSpan.FromHours(1);
 }

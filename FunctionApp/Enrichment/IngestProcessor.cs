@@ -17,9 +17,11 @@ namespace FrontFunctions.Enrichment;
 /// <c>front-ingest-poison</c>, and a normal return (retrying cannot help; the host deletes the message).</item>
 /// <item>Transient failure: rethrown so the queue retries; at the last attempt (<c>dequeueCount &gt;= maxDequeueCount</c>)
 /// the reason is recorded first, because the host then moves the message to the poison queue without saying why.</item>
-/// <item>Still rate limited by Front (429) at the last attempt: queued again as a new message, visible after
-/// <see cref="EnrichmentOptions.RateLimitedRequeueDelay"/>, and a normal return — rate limiting is never permanent, and the
-/// fault ledger run saw a message poisoned by five attempts that each met a burst of 429s.</item>
+/// <item>Front still failing at the last attempt (429 always; 5xx, timeouts, dropped connections while the notification is
+/// younger than <see cref="EnrichmentOptions.FrontUnavailableRetryWindow"/>): queued again as a new message, visible after
+/// <see cref="EnrichmentOptions.RequeueDelay"/>, and a normal return — Front being unavailable for a while is not a reason
+/// to poison. The fault ledger run saw messages poisoned by five attempts that each met a burst of 429s, and by four 429
+/// bursts and a 503.</item>
 /// </list>
 /// Logs carry ids and reasons, never message bodies or tokens.
 /// </summary>
@@ -31,6 +33,7 @@ public sealed class IngestProcessor(
     StorageInitializer storage,
     IOptions<EnrichmentOptions> options,
     Telemetry.FrontMetrics metrics,
+    TimeProvider time,
     ILogger<IngestProcessor> logger)
 {
     public async Task ProcessAsync(string queueMessageText, long dequeueCount, int maxDequeueCount, CancellationToken cancellationToken)
@@ -66,7 +69,7 @@ public sealed class IngestProcessor(
             var reason = Describe(e);
             var last = dequeueCount >= maxDequeueCount;
             EnrichmentLog.Transient(logger, notification.ChannelId, notification.MessageId, reason, dequeueCount, maxDequeueCount);
-            if (last && IsRateLimited(e) && await TryRequeueLaterAsync(queueMessageText, notification, dequeueCount, cancellationToken).ConfigureAwait(false))
+            if (last && FrontStillFailing(e, notification) && await TryRequeueLaterAsync(queueMessageText, notification, dequeueCount, reason, cancellationToken).ConfigureAwait(false))
             {
                 return; // the host deletes this message; the new one carries the notification
             }
@@ -185,22 +188,27 @@ public sealed class IngestProcessor(
         }
     }
 
-    private static bool IsRateLimited(Exception e)
+    /// <summary>
+    /// Whether the failure is Front's and passing: 429 (always), or 5xx / timeout / dropped connection (a non-permanent
+    /// <see cref="FrontApiException"/>) while the notification is younger than the retry window. Storage failures are not:
+    /// the queue could not take the message again either.
+    /// </summary>
+    private bool FrontStillFailing(Exception e, IngestNotification notification)
     {
         for (var current = e; current is not null; current = current.InnerException)
         {
-            if (current is FrontApiException { StatusCode: 429 })
+            if (current is FrontApiException { Permanent: false } front)
             {
-                return true;
+                return front.StatusCode == 429 || time.GetUtcNow() - notification.ReceivedAt < options.Value.FrontUnavailableRetryWindow;
             }
         }
 
         return false;
     }
 
-    private async Task<bool> TryRequeueLaterAsync(string text, IngestNotification notification, long dequeueCount, CancellationToken cancellationToken)
+    private async Task<bool> TryRequeueLaterAsync(string text, IngestNotification notification, long dequeueCount, string reason, CancellationToken cancellationToken)
     {
-        var delay = options.Value.RateLimitedRequeueDelay;
+        var delay = options.Value.RequeueDelay;
         try
         {
             await queues.GetQueueClient(StorageNames.IngestQueue)
@@ -211,7 +219,7 @@ public sealed class IngestProcessor(
             return false; // could not queue it again: record and poison as any transient failure at its last attempt
         }
 
-        EnrichmentLog.RateLimitedRequeued(logger, notification.ChannelId, notification.MessageId, dequeueCount, delay.TotalSeconds);
+        EnrichmentLog.FrontFailureRequeued(logger, notification.ChannelId, notification.MessageId, reason, dequeueCount, delay.TotalSeconds);
         return true;
     }
 

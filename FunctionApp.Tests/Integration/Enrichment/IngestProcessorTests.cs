@@ -64,13 +64,16 @@ public sealed class IngestProcessorTests : IAsyncDisposable
     }
 
     private async Task<(string Text, Azure.Storage.Blobs.BlobClient Blob)> PointerWithBlobAsync(
-        string messageId, string? externalId, IReadOnlyList<string> inlineIds, bool idsInBlob, string[] envelopeIds)
+        string messageId, string? externalId, IReadOnlyList<string> inlineIds, bool idsInBlob, string[] envelopeIds, DateTimeOffset? receivedAt = null)
     {
         var container = TestStorage.Blobs().GetBlobContainerClient(StorageNames.PayloadContainer);
         await container.CreateIfNotExistsAsync();
         var blob = container.GetBlobClient($"{_channel}/{messageId}-{Guid.NewGuid():N}.json");
         await blob.UploadAsync(BinaryData.FromString(FrontPayloads.MessageImported(messageId, "cnv_1", envelopeIds, externalId: "ext-from-blob")));
-        var text = Serialize(Notification(messageId, externalId, inlineIds) with { EnvelopeBlob = blob.Name, IdsInBlob = idsInBlob });
+        var text = Serialize(Notification(messageId, externalId, inlineIds) with
+        {
+            EnvelopeBlob = blob.Name, IdsInBlob = idsInBlob, ReceivedAt = receivedAt ?? DateTimeOffset.UtcNow,
+        });
         return (text, blob);
     }
 
@@ -86,7 +89,7 @@ public sealed class IngestProcessorTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task A_poisoned_and_recorded_notifications_payload_blob_is_deleted_a_retried_ones_kept()
+    public async Task A_poisoned_and_recorded_notifications_payload_blob_is_deleted_a_retried_or_requeued_ones_kept()
     {
         _host.Front.Respond = _ => Task.FromResult(new HttpResponseMessage(HttpStatusCode.NotFound));
         var (gone, goneBlob) = await PointerWithBlobAsync("msg_big_gone", null, ["thr-1"], idsInBlob: false, ["thr-1"]);
@@ -95,7 +98,18 @@ public sealed class IngestProcessorTests : IAsyncDisposable
         Assert.False((await goneBlob.ExistsAsync()).Value);
 
         _host.Front.Respond = _ => Task.FromResult(new HttpResponseMessage(HttpStatusCode.ServiceUnavailable));
-        var (flaky, flakyBlob) = await PointerWithBlobAsync("msg_big_flaky", null, ["thr-1"], idsInBlob: false, ["thr-1"]);
+        var (requeued, requeuedBlob) = await PointerWithBlobAsync("msg_big_requeued", null, ["thr-1"], idsInBlob: false, ["thr-1"]);
+        await using (var quick = FrontTestHost.Create(settings: new Dictionary<string, string?> { ["Enrichment:RequeueDelay"] = "00:00:00" }))
+        {
+            quick.Front.Respond = _ => Task.FromResult(new HttpResponseMessage(HttpStatusCode.ServiceUnavailable));
+            await quick.Get<IngestProcessor>().ProcessAsync(requeued, dequeueCount: 5, maxDequeueCount: 5, CancellationToken.None); // within the window: queued again
+        }
+
+        Assert.True((await requeuedBlob.ExistsAsync()).Value); // the new queue message still needs it
+        await TakeRequeuedAsync(requeued);
+
+        var (flaky, flakyBlob) = await PointerWithBlobAsync(
+            "msg_big_flaky", null, ["thr-1"], idsInBlob: false, ["thr-1"], receivedAt: DateTimeOffset.UtcNow - TimeSpan.FromHours(2));
         await Assert.ThrowsAnyAsync<Exception>(() => Processor.ProcessAsync(flaky, dequeueCount: 1, maxDequeueCount: 5, CancellationToken.None));
         Assert.True((await flakyBlob.ExistsAsync()).Value); // the queue retries it: the blob is still needed
         await Assert.ThrowsAnyAsync<Exception>(() => Processor.ProcessAsync(flaky, dequeueCount: 5, maxDequeueCount: 5, CancellationToken.None));
@@ -162,10 +176,10 @@ public sealed class IngestProcessorTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task A_transient_failure_is_rethrown_and_recorded_only_at_the_last_attempt()
+    public async Task A_transient_failure_is_rethrown_and_recorded_only_at_the_last_attempt_once_past_the_retry_window()
     {
         _host.Front.Respond = _ => Task.FromResult(new HttpResponseMessage(HttpStatusCode.ServiceUnavailable));
-        var text = QueueText("msg_flaky", externalId: null);
+        var text = Serialize(Notification("msg_flaky", null, ["thr-1"]) with { ReceivedAt = DateTimeOffset.UtcNow - TimeSpan.FromHours(2) });
         var key = IngestNotification.DeliveryKeyFor(_channel, "msg_flaky");
 
         await Assert.ThrowsAnyAsync<Exception>(() => Processor.ProcessAsync(text, dequeueCount: 4, maxDequeueCount: 5, CancellationToken.None));
@@ -183,20 +197,44 @@ public sealed class IngestProcessorTests : IAsyncDisposable
     [Fact]
     public async Task A_message_still_rate_limited_at_the_last_attempt_is_queued_again_later_not_poisoned()
     {
-        await using var host = FrontTestHost.Create(settings: new Dictionary<string, string?> { ["Enrichment:RateLimitedRequeueDelay"] = "00:00:00" });
+        await using var host = FrontTestHost.Create(settings: new Dictionary<string, string?> { ["Enrichment:RequeueDelay"] = "00:00:00" });
         host.Front.Respond = _ =>
         {
             var answer = new HttpResponseMessage(HttpStatusCode.TooManyRequests);
             answer.Headers.Add("Retry-After", "0");
             return Task.FromResult(answer);
         };
-        var text = QueueText("msg_limited", externalId: null);
+        var text = Serialize(Notification("msg_limited", null, ["thr-1"]) with { ReceivedAt = DateTimeOffset.UtcNow - TimeSpan.FromHours(3) }); // past the window: 429 still queued again
         var key = IngestNotification.DeliveryKeyFor(_channel, "msg_limited");
 
         await host.Get<IngestProcessor>().ProcessAsync(text, dequeueCount: 5, maxDequeueCount: 5, CancellationToken.None); // no throw: not poisoned
 
         Assert.Null(await FailureRowAsync(_channel, key));
         Assert.False(await PoisonHoldsAsync(text));
+        await TakeRequeuedAsync(text);
+    }
+
+    [Theory]
+    [InlineData(HttpStatusCode.ServiceUnavailable)]
+    [InlineData(HttpStatusCode.BadGateway)]
+    [InlineData(HttpStatusCode.RequestTimeout)]
+    public async Task Front_still_failing_at_the_last_attempt_within_the_retry_window_is_queued_again_later_not_poisoned(HttpStatusCode status)
+    {
+        await using var host = FrontTestHost.Create(settings: new Dictionary<string, string?> { ["Enrichment:RequeueDelay"] = "00:00:00" });
+        host.Front.Respond = _ => Task.FromResult(new HttpResponseMessage(status));
+        var messageId = "msg_down" + (int)status;
+        var text = Serialize(Notification(messageId, null, ["thr-1"]) with { ReceivedAt = DateTimeOffset.UtcNow - TimeSpan.FromMinutes(50) });
+
+        await host.Get<IngestProcessor>().ProcessAsync(text, dequeueCount: 5, maxDequeueCount: 5, CancellationToken.None); // no throw: not poisoned
+
+        Assert.Null(await FailureRowAsync(_channel, IngestNotification.DeliveryKeyFor(_channel, messageId)));
+        Assert.False(await PoisonHoldsAsync(text));
+        await TakeRequeuedAsync(text);
+    }
+
+    /// <summary>Finds the notification queued again on the shared ingest queue, and takes it off.</summary>
+    private static async Task TakeRequeuedAsync(string text)
+    {
         var ingest = TestStorage.Queues().GetQueueClient(StorageNames.IngestQueue);
         var again = await Eventually.UntilAsync(
             async () => (await ingest.PeekMessagesAsync(32)).Value.FirstOrDefault(m => DecodeBase64(m.Body.ToString()) == text),

@@ -75,8 +75,9 @@ public sealed class PoisonDeliveryTests
     }
 
     /// <summary>
-    /// A failure that stays transient is retried by the queue (host.json: maxDequeueCount 5); at the last
-    /// attempt its reason is recorded before the queue listener moves it to the poison queue.
+    /// A failure that stays transient is retried by the queue (host.json: maxDequeueCount 5); at the last attempt, once the
+    /// notification is older than <c>Enrichment__FrontUnavailableRetryWindow</c>, its reason is recorded before the queue
+    /// listener moves it to the poison queue.
     /// </summary>
     [Fact]
     public async Task A_failure_that_never_clears_is_recorded_at_the_last_attempt_and_poisoned_by_the_queue()
@@ -86,6 +87,9 @@ public sealed class PoisonDeliveryTests
             ["Front:MaxRetries"] = "0", // each queue attempt fails at once; the queue's own retries are under test
             // host.json's 5 s between attempts makes five attempts take ~30 s; maxDequeueCount (5) stays as deployed.
             ["AzureFunctionsJobHost:extensions:queues:visibilityTimeout"] = "00:00:01",
+            // Within this window a Front failure at the last attempt is queued again (IngestProcessorTests); 0: an outage
+            // already past it.
+            ["Enrichment:FrontUnavailableRetryWindow"] = "00:00:00",
         });
         await pipeline.Sim.SetFaultsAsync(new FrontSimulator.Control.FaultSettings { ErrorRate = 1.0 });
         var messageId = "msg_" + Guid.NewGuid().ToString("N")[..10];
