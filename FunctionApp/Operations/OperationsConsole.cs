@@ -119,13 +119,14 @@ public sealed class OperationsConsole(
 
     /// <summary>
     /// Re-queues one failure (<paramref name="channelId"/> + <paramref name="failureId"/>), a channel's, or all
-    /// (<paramref name="channelId"/> null), then closes the failure rows read before the re-queue whose message it re-queued.
+    /// (<paramref name="channelId"/> null), then closes the failure rows whose message it re-queued (read before the re-queue,
+    /// or, for a failure recorded meanwhile, after it).
     /// </summary>
     public async Task<RequeueView?> RequeueAsync(string? channelId, string? failureId, CancellationToken cancellationToken)
     {
         await storage.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         List<TableEntity> rows = [];
-        HashSet<(string Partition, string RowKey)> taken = [];
+        Dictionary<(string Partition, string RowKey), DateTimeOffset> taken = [];
         int moved;
         if (failureId is not null)
         {
@@ -149,7 +150,8 @@ public sealed class OperationsConsole(
             }
 
             // Only the rows whose message was found and re-queued are closed: a failure recorded an instant before its message
-            // reached the poison queue stays listed, for the next re-queue to take.
+            // reached the poison queue stays listed, for the next re-queue to take; one recorded after the rows were read
+            // whose message was taken is read and closed below.
             moved = 0;
             foreach (var queue in PoisonRequeue.Queues)
             {
@@ -162,17 +164,35 @@ public sealed class OperationsConsole(
                             return false;
                         }
 
-                        taken.Add(id);
+                        taken.TryAdd(id, time.GetUtcNow());
                         return true;
                     },
                     int.MaxValue, cancellationToken, queue).ConfigureAwait(false)).RequeuedCount;
             }
         }
 
+        // A failure recorded after the rows were read whose message reached the poison queue before the re-queue looked
+        // was re-queued too: its row is read now and closed, unless it records a later failure (the re-queued message
+        // failed again meanwhile: FailedAt after the moment it was taken).
+        var read = rows.Select(r => (r.PartitionKey, r.RowKey)).ToHashSet();
+        foreach (var ((partition, rowKey), takenAt) in taken)
+        {
+            if (read.Contains((partition, rowKey)))
+            {
+                continue;
+            }
+
+            var late = await Failures.GetEntityIfExistsAsync<TableEntity>(partition, rowKey, cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (late.HasValue && late.Value is { } row && !row.ContainsKey(RequeuedAtColumn) && row.GetDateTimeOffset("FailedAt") is { } failedAt && failedAt <= takenAt)
+            {
+                rows.Add(row);
+            }
+        }
+
         var closed = 0;
         foreach (var row in rows)
         {
-            if (failureId is null && !taken.Contains((row.PartitionKey, row.RowKey)))
+            if (failureId is null && !taken.ContainsKey((row.PartitionKey, row.RowKey)))
             {
                 continue;
             }
