@@ -90,9 +90,11 @@ internal static class ControlEndpoints
         });
 
         // Front delivering a message's message_imported notification again (one attempt, now): what the webhook answered.
-        sim.MapPost("/messages/{message_id}/notify", async (string message_id, HttpContext c, NotificationDispatcher dispatcher) =>
-            await dispatcher.NotifyOnceAsync(message_id, c.RequestAborted) is { } result
-                ? Results.Json(result, ControlJson.Options)
+        // Sent as a redelivery is (signed afresh, one attempt, the notifications' timeout_ms, not counted).
+        sim.MapPost("/messages/{message_id}/notify", async (string message_id, HttpContext c, NotificationDispatcher dispatcher, OutboundMessageSender sender) =>
+            dispatcher.NotificationOf(message_id) is { } notification
+                && await sender.RedeliverAsync(notification.ChannelId, notification.Body, c.RequestAborted) is { } result
+                ? Results.Json(result with { ConversationId = notification.ConversationId, MessageId = message_id }, ControlJson.Options)
                 : Results.NotFound(Problem("no such message, or its channel has no webhook_url")));
 
         sim.MapPost("/merge", async (HttpContext c, SimulatorStore store, TimeProvider time, ILogger<SimulatorStore> logger) =>

@@ -206,43 +206,13 @@ internal sealed class NotificationDispatcher : IDisposable
     }
 
     /// <summary>
-    /// Sends the <c>message_imported</c> notification of an existing message once more, now, signed as Front signs, with one
-    /// attempt and the notifications' <c>timeout_ms</c> (a control action for tests: not counted among the notification
-    /// counters, never retried). Null when the message or its channel's webhook is unknown; status 0 when there was no answer.
+    /// The <c>message_imported</c> notification an existing message would get now (its channel, the body, the conversation
+    /// holding the message), for <c>POST /_sim/messages/{id}/notify</c> to send once more; null for an unknown message.
     /// </summary>
-    public async Task<TeammateMessageResult?> NotifyOnceAsync(string messageId, CancellationToken ct)
-    {
-        if (_store.FindMessage(messageId) is not { } message || _store.FindChannel(message.ChannelId) is not { WebhookUrl: not null } channel)
-        {
-            return null;
-        }
-
-        var settings = _settings.Notifications;
-        var text = Envelope(message, settings).ToJsonString();
-        var body = System.Text.Encoding.UTF8.GetBytes(text);
-        var timestamp = _time.GetUtcNow().ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
-        using var request = new HttpRequestMessage(HttpMethod.Post, channel.WebhookUrl);
-        request.Content = new ByteArrayContent(body);
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        request.Headers.TryAddWithoutValidation(WebhookSigner.TimestampHeader, timestamp);
-        request.Headers.TryAddWithoutValidation(WebhookSigner.SignatureHeader, WebhookSigner.Sign(channel.AppSecret, timestamp, body));
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(TimeSpan.FromMilliseconds(settings.TimeoutMs ?? 10_000));
-        var conversation = _store.SurvivingConversationOf(message).Id;
-        try
-        {
-            using var response = await _http.SendAsync(request, timeout.Token).ConfigureAwait(false);
-            return new TeammateMessageResult((int)response.StatusCode, await response.Content.ReadAsStringAsync(timeout.Token).ConfigureAwait(false), text, conversation, message.Id);
-        }
-        catch (HttpRequestException e)
-        {
-            return new TeammateMessageResult(0, e.Message, text, conversation, message.Id);
-        }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-        {
-            return new TeammateMessageResult(0, "no answer within the timeout", text, conversation, message.Id);
-        }
-    }
+    public (string ChannelId, string Body, string ConversationId)? NotificationOf(string messageId) =>
+        _store.FindMessage(messageId) is { } message
+            ? (message.ChannelId, Envelope(message, _settings.Notifications).ToJsonString(), _store.SurvivingConversationOf(message).Id)
+            : null;
 
     /// <summary>The notification body: <c>{"type":"message_imported","payload":{Message},"metadata":{…}}</c>.</summary>
     private JsonObject Envelope(SimulatedMessage message, NotificationSettings settings)
