@@ -42,10 +42,7 @@ public sealed class OutboundAnswerRequestsTests : IAsyncDisposable
     [Fact]
     public async Task A_reply_in_a_conversation_seen_here_a_moment_ago_costs_two_requests_in_one_round_trip()
     {
-        await _host.Get<ChannelRegistry>().AuthorizeAsync(_channel, CancellationToken.None);
-        await _host.Get<IdMapStore>().RecordConversationAsync(_channel, "cnv_1", ["sms:+15550100"]);
-        await AnswerAsync("msg_1", "cnv_1"); // warm: storage created, connections open
-        _timeline.Reset();
+        await ReplyOnceInMappedConversationAsync();
 
         var answer = await AnswerAsync("msg_2", "cnv_1");
 
@@ -82,10 +79,7 @@ public sealed class OutboundAnswerRequestsTests : IAsyncDisposable
     [Fact]
     public async Task A_reply_in_a_new_conversation_mints_its_id_in_three_round_trips()
     {
-        await _host.Get<ChannelRegistry>().AuthorizeAsync(_channel, CancellationToken.None);
-        await _host.Get<IdMapStore>().RecordConversationAsync(_channel, "cnv_1", ["sms:+15550100"]);
-        await AnswerAsync("msg_1", "cnv_1");
-        _timeline.Reset();
+        await ReplyOnceInMappedConversationAsync();
 
         var answer = await AnswerAsync("msg_2", "cnv_new");
 
@@ -107,10 +101,7 @@ public sealed class OutboundAnswerRequestsTests : IAsyncDisposable
     [Fact]
     public async Task Replies_racing_in_a_new_conversation_on_one_instance_share_one_read_and_one_mint()
     {
-        await _host.Get<ChannelRegistry>().AuthorizeAsync(_channel, CancellationToken.None);
-        await _host.Get<IdMapStore>().RecordConversationAsync(_channel, "cnv_1", ["sms:+15550100"]);
-        await AnswerAsync("msg_1", "cnv_1");
-        _timeline.Reset();
+        await ReplyOnceInMappedConversationAsync();
 
         var answers = await Task.WhenAll(Enumerable.Range(2, 6).Select(i => AnswerAsync($"msg_{i}", "cnv_race")));
 
@@ -123,6 +114,19 @@ public sealed class OutboundAnswerRequestsTests : IAsyncDisposable
         Assert.Equal(6, _timeline.Labels.Count(l => l.StartsWith("BATCH ", StringComparison.Ordinal)));
     }
 
+    /// <summary>
+    /// The channel authorized, cnv_1 mapped to a partner id and msg_1 answered in it (warm: storage created, connections
+    /// open, the conversation seen here), then the timeline emptied; returns msg_1's answer.
+    /// </summary>
+    private async Task<(int StatusCode, string Body)> ReplyOnceInMappedConversationAsync()
+    {
+        await _host.Get<ChannelRegistry>().AuthorizeAsync(_channel, CancellationToken.None);
+        await _host.Get<IdMapStore>().RecordConversationAsync(_channel, "cnv_1", ["sms:+15550100"]);
+        var answer = await AnswerAsync("msg_1", "cnv_1");
+        _timeline.Reset();
+        return answer;
+    }
+
     private async Task<(int StatusCode, string Body)> AnswerAsync(string messageId, string conversationId)
     {
         var answer = await _host.Get<OutboundAnswerer>().AnswerAsync(_channel, TeammateReply.Envelope(messageId, conversationId), CancellationToken.None);
@@ -132,10 +136,7 @@ public sealed class OutboundAnswerRequestsTests : IAsyncDisposable
     [Fact]
     public async Task A_redelivered_reply_is_answered_the_same_through_the_row_by_row_fallback()
     {
-        await _host.Get<ChannelRegistry>().AuthorizeAsync(_channel, CancellationToken.None);
-        await _host.Get<IdMapStore>().RecordConversationAsync(_channel, "cnv_1", ["sms:+15550100"]);
-        var first = await AnswerAsync("msg_1", "cnv_1");
-        _timeline.Reset();
+        var first = await ReplyOnceInMappedConversationAsync();
 
         var again = await AnswerAsync("msg_1", "cnv_1");
 
