@@ -30,41 +30,17 @@ namespace FrontFunctions.Tests.Integration.IdMap;
 public sealed class MapInterleavingPropertyTests(ITestOutputHelper output) : IAsyncDisposable
 {
     private const int Cases = 200;
-    private readonly FrontTestHost[] _workers = [.. Enumerable.Range(0, 4).Select(_ => FrontTestHost.Create(settings: new Dictionary<string, string?>
-    {
-        ["Enrichment:ConversationCacheTtl"] = "00:00:00", // each worker still shares its in-flight calls
-    }))];
+    private readonly InterleavingWorkers _workers = new();
 
     private volatile FrontWorld? _world;
 
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var worker in _workers)
-        {
-            await worker.DisposeAsync();
-        }
-    }
+    public ValueTask DisposeAsync() => _workers.DisposeAsync();
 
     [Fact]
     public async Task After_any_interleaving_of_merges_duplicates_stale_metadata_and_crashes_the_map_matches_Front()
     {
-        foreach (var worker in _workers)
-        {
-            worker.Front.Respond = request => Task.FromResult(_world!.Answer(request.RequestUri!.AbsolutePath));
-        }
-
-        var ran = 0;
-        await CaseGen.SampleAsync(
-            async c =>
-            {
-                Interlocked.Increment(ref ran);
-                await RunAsync(c);
-            },
-            writeLine: output.WriteLine,
-            iter: Cases,
-            threads: 1,
-            print: c => c.ToString());
-        Assert.True(ran >= Cases, $"{ran} cases ran");
+        _workers.AnswerFrontWith(path => _world!.Answer(path));
+        await InterleavingWorkers.CheckAsync(CaseGen, Cases, RunAsync, output);
     }
 
     // ------------------------------------------------------------------ the cases

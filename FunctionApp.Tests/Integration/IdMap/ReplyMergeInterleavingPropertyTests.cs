@@ -29,41 +29,17 @@ namespace FrontFunctions.Tests.Integration.IdMap;
 public sealed class ReplyMergeInterleavingPropertyTests(ITestOutputHelper output) : IAsyncDisposable
 {
     private const int Cases = 120;
-    private readonly FrontTestHost[] _workers = [.. Enumerable.Range(0, 4).Select(_ => FrontTestHost.Create(settings: new Dictionary<string, string?>
-    {
-        ["Enrichment:ConversationCacheTtl"] = "00:00:00",
-    }))];
+    private readonly InterleavingWorkers _workers = new();
 
     private volatile World? _world;
 
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var worker in _workers)
-        {
-            await worker.DisposeAsync();
-        }
-    }
+    public ValueTask DisposeAsync() => _workers.DisposeAsync();
 
     [Fact]
     public async Task Replies_racing_merges_on_several_instances_are_answered_with_their_own_thread_and_end_in_the_survivor()
     {
-        foreach (var worker in _workers)
-        {
-            worker.Front.Respond = request => Task.FromResult(_world!.Answer(request.RequestUri!.AbsolutePath));
-        }
-
-        var ran = 0;
-        await CaseGen.SampleAsync(
-            async c =>
-            {
-                Interlocked.Increment(ref ran);
-                await RunAsync(c);
-            },
-            writeLine: output.WriteLine,
-            iter: Cases,
-            threads: 1,
-            print: c => c.ToString());
-        Assert.True(ran >= Cases, $"{ran} cases ran");
+        _workers.AnswerFrontWith(path => _world!.Answer(path));
+        await InterleavingWorkers.CheckAsync(CaseGen, Cases, RunAsync, output);
     }
 
     public sealed record Step(bool Merge, int From, int Into);
