@@ -19,7 +19,7 @@ BENCH=bench/Benchmarks/bin/Release/net10.0/Benchmarks.dll
 
 if [[ "${1:-}" == all ]]; then
   # Every benchmark of bench/Benchmarks/all.txt in turn, each with a fresh Azurite, each writing its result as JSON;
-  # then one table: bench-results/latest.md and latest.json, also pasted into README.md's benchmark section.
+  # then one table: bench-results/latest.md and latest.json, also pasted into docs/benchmarks.md.
   results=$(mktemp -d -t bench-all.XXXXXX)
   echo "bench all: $(nproc) cores; $(uptime)"
   n=0
@@ -36,7 +36,7 @@ if [[ "${1:-}" == all ]]; then
   done < bench/Benchmarks/all.txt
   echo "bench all done: $(uptime)"
   status=0
-  dotnet "$BENCH" report "$results" bench-results README.md || status=$?
+  dotnet "$BENCH" report "$results" bench-results docs/benchmarks.md || status=$?
   rm -rf "$results"
   exit "$status"
 fi

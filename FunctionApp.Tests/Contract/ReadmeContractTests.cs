@@ -32,23 +32,23 @@ public partial class ReadmeContractTests
     }
 
     [Fact]
-    public void The_benchmark_commands_in_the_readme_are_the_usage_text_bench_prints()
+    public void The_benchmark_commands_in_the_docs_are_the_usage_text_bench_prints()
     {
         var usage = RepoFile("bench/Benchmarks/usage.txt");
 
-        Assert.Contains(usage, CodeBlocks(RepoFile("README.md")));
+        Assert.Contains(usage, CodeBlocks(RepoFile("docs/benchmarks.md")));
     }
 
     [Fact]
-    public void The_benchmark_table_in_the_readme_has_the_rows_of_every_benchmark_bench_all_runs()
+    public void The_benchmark_table_in_the_docs_has_the_rows_of_every_benchmark_bench_all_runs()
     {
         // bench/Benchmarks/all.txt is what `bash scripts/bench.sh all` runs; its table is pasted between the bench: markers.
         var plan = RepoFile("bench/Benchmarks/all.txt").Split('\n').Select(l => l.Trim())
             .Where(l => l.Length > 0 && !l.StartsWith('#')).Select(l => l.Split(' ', 2)[0]).ToList();
         var usage = RepoFile("bench/Benchmarks/usage.txt");
         Assert.All(plan, name => Assert.Contains($"bash scripts/bench.sh {name} ", usage, StringComparison.Ordinal));
-        var section = BenchSection().Match(RepoFile("README.md"));
-        Assert.True(section.Success, "README.md has no <!-- bench:begin --> … <!-- bench:end --> section");
+        var section = BenchSection().Match(RepoFile("docs/benchmarks.md"));
+        Assert.True(section.Success, "docs/benchmarks.md has no <!-- bench:begin --> … <!-- bench:end --> section");
         var lines = section.Groups[1].Value.Split('\n').Where(l => l.StartsWith('|')).ToList();
 
         Assert.Equal("| Benchmark | Figure | Measured | Baseline (same run) | Ratio | Goal | Met |", lines.FirstOrDefault());

@@ -9,7 +9,7 @@ namespace FrontFunctions.Benchmarks;
 /// <summary>
 /// Assembles the one table of <c>bash scripts/bench.sh all</c> from the <see cref="BenchmarkResult"/> JSON files the
 /// benchmarks wrote: <c>latest.md</c> and <c>latest.json</c> in the output folder (bench-results/), and the same Markdown in
-/// README.md between <see cref="Begin"/> and <see cref="End"/>.
+/// docs/benchmarks.md between <see cref="Begin"/> and <see cref="End"/>.
 /// </summary>
 public static class BenchmarkTable
 {

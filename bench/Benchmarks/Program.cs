@@ -4,7 +4,7 @@ using FrontFunctions.Benchmarks;
 
 // Usage: usage.txt beside this file (the one copy; `bash scripts/bench.sh help` prints it). The script starts Azurite and
 // sets AzureWebJobsStorage. `bash scripts/bench.sh all` runs each benchmark of all.txt with its own Azurite, each writing
-// its BenchmarkResult as JSON (--result <file>), then `report <dir> <out dir> <README.md>` assembles the one table.
+// its BenchmarkResult as JSON (--result <file>), then `report <dir> <out dir> <docs/benchmarks.md>` assembles the one table.
 var usage = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "usage.txt"));
 if (args.ElementAtOrDefault(0) is "help" or "--help" or "-h")
 {

@@ -19,7 +19,7 @@ public sealed partial class MaxDequeueCountTests
         var fromHost = hostJson.RootElement.GetProperty("extensions").GetProperty("queues").GetProperty("maxDequeueCount").GetInt32();
 
         Assert.Equal(fromHost, new EnrichmentOptions().MaxDequeueCount);
-        var readme = File.ReadAllText(Path.Combine(root, "README.md"));
+        var readme = string.Join("\n", Directory.GetFiles(Path.Combine(root, "docs"), "*.md").Append(Path.Combine(root, "README.md")).Select(File.ReadAllText));
         var stated = ReadmeStatements().Matches(readme).Select(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)).ToList();
         Assert.NotEmpty(stated);
         Assert.All(stated, n => Assert.Equal(fromHost, n));
