@@ -57,6 +57,7 @@ stop_azurite() {
     kill -KILL "$AZURITE_PID" 2>/dev/null || true
     wait "$AZURITE_PID" 2>/dev/null || true
     AZURITE_PID=
+    rm -f "${AZURITE_LOG:-}" # in the temp folder; kept only while Azurite runs (printed when it fails to start)
   fi
 }
 

@@ -13,14 +13,16 @@ public sealed partial class RunLocalContractTests
     public void The_run_command_switches_delivery_on_to_the_partner_receiver_it_starts_where_the_demo_looks_for_it()
     {
         var script = RepoText("scripts/run-local.sh");
-        var partnerUrl = PartnerUrl().Match(script) is { Success: true } m ? m.Groups[1].Value : null;
-        Assert.NotNull(partnerUrl);
+        var partnerPort = PartnerPort().Match(script) is { Success: true } m ? m.Groups[1].Value : null;
+        Assert.NotNull(partnerPort);
+        Assert.Contains("partner_url=http://127.0.0.1:$partner_port", script, StringComparison.Ordinal);
+        var partnerUrl = "http://127.0.0.1:" + partnerPort;
 
         Assert.Contains("export Partner__OutboundUrl=\"$partner_url/events\"", script, StringComparison.Ordinal);
         Assert.Contains("export AzureWebJobs_DeliverOutboundMessage_Disabled=false", script, StringComparison.Ordinal);
         Assert.Contains("dotnet run --project tools/PartnerReceiver --no-build --no-launch-profile -- --urls \"$partner_url\" &", script, StringComparison.Ordinal);
         Assert.Contains("dotnet build tools/PartnerReceiver", script, StringComparison.Ordinal);
-        Assert.Contains("if port_in_use " + new Uri(partnerUrl!).Port.ToString(System.Globalization.CultureInfo.InvariantCulture) + "; then", script, StringComparison.Ordinal);
+        Assert.Contains("check_port \"$partner_port\" \"the partner receiver\" PARTNER_PORT", script, StringComparison.Ordinal);
 
         // The secret made for the run: whsec_ + base64 of N random bytes, N within what the app's options accept.
         var bytes = SecretBytes().Match(script);
@@ -46,8 +48,8 @@ public sealed partial class RunLocalContractTests
         return File.ReadAllText(Path.Combine(dir!.FullName, relative)).ReplaceLineEndings("\n");
     }
 
-    [GeneratedRegex(@"^partner_url=(http://127\.0\.0\.1:\d+)$", RegexOptions.Multiline)]
-    private static partial Regex PartnerUrl();
+    [GeneratedRegex(@"^partner_port=\$\{PARTNER_PORT:-(\d+)\}$", RegexOptions.Multiline)]
+    private static partial Regex PartnerPort();
 
     [GeneratedRegex(@"Partner__SigningSecret=""\$\{Partner__SigningSecret:-whsec_\$\(head -c (\d+) /dev/urandom \| base64")]
     private static partial Regex SecretBytes();

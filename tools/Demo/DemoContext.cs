@@ -57,7 +57,7 @@ internal sealed class DemoContext : IDisposable
             settings.GetValueOrDefault("Front__AppSecret") ?? throw new InvalidOperationException("Front__AppSecret is not set in local.settings.json."),
             settings.GetValueOrDefault("LocalHost__FunctionKey") ?? "",
             new Uri(Environment.GetEnvironmentVariable("DEMO_APP_URL") ?? "http://127.0.0.1:7071/"),
-            new Uri(settings.GetValueOrDefault("Front__ApiBaseUrl") ?? "http://127.0.0.1:7072/"),
+            new Uri(Environment.GetEnvironmentVariable("DEMO_FRONT_URL") ?? settings.GetValueOrDefault("Front__ApiBaseUrl") ?? "http://127.0.0.1:7072/"),
             new Uri(Environment.GetEnvironmentVariable("DEMO_PARTNER_URL") ?? DefaultPartnerUrl));
     }
 
