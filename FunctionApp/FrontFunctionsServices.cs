@@ -24,6 +24,10 @@ public static class FrontFunctionsServices
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
+        // Answers are UTF-8 JSON read by people and programs: ids such as "sms:+15550100" or "🚀" are written as they
+        // are, not as \u002B or \uD83D\uDE80 (the default encoder's HTML-safety escapes; no answer is HTML).
+        services.Configure<Microsoft.AspNetCore.Mvc.JsonOptions>(o => o.JsonSerializerOptions.Encoder = Http.HttpAnswer.JsonEncoder);
+
         services.TryAddSingleton(TimeProvider.System);
         services.AddStorageClients(configuration);
         services.AddFrontTelemetry(configuration); // the meter, the queue sampler (Telemetry/)

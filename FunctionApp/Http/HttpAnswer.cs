@@ -12,6 +12,9 @@ public sealed record HttpAnswer(int StatusCode, object Body)
 {
     public static HttpAnswer Success { get; } = Ok(new { type = "success" });
 
+    /// <summary>How every JSON answer is encoded (<see cref="PlainJsonEncoder"/>).</summary>
+    public static System.Text.Encodings.Web.JavaScriptEncoder JsonEncoder => PlainJsonEncoder.Instance;
+
     public static HttpAnswer Ok(object body) => new(StatusCodes.Status200OK, body);
 
     public static HttpAnswer Error(int statusCode, string type, string message) => new(statusCode, new { type, message });

@@ -100,7 +100,7 @@ public sealed class MapLookup(IdMapStore map, Imports.ImportStore imports, TimeP
 
         if (message is null && import is null)
         {
-            return HttpAnswer.NotFound("No message with that id is mapped in this channel.");
+            return NotMapped("message", externalId, frontId);
         }
 
         if (message is null)
@@ -153,7 +153,7 @@ public sealed class MapLookup(IdMapStore map, Imports.ImportStore imports, TimeP
 
         if (conversation is null)
         {
-            return HttpAnswer.NotFound("No conversation with that id is mapped in this channel.");
+            return NotMapped("conversation", externalId, frontId);
         }
 
         return HttpAnswer.Ok(new
@@ -183,6 +183,19 @@ public sealed class MapLookup(IdMapStore map, Imports.ImportStore imports, TimeP
         }
 
         return time.GetUtcNow() - seen.SeenAt < ImportStatusMemory;
+    }
+
+    /// <summary>
+    /// 404 naming the id that was asked for. An external id with a space most often was a '+' sent unencoded (a query
+    /// string reads '+' as a space): the answer says so.
+    /// </summary>
+    private static HttpAnswer NotMapped(string what, string? externalId, string? frontId)
+    {
+        var id = externalId ?? frontId ?? "";
+        var hint = externalId?.Contains(' ', StringComparison.Ordinal) == true
+            ? " The id contains a space: if it had a '+', URL-encode it (%2B), since a query string reads '+' as a space."
+            : "";
+        return HttpAnswer.NotFound($"No {what} with {(externalId is not null ? "external" : "Front")} id \"{id}\" is mapped in this channel.{hint}");
     }
 
     private HttpAnswer StorageUnavailable(Exception e, string resource, string channelId)
