@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
@@ -26,8 +25,6 @@ public sealed partial class FrontRateGate : IDisposable
 {
     private static readonly TimeSpan BurstPause = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan MinReplenishmentPeriod = TimeSpan.FromMilliseconds(100);
-    private const double MillisecondsThreshold = 1e11;
-    private static readonly double MaxUnixSeconds = DateTimeOffset.MaxValue.ToUnixTimeSeconds() - 1;
     private readonly TokenBucketRateLimiter _bucket;
     private readonly TimeProvider _time;
     private readonly TimeSpan _maxPause;
@@ -250,14 +247,12 @@ public sealed partial class FrontRateGate : IDisposable
     public void Observe(HttpResponseMessage response)
     {
         var now = _time.GetUtcNow();
-        var remaining = HeaderNumber(response, "x-ratelimit-remaining");
-        var reset = ResetTime(HeaderNumber(response, "x-ratelimit-reset"));
+        var (remaining, reset, retryAfter) = FrontRateLimitHeaders.Read(response, now);
         if (reset is { } far && far - now > _maxPause)
         {
             reset = now + _maxPause; // clock skew or a bad header: never trusted beyond the longest pause
         }
 
-        var retryAfter = RetryAfter(response, now);
         if (remaining is { } known && reset is { } windowEnd && windowEnd > now)
         {
             RecordBudget((int)Math.Max(0, Math.Min(known, int.MaxValue)), windowEnd);
@@ -346,41 +341,6 @@ public sealed partial class FrontRateGate : IDisposable
         }
         while (Interlocked.CompareExchange(ref _pausedUntilTicks, ticks, current) != current);
     }
-
-    /// <summary>A header's value as a finite number; anything else (absent, garbage, NaN, Infinity) is null.</summary>
-    private static double? HeaderNumber(HttpResponseMessage response, string name) =>
-        response.Headers.TryGetValues(name, out var values)
-        && double.TryParse(values.FirstOrDefault(), NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
-        && double.IsFinite(value)
-            ? value
-            : null;
-
-    /// <summary>
-    /// <c>x-ratelimit-reset</c> as a time, or null when it cannot be one. Front documents UNIX seconds (its example:
-    /// 1454450858); a value of <see cref="MillisecondsThreshold"/> or more would be seconds after the year 5000, so it is read
-    /// as milliseconds (a proxy or a future change); what is still beyond <see cref="DateTimeOffset.MaxValue"/>, zero or
-    /// negative is ignored. Never throws: a header must not cost the good response it came with.
-    /// </summary>
-    private static DateTimeOffset? ResetTime(double? value)
-    {
-        if (value is not { } v || !double.IsFinite(v) || v <= 0)
-        {
-            return null;
-        }
-
-        var seconds = v >= MillisecondsThreshold ? v / 1000 : v;
-        return seconds <= MaxUnixSeconds
-            ? DateTimeOffset.UnixEpoch.AddTicks((long)(seconds * TimeSpan.TicksPerSecond))
-            : null;
-    }
-
-    private static TimeSpan? RetryAfter(HttpResponseMessage response, DateTimeOffset now) =>
-        response.Headers.RetryAfter switch
-        {
-            { Delta: { } delta } => delta,
-            { Date: { } date } => date > now ? date - now : TimeSpan.Zero,
-            _ => null,
-        };
 
     public void Dispose()
     {
