@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace FrontFunctions.Tests.Contract;
+namespace FrontFunctions.Tests.Integration.Contract;
 
 /// <summary>
 /// README.md is the front door (at most 250 lines) and every relative link in it and in <c>docs/*.md</c> leads somewhere:

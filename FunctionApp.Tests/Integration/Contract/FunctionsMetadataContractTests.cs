@@ -10,7 +10,7 @@ using Microsoft.Azure.WebJobs;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace FrontFunctions.Tests.Contract;
+namespace FrontFunctions.Tests.Integration.Contract;
 
 /// <summary>
 /// The Functions host binds functions from the built <c>functions.metadata</c>, not from our local host. This pins that file

@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 using FrontSimulator.Tests.Infrastructure;
 using static FrontSimulator.Tests.Infrastructure.SimHarness;
 
-namespace FrontSimulator.Tests;
+namespace FrontSimulator.Tests.Integration;
 
 /// <summary>Merged conversations: 301 to the survivor, ids carried over, messages relinked.</summary>
 public sealed class MergeTests : IAsyncLifetime

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace FrontFunctions.Infra.Tests.Support;
+namespace FrontFunctions.Infra.Tests.Infrastructure;
 
 /// <summary>
 /// Every .bicep file under infra/ built and linted once per test run (two CLI runs with --pattern), and the ARM JSON

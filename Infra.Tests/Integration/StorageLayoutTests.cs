@@ -1,8 +1,8 @@
 using System.Text.Json.Nodes;
-using FrontFunctions.Infra.Tests.Support;
+using FrontFunctions.Infra.Tests.Infrastructure;
 using FrontFunctions.Storage;
 
-namespace FrontFunctions.Infra.Tests;
+namespace FrontFunctions.Infra.Tests.Integration;
 
 /// <summary>The template creates the queues, tables and container the app uses, named as in <see cref="StorageNames"/>.</summary>
 public sealed class StorageLayoutTests

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
-using FrontFunctions.Infra.Tests.Support;
+using FrontFunctions.Infra.Tests.Infrastructure;
 
-namespace FrontFunctions.Infra.Tests;
+namespace FrontFunctions.Infra.Tests.Integration;
 
 /// <summary>infra/main.parameters.json (what azd feeds main.bicep) agrees with the parameters main.bicep declares.</summary>
 public sealed class ParametersFileTests

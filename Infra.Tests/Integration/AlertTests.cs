@@ -1,8 +1,8 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using FrontFunctions.Infra.Tests.Support;
+using FrontFunctions.Infra.Tests.Infrastructure;
 
-namespace FrontFunctions.Infra.Tests;
+namespace FrontFunctions.Infra.Tests.Integration;
 
 /// <summary>
 /// The alerts main.bicep promises (poison queue, ingest backlog, webhook 5xx, Front 429), wired to an action group whose

@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
 using FrontFunctions.Outbound;
 
-namespace FrontFunctions.Tests.Contract;
+namespace FrontFunctions.Tests.Integration.Contract;
 
 /// <summary>
 /// run-local.sh wires the local host to the partner receiver it starts, and the demo looks for that receiver where the

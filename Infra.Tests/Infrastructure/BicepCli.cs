@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Reflection;
 using System.Text.RegularExpressions;
 
-namespace FrontFunctions.Infra.Tests.Support;
+namespace FrontFunctions.Infra.Tests.Infrastructure;
 
 /// <summary>
 /// Runs the Bicep CLI restored from NuGet (Azure.Bicep.CommandLine.linux-x64); the csproj passes its path and the

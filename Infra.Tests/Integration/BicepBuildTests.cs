@@ -1,8 +1,8 @@
 using System.Text.Json.Nodes;
-using FrontFunctions.Infra.Tests.Support;
+using FrontFunctions.Infra.Tests.Infrastructure;
 using Xunit.Abstractions;
 
-namespace FrontFunctions.Infra.Tests;
+namespace FrontFunctions.Infra.Tests.Integration;
 
 /// <summary>Every .bicep file under infra/ compiles and lints clean with infra/bicepconfig.json.</summary>
 public sealed class BicepBuildTests(ITestOutputHelper output)

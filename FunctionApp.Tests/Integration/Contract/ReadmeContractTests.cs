@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace FrontFunctions.Tests.Contract;
+namespace FrontFunctions.Tests.Integration.Contract;
 
 /// <summary>What README.md quotes from the repository is the repository's own text, not a copy that can drift.</summary>
 public partial class ReadmeContractTests

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
-using FrontFunctions.Infra.Tests.Support;
+using FrontFunctions.Infra.Tests.Infrastructure;
 
-namespace FrontFunctions.Infra.Tests;
+namespace FrontFunctions.Infra.Tests.Integration;
 
 /// <summary>
 /// The private-network option (vnetEnabled, azd VNET_ENABLED), in both states: off by default with public endpoints;

@@ -7,7 +7,7 @@ using FrontFunctions.Tests.Integration.Imports;
 using FrontSimulator;
 using Json.Schema;
 
-namespace FrontFunctions.Tests.Contract;
+namespace FrontFunctions.Tests.Integration.Contract;
 
 /// <summary>
 /// <c>docs/openapi.json</c>, the partner-facing description of the lookup and import APIs, against what the app really does:

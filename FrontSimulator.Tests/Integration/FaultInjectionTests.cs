@@ -4,7 +4,7 @@ using FrontSimulator.Control;
 using FrontSimulator.Tests.Infrastructure;
 using static FrontSimulator.Tests.Infrastructure.SimHarness;
 
-namespace FrontSimulator.Tests;
+namespace FrontSimulator.Tests.Integration;
 
 /// <summary>Injected 5xx, dropped connections, 429 bursts and latency.</summary>
 public sealed class FaultInjectionTests : IAsyncLifetime

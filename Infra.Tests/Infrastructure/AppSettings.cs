@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace FrontFunctions.Infra.Tests.Support;
+namespace FrontFunctions.Infra.Tests.Infrastructure;
 
 /// <summary>One app setting of a function app as the compiled template writes it (value may be an ARM expression).</summary>
 internal sealed record AppSetting(string Name, JsonNode? Value, ArmScope Scope)

@@ -1,6 +1,6 @@
-using FrontFunctions.Infra.Tests.Support;
+using FrontFunctions.Infra.Tests.Infrastructure;
 
-namespace FrontFunctions.Infra.Tests;
+namespace FrontFunctions.Infra.Tests.Integration;
 
 /// <summary>The allowed regions are the official Flex quickstart's, all of them.</summary>
 public sealed class RegionTests

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 
-namespace FrontFunctions.Infra.Tests.Support;
+namespace FrontFunctions.Infra.Tests.Infrastructure;
 
 /// <summary>
 /// The compiled template as one deployment would see it: root parameters fixed (given values, else defaults), resource

@@ -5,7 +5,7 @@ using FrontSimulator.Control;
 using FrontSimulator.Tests.Infrastructure;
 using static FrontSimulator.Tests.Infrastructure.SimHarness;
 
-namespace FrontSimulator.Tests;
+namespace FrontSimulator.Tests.Integration;
 
 /// <summary>The sync import endpoints: schema rules, 202/400 bodies, threading, delayed creation.</summary>
 public sealed class ImportTests : IAsyncLifetime

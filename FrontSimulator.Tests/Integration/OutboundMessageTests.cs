@@ -4,7 +4,7 @@ using FrontSimulator.Control;
 using FrontSimulator.Tests.Infrastructure;
 using static FrontSimulator.Tests.Infrastructure.SimHarness;
 
-namespace FrontSimulator.Tests;
+namespace FrontSimulator.Tests.Integration;
 
 /// <summary>Teammate messages and auto-replies the control API sends to a channel's webhook, as Front sends them.</summary>
 public sealed class OutboundMessageTests : IAsyncLifetime

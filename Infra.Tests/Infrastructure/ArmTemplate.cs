@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 
-namespace FrontFunctions.Infra.Tests.Support;
+namespace FrontFunctions.Infra.Tests.Infrastructure;
 
 /// <summary>A template in the compiled JSON: the root, or the inline template of a module (a nested deployment).</summary>
 /// <param name="Template">The template object (parameters, variables, resources, outputs).</param>

@@ -8,7 +8,7 @@ using FrontSimulator.Notifications;
 using FrontSimulator.Tests.Infrastructure;
 using static FrontSimulator.Tests.Infrastructure.SimHarness;
 
-namespace FrontSimulator.Tests;
+namespace FrontSimulator.Tests.Integration;
 
 /// <summary>message_imported notifications: signature, envelope, switchable fields, retries, duplicates, order.</summary>
 public sealed class NotificationTests : IAsyncLifetime

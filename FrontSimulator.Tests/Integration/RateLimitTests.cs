@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 using FrontSimulator.Tests.Infrastructure;
 using static FrontSimulator.Tests.Infrastructure.SimHarness;
 
-namespace FrontSimulator.Tests;
+namespace FrontSimulator.Tests.Integration;
 
 /// <summary>Front's company budget per minute and per-channel burst limit, with their headers.</summary>
 public sealed class RateLimitTests : IAsyncLifetime

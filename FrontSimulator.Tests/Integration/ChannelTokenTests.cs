@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 using FrontSimulator.Tests.Infrastructure;
 using static FrontSimulator.Tests.Infrastructure.SimHarness;
 
-namespace FrontSimulator.Tests;
+namespace FrontSimulator.Tests.Integration;
 
 /// <summary>Channel tokens are checked as Front checks them, and only see their own channel.</summary>
 public sealed class ChannelTokenTests : IAsyncLifetime

@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using FrontFunctions.Infra.Tests.Support;
+using FrontFunctions.Infra.Tests.Infrastructure;
 
-namespace FrontFunctions.Infra.Tests;
+namespace FrontFunctions.Infra.Tests.Integration;
 
 /// <summary>
 /// The azd postprovision hook that forces App Service to resolve the app's Key Vault references (the documented
