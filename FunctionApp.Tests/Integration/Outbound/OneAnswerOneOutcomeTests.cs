@@ -129,6 +129,30 @@ public sealed class OneAnswerOneOutcomeTests : IAsyncLifetime
         Assert.Equal([OutboundItem.WebhookIdFor(_channel, "front:msg_q1")], delivered.Distinct());
     }
 
+    [Fact]
+    public async Task Two_identical_autoreplies_without_message_replied_to_are_answered_and_delivered_as_two_messages()
+    {
+        // Issue 19, point 9, end to end: the same auto-reply text sent twice in a conversation (no id, no message_replied_to,
+        // sent at different times) is two messages for the partner; Front's retry of the first is still the first.
+        var first = Autoreply(createdAt: "1700000000.125");
+        var second = Autoreply(createdAt: "1700000360.5");
+
+        var answers = new[] { await SendAsync(first), await SendAsync(second), await SendAsync(first) };
+
+        Assert.All(answers, a => Assert.Equal(200, a.Status));
+        Assert.NotEqual(Ids(answers[0].Body).ExternalId, Ids(answers[1].Body).ExternalId);
+        Assert.Equal(answers[0], answers[2]);
+        var delivered = await DeliverQueuedAsync();
+        Assert.Equal(
+            new[] { Ids(answers[0].Body).ExternalId!, Ids(answers[1].Body).ExternalId! }.Select(x => OutboundItem.WebhookIdFor(_channel, x)).Order(StringComparer.Ordinal),
+            delivered.Distinct().Order(StringComparer.Ordinal));
+    }
+
+    private static string Autoreply(string createdAt) =>
+        "{\"type\":\"message_autoreply\",\"payload\":{\"_links\":{\"self\":null,\"related\":{\"conversation\":\"https://acme.api.frontapp.com/conversations/cnv_1\"}},"
+        + "\"type\":\"auto_reply\",\"is_inbound\":false,\"created_at\":" + createdAt + ",\"author\":null,"
+        + "\"recipients\":[{\"handle\":\"+15550100\",\"role\":\"to\",\"name\":null}],\"body\":\"<p>Out of office</p>\",\"text\":\"Out of office\",\"attachments\":[]}}";
+
     private static (string? ExternalId, string? ExternalConversationId) Ids(string answer)
     {
         var root = JsonDocument.Parse(answer).RootElement;
