@@ -60,7 +60,7 @@ public static class OutboundMessageReader
         messageId ??= links.ValueKind == JsonValueKind.Object ? MessageIdFromLink(String(links, "self")) : null;
         var externalId = messageId is not null
             ? ExternalIdPrefix + messageId
-            : AutoreplyExternalId(conversationId, repliedTo, body, CreatedAtText(payload));
+            : AutoreplyExternalId(conversationId, repliedTo, body, CreatedAt(payload));
 
         problem = null;
         var data = new JsonObject
@@ -85,9 +85,9 @@ public static class OutboundMessageReader
     /// <summary>
     /// An auto-reply usually has no id (nor a <c>_links.self</c>): its external id is derived from what identifies it, the
     /// message it replies to (the conversation when it replies to nothing known), its Front <c>created_at</c> (the time Front
-    /// sent it: two auto-replies with the same text sent at different times are two messages) and its body, so Front's retry
-    /// of the same auto-reply (the same payload) gets the same one, and another auto-reply another one. Only an auto-reply
-    /// with no <c>created_at</c> either falls back on its body alone.
+    /// sent it, to the millisecond: two auto-replies with the same text sent at different times are two messages) and its
+    /// body, so Front's retry of the same auto-reply (the same payload) gets the same one, and another auto-reply another
+    /// one. Only an auto-reply with no <c>created_at</c> either falls back on its body alone.
     /// </summary>
     public static string AutoreplyExternalId(string conversationId, string? repliedTo, string body, string? createdAt = null)
     {
@@ -95,10 +95,6 @@ public static class OutboundMessageReader
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity)).AsSpan(0, 12));
         return $"{ExternalIdPrefix}autoreply:{repliedTo ?? conversationId}:{hash}";
     }
-
-    /// <summary>Front's <c>created_at</c> exactly as sent (its JSON number text), or null.</summary>
-    private static string? CreatedAtText(JsonElement payload) =>
-        payload.TryGetProperty("created_at", out var created) && created.ValueKind == JsonValueKind.Number ? created.GetRawText() : null;
 
     /// <summary>The external conversation id minted for a Front conversation that has none.</summary>
     public static string MintConversationId(string conversationId) => ExternalIdPrefix + conversationId;
