@@ -19,6 +19,10 @@ public sealed class IdMapStore
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Channel, string Conversation), Task<ExternalConversationAnswer>> _deciding = new();
     private readonly RecentHints<(string Channel, string RowKey), (Azure.ETag ETag, string ConversationId)> _answered = new();
 
+    // Minted external conversation ids whose xc| row this instance wrote or found (rows are never deleted): an answer
+    // carrying one of them needs no claim again (ClaimAnsweredIdAsync).
+    private readonly RecentHints<(string Channel, string ExternalId), bool> _claimed = new();
+
     public IdMapStore(TableServiceClient tables, StorageInitializer storage, TimeProvider time)
     {
         _rows = new OptimisticTable(tables.GetTableClient(StorageNames.IdMapTable), storage.EnsureCreatedAsync);
@@ -518,9 +522,11 @@ public sealed class IdMapStore
     /// <see cref="EnsureExternalConversationIdAsync"/> for the answer path: returns as soon as the id is decided (the
     /// survivor's <c>fc|</c> row holds it), with <see cref="ExternalConversationAnswer.Recorded"/> still writing the id's
     /// <c>xc|</c> row (insert-first, idempotent) so the caller can write its own rows meanwhile. The caller must await
-    /// <c>Recorded</c> before it answers. A conversation that already has ids costs one read (<c>Recorded</c> is then
-    /// complete), or none when this instance saw it settled less than <see cref="AnswerMemory"/> ago; a new one a read,
-    /// an insert and the <c>xc|</c> insert.
+    /// <c>Recorded</c> before it answers. A conversation that already has ids costs one read, or none when this instance saw
+    /// it settled less than <see cref="AnswerMemory"/> ago; a new one a read, an insert and the <c>xc|</c> insert. Whichever
+    /// way the id was found, when it is a minted one <c>Recorded</c> inserts its <c>xc|</c> row if missing (one request,
+    /// once per id and instance), so an id whose minting call died between its <c>fc|</c> and <c>xc|</c> writes is findable
+    /// again by the time the next answer carrying it is given.
     /// </summary>
     public Task<ExternalConversationAnswer> BeginExternalConversationIdAsync(
         string channelId, string conversationId, Func<string, string> mint, CancellationToken cancellationToken = default,
@@ -532,8 +538,10 @@ public sealed class IdMapStore
         {
             // Seen settled here a moment ago: no read. Ids only move to a survivor, never leave it, so even if another
             // instance merged it away since, the id answered is one the survivor holds (the rows then point at the merged-away
-            // conversation, which every read follows to the survivor, as after a merge during a read).
-            return Task.FromResult(new ExternalConversationAnswer(conversationId, MergeRules.PreferredExternalConversationId(known), Task.CompletedTask));
+            // conversation, which every read follows to the survivor, as after a merge during a read). A minted id answered
+            // from memory is claimed too, unless this instance already wrote or found its xc| row (issue 19, point 8).
+            var remembered = MergeRules.PreferredExternalConversationId(known);
+            return Task.FromResult(new ExternalConversationAnswer(conversationId, remembered, ClaimAnsweredIdAsync(channelId, remembered, conversationId, cancellationToken)));
         }
 
         // Replies racing in one conversation on this instance share one decision: one read and at most one mint, instead of
@@ -580,7 +588,10 @@ public sealed class IdMapStore
                     _settled.Remember(channelId, survivor, row.ExternalConversationIds);
                 }
 
-                return new ExternalConversationAnswer(survivor, MergeRules.PreferredExternalConversationId(row.ExternalConversationIds), Task.CompletedTask);
+                // A minted id on fc| may lack its xc| row (a crash between the two writes of the call that minted it): this
+                // answer claims it before the 200, so every id Front is given is findable (issue 19, point 8).
+                var found = MergeRules.PreferredExternalConversationId(row.ExternalConversationIds);
+                return new ExternalConversationAnswer(survivor, found, ClaimAnsweredIdAsync(channelId, found, survivor, cancellationToken));
             }
 
             if (mayWrite is not null && !await mayWrite().ConfigureAwait(false))
@@ -641,7 +652,10 @@ public sealed class IdMapStore
                 }
 
                 // The xc| row makes the id findable (and threads imports); claiming is idempotent.
-                return new ExternalConversationAnswer(survivor, answer, ClaimExternalConversationAsync(channelId, answer, survivor, cancellationToken, insertFirst: true));
+                var claim = IsMinted(answer)
+                    ? ClaimAnsweredIdAsync(channelId, answer, survivor, cancellationToken)
+                    : ClaimExternalConversationAsync(channelId, answer, survivor, cancellationToken, insertFirst: true);
+                return new ExternalConversationAnswer(survivor, answer, claim);
             }
 
             if (forwardTo is null || hop >= MaxMergeHops)
@@ -792,6 +806,35 @@ public sealed class IdMapStore
             return null;
         }, cancellationToken).ConfigureAwait(false);
         return holder;
+    }
+
+    private static bool IsMinted(string externalConversationId) =>
+        externalConversationId.StartsWith(MergeRules.MintedIdPrefix, StringComparison.Ordinal);
+
+    /// <summary>
+    /// Before an answer carries <paramref name="externalId"/>: when it is a minted id (<c>front:…</c>, whose <c>fc|</c> entry is
+    /// written before its <c>xc|</c> row), its <c>xc|</c> row is inserted pointing at <paramref name="conversationId"/>,
+    /// insert-once: a row already there is kept (it points at this conversation or at the survivor a merge moved it to), so
+    /// one request, idempotent, and none once this instance has written or found it. Partner ids need nothing: their
+    /// <c>xc|</c> row is claimed before they are added to a conversation (<see cref="RecordConversationAsync"/>).
+    /// </summary>
+    private Task ClaimAnsweredIdAsync(string channelId, string? externalId, string conversationId, CancellationToken cancellationToken)
+    {
+        if (externalId is null || !IsMinted(externalId) || _claimed.TryGet((channelId, externalId), out _))
+        {
+            return Task.CompletedTask;
+        }
+
+        return ClaimCoreAsync();
+
+        async Task ClaimCoreAsync()
+        {
+            var row = New<ExternalConversationEntity>(channelId, IdMapKeys.ExternalConversation(externalId));
+            row.ExternalConversationId = externalId;
+            row.ConversationId = conversationId;
+            await _rows.InsertIfMissingAsync(row, cancellationToken).ConfigureAwait(false);
+            _claimed.Remember((channelId, externalId), true);
+        }
     }
 
     /// <summary>Points <c>xc|</c> at <paramref name="survivor"/> (only when it points at <paramref name="onlyFrom"/>, if given).</summary>

@@ -42,6 +42,24 @@ public sealed class OptimisticTable(TableClient table, Func<CancellationToken, T
     }
 
     /// <summary>
+    /// Insert-once, one request: adds <paramref name="fresh"/>; a row already there (409) is kept as it is. True when it
+    /// inserted. For rows whose existence is what matters and whose existing content always wins (a claim).
+    /// </summary>
+    public async Task<bool> InsertIfMissingAsync<T>(T fresh, CancellationToken cancellationToken) where T : class, ITableEntity, new()
+    {
+        await ensureCreated(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await table.AddEntityAsync(fresh, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status == 409)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
     /// Inserts rows of one partition in one request (an entity group transaction: all or none). False when one of them
     /// exists already (409): nothing was written, and the caller falls back to writing them one by one. Inserts only: no
     /// If-Match in a batch (Azurite ignores it there, Azurite#1233).

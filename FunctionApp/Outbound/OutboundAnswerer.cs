@@ -9,8 +9,9 @@ namespace FrontFunctions.Outbound;
 
 /// <summary>
 /// Answers <c>message</c> and <c>message_autoreply</c>: the external ids Front records for the message, from the id map
-/// only (no Front API call). Before the 200 the ids are in the map and the message is on the outbound queue; a storage
-/// failure anywhere before that is thrown (the webhook answers 503, Front retries, and the retry gets the same answer).
+/// only (no Front API call). Before the 200 the ids are in the map and the message is on the outbound queue, queued only
+/// after the rows are in; a storage failure anywhere before that is thrown (the webhook answers 503, Front retries, and the
+/// retry gets the same answer). See docs-notes/answers.md for what the answer guarantees.
 /// </summary>
 public sealed class OutboundAnswerer(IdMapStore map, ChannelRegistry channels, OutboundQueue queue, TimeProvider time, ILogger<OutboundAnswerer> logger)
 {
@@ -49,22 +50,26 @@ public sealed class OutboundAnswerer(IdMapStore map, ChannelRegistry channels, O
             ["timestamp"] = data["created_at"]?.GetValue<string>() ?? time.GetUtcNow().ToString("O", System.Globalization.CultureInfo.InvariantCulture),
             ["data"] = data,
         };
-        // One round trip for everything left: the message rows, a minted id's xc| row and the queue write are independent,
-        // so all at once, and the answer only when all succeeded (the critical path is the conversation read, then this).
-        // If one fails the answer is 503 and Front's retry writes the same rows and queues the same event again (the partner
-        // sees the same webhook-id twice at worst, and de-duplicates on it).
+        // One answer, one outcome (issue 19, point 6): the rows first (the message rows and a minted id's xc| claim, at
+        // once), the queue write only once they are all in. A failed row write or the answer deadline before that leaves
+        // nothing queued: the 503 is true, and Front's retry writes the same rows (idempotent) and gets the same answer.
+        // The queue write is the one commit point; if it is cut off after storage took it (the deadline or a lost answer),
+        // Front gets 503 for an item that will be delivered, and its retry gets the identical 200 and queues the same event
+        // with the same webhook-id (the partner de-duplicates on it). Queueing invisibly beside the rows and revealing after
+        // costs the same two round trips plus a request, and a crash before the reveal would still deliver the item later.
         var record = message.MessageId is { } messageId
             ? map.RecordSentMessageAsync(channelId, messageId, conversationId, message.ExternalId, cancellationToken)
             : map.RecordExternalOnlyMessageAsync(channelId, message.ExternalId, conversationId, cancellationToken);
-        var enqueue = queue.EnqueueAsync(new OutboundItem
+        await Task.WhenAll(conversation.Recorded, record).ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+        await queue.EnqueueAsync(new OutboundItem
         {
             WebhookId = webhookId,
             ChannelId = channelId,
             MessageId = message.MessageId,
             ExternalId = message.ExternalId,
             Event = @event.ToJsonString(),
-        }, cancellationToken);
-        await Task.WhenAll(conversation.Recorded, record, enqueue).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
 
         OutboundLog.Answered(logger, channelId, envelope.Type, message.MessageId, conversationId, webhookId);
         return HttpAnswer.Ok(new OutboundAnswer("success", message.ExternalId, externalConversationId));

@@ -55,9 +55,12 @@ public static class OutboundMessageReader
         var repliedTo = related is { } rr ? MessageIdFromLink(String(rr, "message_replied_to")) : null;
         var body = String(payload, "body") ?? "";
         var text = String(payload, "text");
+
+        // An auto-reply without an id may still name itself in _links.self: that is its Front message id.
+        messageId ??= links.ValueKind == JsonValueKind.Object ? MessageIdFromLink(String(links, "self")) : null;
         var externalId = messageId is not null
             ? ExternalIdPrefix + messageId
-            : AutoreplyExternalId(conversationId, repliedTo, body);
+            : AutoreplyExternalId(conversationId, repliedTo, body, CreatedAt(payload));
 
         problem = null;
         var data = new JsonObject
@@ -80,12 +83,16 @@ public static class OutboundMessageReader
     }
 
     /// <summary>
-    /// An auto-reply usually has no id: its external id is derived from what identifies it, the message it replies to and
-    /// its body (the conversation when it replies to nothing known), so Front's retry of the same auto-reply gets the same one.
+    /// An auto-reply usually has no id (nor a <c>_links.self</c>): its external id is derived from what identifies it, the
+    /// message it replies to (the conversation when it replies to nothing known), its Front <c>created_at</c> (the time Front
+    /// sent it, to the millisecond: two auto-replies with the same text sent at different times are two messages) and its
+    /// body, so Front's retry of the same auto-reply (the same payload) gets the same one, and another auto-reply another
+    /// one. Only an auto-reply with no <c>created_at</c> either falls back on its body alone.
     /// </summary>
-    public static string AutoreplyExternalId(string conversationId, string? repliedTo, string body)
+    public static string AutoreplyExternalId(string conversationId, string? repliedTo, string body, string? createdAt = null)
     {
-        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(body)).AsSpan(0, 12));
+        var identity = createdAt is null ? body : createdAt + "\n" + body;
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity)).AsSpan(0, 12));
         return $"{ExternalIdPrefix}autoreply:{repliedTo ?? conversationId}:{hash}";
     }
 

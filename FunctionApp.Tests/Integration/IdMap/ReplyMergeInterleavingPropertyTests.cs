@@ -22,7 +22,8 @@ namespace FrontFunctions.Tests.Integration.IdMap;
 /// <item>every answer's <c>external_conversation_id</c> is an id of the reply's conversation through merges (a partner id of
 /// one of the conversations merged into its final survivor, or the id minted for one of them) — never another thread's;</item>
 /// <item>after quiescence and one settle of each conversation the map holds as a survivor, every reply resolves, by Front id
-/// and by its external id, to the conversation Front holds it in.</item>
+/// and by its external id, to the conversation Front holds it in, and every id answered is found, by the external
+/// conversation id lookup, as that conversation (issue 19, point 8).</item>
 /// </list>
 /// CsCheck generates, shrinks and prints a failing case with its seed.
 /// </summary>
@@ -167,6 +168,18 @@ public sealed class ReplyMergeInterleavingPropertyTests(ITestOutputHelper output
                 {
                     problems.Add($"{when}: {reply.MessageId} (sent in {reply.ConversationId}) resolves to {byFront?.ConversationId ?? "nothing"} by " +
                         $"Front id and {byExternal?.ConversationId ?? "nothing"} by external id; Front holds it in {survivor}");
+                }
+            }
+
+            // Issue 19, point 8: every id Front was given is findable by the external conversation id lookup.
+            foreach (var (reply, answered) in replies)
+            {
+                var survivor = world.Survivor(reply.ConversationId);
+                var byThread = await map.FindConversationByExternalIdAsync(channel, answered);
+                if (byThread?.ConversationId != survivor)
+                {
+                    problems.Add($"{when}: {answered}, answered for {reply.MessageId}, is found as {byThread?.ConversationId ?? "nothing"} by " +
+                        $"external conversation id; Front holds the reply in {survivor}");
                 }
             }
         }
