@@ -62,6 +62,8 @@ public sealed class OutboundAnswerer(IdMapStore map, ChannelRegistry channels, O
             ChannelId = channelId,
             MessageId = message.MessageId,
             ExternalId = message.ExternalId,
+            ExternalConversationId = externalConversationId,
+            FirstQueuedAt = time.GetUtcNow(),
             Event = @event.ToJsonString(),
         }, cancellationToken);
         await Task.WhenAll(conversation.Recorded, record, enqueue).ConfigureAwait(false);
