@@ -264,7 +264,10 @@ public sealed class OperationsConsole(
     /// <summary>Whether the failed message is in the id map now (the failure is over, whoever re-queued it).</summary>
     private async Task<bool> MappedSinceAsync(TableEntity failure, CancellationToken cancellationToken)
     {
-        if (!FrontIds.IsChannelId(failure.PartitionKey) || failure.GetString("MessageId") is not { Length: > 0 } messageId)
+        // An outbound (partner delivery) failure's message was mapped when Front's request was answered: being in the map
+        // says nothing about its delivery.
+        if (!FrontIds.IsChannelId(failure.PartitionKey) || failure.GetString("MessageId") is not { Length: > 0 } messageId
+            || failure.RowKey.StartsWith(TableKeyEncoding.Encode(PartnerDelivery.FailureKeyPrefix), StringComparison.Ordinal))
         {
             return false;
         }
