@@ -92,6 +92,7 @@ public static class FrontSimulatorServer
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<SimulatorLifetime>();
         services.AddSingleton<SimulatorStore>();
+        services.AddSingleton<MessageStatuses>();
         services.AddSingleton<RuntimeSettings>();
         services.AddSingleton<RequestCounters>();
         services.AddSingleton<FrontRateLimiter>();

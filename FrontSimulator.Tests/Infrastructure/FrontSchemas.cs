@@ -22,6 +22,10 @@ internal static class FrontSchemas
     public static readonly Lazy<JsonSchema> AcceptedMessage = new(() =>
         Build(ChannelApi.Value, "/components/responses/acceptedMessage/content/application~1json/schema"));
 
+    /// <summary>The request body of the external message status update (channel-api.json, update-external-message-status).</summary>
+    public static readonly Lazy<JsonSchema> MessageStatusRequest = new(() => Build(
+        ChannelApi.Value, "/paths/~1channels~1{channel_id}~1conversations~1{conv_ext_id}~1messages~1{message_ext_id}~1status/put/requestBody/content/application~1json/schema"));
+
     /// <summary>The same answer as core-api.json describes it.</summary>
     public static readonly Lazy<JsonSchema> CoreAcceptedMessage = new(() =>
         Build(CoreApi.Value, "/components/responses/acceptedMessage/content/application~1json/schema"));

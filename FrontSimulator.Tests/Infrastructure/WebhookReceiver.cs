@@ -37,6 +37,9 @@ internal sealed class WebhookReceiver : IAsyncDisposable
 
     public IReadOnlyList<ReceivedWebhook> Received => [.. _received];
 
+    /// <summary>The JSON answered to the n-th request (0-based); <c>{"type":"success"}</c> by default.</summary>
+    public Func<int, object>? AnswerFor { get; set; }
+
     public static async Task<WebhookReceiver> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -61,7 +64,7 @@ internal sealed class WebhookReceiver : IAsyncDisposable
                 context.Request.Headers["X-Front-Request-Timestamp"].FirstOrDefault(),
                 status,
                 DateTimeOffset.UtcNow));
-            return Results.Json(new { type = "success" }, statusCode: status);
+            return Results.Json(receiver.AnswerFor?.Invoke(n) ?? new { type = "success" }, statusCode: status);
         });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

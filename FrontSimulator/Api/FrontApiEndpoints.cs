@@ -19,6 +19,7 @@ internal static class FrontApiEndpoints
         app.MapPost("/channels/{channel_id}/outbound_messages", (HttpContext c) => ImportEndpoints.ImportAsync(c, inbound: false));
         app.MapGet(ResourceEndpoints.MessageRoute, ResourceEndpoints.GetMessageAsync);
         app.MapGet(ResourceEndpoints.ConversationRoute, ResourceEndpoints.GetConversationAsync);
+        app.MapPut(MessageStatusEndpoints.Route, MessageStatusEndpoints.UpdateAsync);
     }
 }
 

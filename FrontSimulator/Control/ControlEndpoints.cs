@@ -53,6 +53,14 @@ internal static class ControlEndpoints
             return Results.Json(new ChannelSnapshot(channel_id, conversations, contents.PendingUids), ControlJson.Options);
         });
 
+        sim.MapGet("/channels/{channel_id}/sent-messages", (string channel_id, SimulatorStore store, MessageStatuses statuses) =>
+            store.FindChannel(channel_id) is null
+                ? Results.NotFound(Problem("no such channel"))
+                : Results.Json(
+                    new SentMessagesSnapshot(channel_id, [.. statuses.OfChannel(channel_id).Select(m => new SentMessageSnapshot(
+                        m.MessageId, m.ConversationId, m.ExternalId, m.ExternalConversationId, m.Status, m.Reason, m.FailedCalls, m.ConversationReopened))]),
+                    new System.Text.Json.JsonSerializerOptions(ControlJson.Options) { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.Never }));
+
         sim.MapPost("/channels/{channel_id}/conversations", (string channel_id, SimulatorStore store, TimeProvider time) =>
             store.FindChannel(channel_id) is null
                 ? Results.NotFound(Problem("no such channel"))
@@ -178,11 +186,12 @@ internal static class ControlEndpoints
         sim.MapGet("/counters", (RequestCounters counters) => Results.Json(counters.Snapshot(), ControlJson.Options));
 
         sim.MapPost("/reset", (
-            SimulatorLifetime lifetime, SimulatorStore store, RuntimeSettings settings, FrontRateLimiter limiter, FaultInjector faults,
+            SimulatorLifetime lifetime, SimulatorStore store, MessageStatuses statuses, RuntimeSettings settings, FrontRateLimiter limiter, FaultInjector faults,
             RequestCounters counters, NotificationDispatcher notifications, ILogger<SimulatorStore> logger) =>
         {
             lifetime.Renew();
             store.Reset();
+            statuses.Reset();
             settings.Reset();
             limiter.Reset();
             faults.Reset();

@@ -169,3 +169,15 @@ public sealed record TeammateMessageResult(int Status, string Answer, string Req
 
 /// <summary><c>POST /_sim/channels/{channel_id}/conversations</c>: an empty conversation (a teammate starting one in Front).</summary>
 public sealed record NewConversation(string ConversationId);
+
+/// <summary><c>GET /_sim/channels/{channel_id}/sent-messages</c>: the messages teammates sent, with their status.</summary>
+public sealed record SentMessagesSnapshot(string ChannelId, IReadOnlyList<SentMessageSnapshot> Messages);
+
+/// <summary>
+/// A sent message as Front recorded it (the external ids the webhook answered), its <c>status</c> (<c>sent</c>, or
+/// <c>failed</c> after the status endpoint), the reason given, how many status calls marked it failed, and whether its
+/// conversation was reopened by one.
+/// </summary>
+public sealed record SentMessageSnapshot(
+    string? MessageId, string ConversationId, string ExternalId, string ExternalConversationId, string Status, string? Reason,
+    int FailedCalls, bool ConversationReopened);

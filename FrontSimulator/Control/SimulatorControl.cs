@@ -61,6 +61,11 @@ public sealed class SimulatorControl : IDisposable
         (await _http.GetFromJsonAsync<ChannelSnapshot>(
             new Uri(BaseUrl, $"_sim/channels/{Uri.EscapeDataString(channelId)}/conversations"), ControlJson.Options, ct).ConfigureAwait(false))!;
 
+    /// <summary>The messages teammates sent on the channel, with the status the app set (<c>sent</c> / <c>failed</c>).</summary>
+    public async Task<SentMessagesSnapshot> GetSentMessagesAsync(string channelId, CancellationToken ct = default) =>
+        (await _http.GetFromJsonAsync<SentMessagesSnapshot>(
+            new Uri(BaseUrl, $"_sim/channels/{Uri.EscapeDataString(channelId)}/sent-messages"), ControlJson.Options, ct).ConfigureAwait(false))!;
+
     /// <summary>
     /// Has the simulator send a teammate's <c>message</c> (or an auto-reply) to the channel's webhook, signed as Front signs,
     /// and returns what the webhook answered and the exact request body.

@@ -14,7 +14,7 @@ namespace FrontSimulator.Notifications;
 /// (front-api-specs' <c>MessageResponse</c>): an auto-reply has <c>type</c> <c>auto_reply</c>, no <c>id</c>, and
 /// <c>_links.related.message_replied_to</c>.
 /// </summary>
-internal sealed class OutboundMessageSender(SimulatorStore store, SimulatorOptions options, TimeProvider time, RuntimeSettings settings) : IDisposable
+internal sealed class OutboundMessageSender(SimulatorStore store, SimulatorOptions options, TimeProvider time, RuntimeSettings settings, MessageStatuses statuses) : IDisposable
 {
     private readonly HttpClient _http = new() { Timeout = Timeout.InfiniteTimeSpan }; // per request: the notifications' timeout_ms
 
@@ -81,7 +81,27 @@ internal sealed class OutboundMessageSender(SimulatorStore store, SimulatorOptio
         var type = message.Autoreply ? "message_autoreply" : "message";
         var body = new JsonObject { ["type"] = type, ["payload"] = payload }.ToJsonString();
         var (status, answer) = await PostAsync(channel, body, ct).ConfigureAwait(false);
+        if (status == 200 && AnsweredIds(answer) is var (externalId, externalConversationId))
+        {
+            statuses.RecordSent(channelId, messageId, conversationId, externalId, externalConversationId); // Front records the answer's ids
+        }
+
         return new TeammateMessageResult(status, answer, body, conversationId, messageId);
+    }
+
+    private static (string ExternalId, string ExternalConversationId)? AnsweredIds(string answer)
+    {
+        try
+        {
+            var root = JsonNode.Parse(answer);
+            return root?["external_id"]?.GetValue<string>() is { Length: > 0 } id && root["external_conversation_id"]?.GetValue<string>() is { Length: > 0 } conversation
+                ? (id, conversation)
+                : null;
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Sends <paramref name="body"/> again, signed now (Front retrying a request it got no answer to).</summary>

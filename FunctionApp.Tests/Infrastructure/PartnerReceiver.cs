@@ -28,6 +28,9 @@ public sealed class PartnerReceiver : IAsyncDisposable
 
     public IReadOnlyList<ReceivedEvent> Received => [.. _received];
 
+    /// <summary>Sent as <c>Location</c> with every 3xx answer (a partner that moved, or redirects http to https).</summary>
+    public Uri? RedirectTo { get; set; }
+
     public static async Task<PartnerReceiver> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -35,7 +38,8 @@ public sealed class PartnerReceiver : IAsyncDisposable
         builder.Logging.ClearProviders();
         var app = builder.Build();
         PartnerReceiver? self = null;
-        app.MapPost("/events", async (HttpContext c) =>
+        // Every method is recorded (a client following a 301 turns the POST into a GET), answered by Respond.
+        app.Map("/events", async (HttpContext c) =>
         {
             using var reader = new StreamReader(c.Request.Body);
             var body = await reader.ReadToEndAsync();
@@ -45,10 +49,14 @@ public sealed class PartnerReceiver : IAsyncDisposable
                 headers[key] = value;
             }
 
-            var received = new ReceivedEvent(headers, body, DateTimeOffset.UtcNow);
+            var received = new ReceivedEvent(headers, body, DateTimeOffset.UtcNow, c.Request.Method);
             var seen = self!._received.Count(r => r.WebhookId == received.WebhookId);
             self._received.Enqueue(received);
             c.Response.StatusCode = self.Respond(received, seen);
+            if (c.Response.StatusCode is >= 300 and < 400 && self.RedirectTo is { } location)
+            {
+                c.Response.Headers.Location = location.AbsoluteUri;
+            }
         });
         await app.StartAsync();
         self = new PartnerReceiver(app, new Uri(new Uri(app.Urls.First()), "/events"));
@@ -62,7 +70,7 @@ public sealed class PartnerReceiver : IAsyncDisposable
     }
 }
 
-public sealed record ReceivedEvent(IHeaderDictionary Headers, string Body, DateTimeOffset At)
+public sealed record ReceivedEvent(IHeaderDictionary Headers, string Body, DateTimeOffset At, string Method = "POST")
 {
     public string WebhookId => Headers["webhook-id"].ToString();
 }

@@ -50,4 +50,25 @@ public sealed class DeliveryFailures(TableServiceClient tables, StorageInitializ
                 : deliveryKey is null ? "unknown" : StorageNames.IngestQueue,
             deliveryKey is null ? Telemetry.PoisonReasons.Unreadable : permanent ? Telemetry.PoisonReasons.Permanent : Telemetry.PoisonReasons.RetriesExhausted);
     }
+
+    /// <summary>
+    /// Adds columns to a recorded failure (a merge: the other columns stay), e.g. that Front was told the message failed
+    /// (<c>FrontNotifiedAt</c>). A row gone meanwhile is not recreated.
+    /// </summary>
+    public async Task AnnotateAsync(string channelId, string deliveryKey, IReadOnlyDictionary<string, object?> columns, CancellationToken cancellationToken)
+    {
+        var entity = new TableEntity(FrontIds.IsChannelId(channelId) ? channelId : UnknownChannelPartition, TableKeyEncoding.Encode(deliveryKey));
+        foreach (var (name, value) in columns)
+        {
+            entity[name] = value;
+        }
+
+        try
+        {
+            await _table.UpdateEntityAsync(entity, Azure.ETag.All, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Azure.RequestFailedException e) when (e.Status == 404)
+        {
+        }
+    }
 }

@@ -39,6 +39,45 @@ public sealed class FrontApiClient(HttpClient http)
     }
 
     /// <summary>
+    /// <c>PUT /channels/{channel_id}/conversations/{conv_ext_id}/messages/{message_ext_id}/status</c> with
+    /// <c>{"status":"failed","reason":…}</c> (channel-api.json, "Update external message status"): Front marks the outbound
+    /// message failed and reopens its conversation. Idempotent, so retried by the pipeline like the reads. Throws
+    /// <see cref="FrontApiException"/> on any other answer than 2xx, its reason carrying Front's own error message.
+    /// </summary>
+    public async Task MarkMessageFailedAsync(string channelId, string externalConversationId, string externalMessageId, string reason, CancellationToken cancellationToken = default)
+    {
+        var path = $"channels/{Uri.EscapeDataString(channelId)}/conversations/{Uri.EscapeDataString(externalConversationId)}/messages/{Uri.EscapeDataString(externalMessageId)}/status";
+        var body = JsonSerializer.SerializeToUtf8Bytes(new FrontMessageStatus("failed", reason), FrontApiJsonContext.Default.FrontMessageStatus);
+        using var response = await SendAsync(channelId, HttpMethod.Put, path, body, cancellationToken).ConfigureAwait(false);
+        if (response.IsSuccessStatusCode)
+        {
+            return;
+        }
+
+        var status = (int)response.StatusCode;
+        var message = await FrontErrorMessageAsync(response, cancellationToken).ConfigureAwait(false);
+        throw new FrontApiException(
+            $"PUT /channels/{channelId}/conversations/…/messages/…/status answered {status}{(message is null ? "" : ": " + message)}",
+            permanent: status is >= 400 and < 500 and not 408 and not 429, status);
+    }
+
+    /// <summary>Front's <c>_error.message</c> (at most 300 characters), or null.</summary>
+    private static async Task<string?> FrontErrorMessageAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false));
+            var text = document.RootElement.TryGetProperty("_error", out var error) && error.ValueKind == JsonValueKind.Object
+                && error.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() : null;
+            return text is { Length: > 300 } ? text[..300] : text;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
     /// <c>GET /conversations/{conversation_id}</c>, following 301 (the conversation was merged) to the survivor: the result
     /// carries the survivor's id and external ids, and whether a redirect happened.
     /// </summary>

@@ -60,8 +60,14 @@ public sealed record FrontImportAccepted
     [JsonPropertyName("message_uid")] public string? MessageUid { get; init; }
 }
 
+/// <summary>The body of Front's external message status update (channel-api.json): <c>status</c> is only ever <c>failed</c>.</summary>
+public sealed record FrontMessageStatus(
+    [property: JsonPropertyName("status")] string Status,
+    [property: JsonPropertyName("reason")] string Reason);
+
 [JsonSourceGenerationOptions(PropertyNameCaseInsensitive = false)]
 [JsonSerializable(typeof(FrontImportAccepted))]
+[JsonSerializable(typeof(FrontMessageStatus))]
 [JsonSerializable(typeof(FrontMessage))]
 [JsonSerializable(typeof(FrontConversation))]
 public sealed partial class FrontApiJsonContext : JsonSerializerContext;

@@ -25,7 +25,8 @@ public sealed record PipelineView(
     DateTimeOffset GeneratedAt,
     IReadOnlyList<QueueView> Queues,
     int MappedLastHour,
-    FrontRateGateSnapshot FrontBudget);
+    FrontRateGateSnapshot FrontBudget,
+    IReadOnlyList<Outbound.PartnerFailing> PartnerFailing);
 
 /// <summary>One poisoned delivery: its failure row (FailureId = the row key, the handle to re-queue it by).</summary>
 public sealed record FailureView(
@@ -35,7 +36,9 @@ public sealed record FailureView(
     string Reason,
     long Attempts,
     DateTimeOffset? FailedAt,
-    bool Permanent);
+    bool Permanent,
+    DateTimeOffset? FrontNotifiedAt = null,
+    string? FrontNotifyError = null);
 
 /// <summary>GET /api/console/failures: Truncated when more rows matched than <see cref="OperationsConsole.MaxFailures"/>.</summary>
 public sealed record FailuresView(IReadOnlyList<FailureView> Failures, bool Truncated);

@@ -29,7 +29,8 @@ public sealed class OperationsConsole(
     StorageInitializer storage,
     PoisonRequeue requeue,
     FrontRateGate gate,
-    TimeProvider time)
+    TimeProvider time,
+    PartnerHealth partners)
 {
     /// <summary>At most this many failures are listed (the oldest first within a channel); the answer says when there are more.</summary>
     public const int MaxFailures = 500;
@@ -88,7 +89,7 @@ public sealed class OperationsConsole(
             mappedLastHour++;
         }
 
-        return new PipelineView(now, queueViews, mappedLastHour, gate.Snapshot());
+        return new PipelineView(now, queueViews, mappedLastHour, gate.Snapshot(), await partners.ListAsync(cancellationToken).ConfigureAwait(false));
     }
 
     public async Task<FailuresView> FailuresAsync(string? channelId, CancellationToken cancellationToken)
@@ -111,7 +112,9 @@ public sealed class OperationsConsole(
                 row.GetString("Reason") ?? "",
                 row.GetInt64("DequeueCount") ?? 0,
                 row.GetDateTimeOffset("FailedAt"),
-                row.GetBoolean("Permanent") ?? false));
+                row.GetBoolean("Permanent") ?? false,
+                row.GetDateTimeOffset("FrontNotifiedAt"),
+                row.GetString("FrontNotifyError")));
         }
 
         return new FailuresView(failures, truncated);
@@ -261,7 +264,10 @@ public sealed class OperationsConsole(
     /// <summary>Whether the failed message is in the id map now (the failure is over, whoever re-queued it).</summary>
     private async Task<bool> MappedSinceAsync(TableEntity failure, CancellationToken cancellationToken)
     {
-        if (!FrontIds.IsChannelId(failure.PartitionKey) || failure.GetString("MessageId") is not { Length: > 0 } messageId)
+        // An outbound (partner delivery) failure's message was mapped when Front's request was answered: being in the map
+        // says nothing about its delivery.
+        if (!FrontIds.IsChannelId(failure.PartitionKey) || failure.GetString("MessageId") is not { Length: > 0 } messageId
+            || failure.RowKey.StartsWith(TableKeyEncoding.Encode(PartnerDelivery.FailureKeyPrefix), StringComparison.Ordinal))
         {
             return false;
         }

@@ -68,6 +68,8 @@ public sealed class OutboundAnswerer(IdMapStore map, ChannelRegistry channels, O
             ChannelId = channelId,
             MessageId = message.MessageId,
             ExternalId = message.ExternalId,
+            ExternalConversationId = externalConversationId,
+            FirstQueuedAt = time.GetUtcNow(),
             Event = @event.ToJsonString(),
         }, cancellationToken).ConfigureAwait(false);
 

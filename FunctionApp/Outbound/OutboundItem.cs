@@ -21,6 +21,24 @@ public sealed record OutboundItem
     [JsonPropertyName("message_id")] public string? MessageId { get; init; }
     [JsonPropertyName("external_id")] public required string ExternalId { get; init; }
 
+    /// <summary>
+    /// The external conversation id the reply was answered with (Front's status endpoint needs it with the external id when
+    /// the reply is given up). Absent in items queued by older builds: then read from the event.
+    /// </summary>
+    [JsonPropertyName("external_conversation_id")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? ExternalConversationId { get; init; }
+
+    /// <summary>When the reply was first queued: <see cref="PartnerOptions.RetryWindow"/> counts from here.</summary>
+    [JsonPropertyName("first_queued_at")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public DateTimeOffset? FirstQueuedAt { get; init; }
+
+    /// <summary>How many times the delivery re-queued this reply after a failed attempt (0 on the first queue message).</summary>
+    [JsonPropertyName("requeues")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public int Requeues { get; init; }
+
     /// <summary>The event, as JSON text (the exact body the partner receives).</summary>
     [JsonPropertyName("event")] public string? Event { get; init; }
 

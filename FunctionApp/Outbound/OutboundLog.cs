@@ -28,4 +28,28 @@ internal static partial class OutboundLog
     [LoggerMessage(EventId = 5005, EventName = "OutboundMalformed", Level = LogLevel.Error,
         Message = "An outbound queue message could not be read: {Problem}; recorded and sent to the poison queue")]
     public static partial void Malformed(ILogger logger, string problem);
+
+    [LoggerMessage(EventId = 5006, EventName = "PartnerDeliveryRequeued", Level = LogLevel.Warning,
+        Message = "Delivery of {WebhookId} of channel {ChannelId} failed ({Reason}); queued again, next attempt in {DelaySeconds} s (re-queue {Requeues})")]
+    public static partial void Requeued(ILogger logger, string channelId, string webhookId, string reason, double delaySeconds, int requeues);
+
+    [LoggerMessage(EventId = 5007, EventName = "PartnerDeliveryGivenUp", Level = LogLevel.Error,
+        Message = "Gave up delivering {WebhookId} of channel {ChannelId}: {Reason}")]
+    public static partial void GivenUp(ILogger logger, string channelId, string webhookId, string reason);
+
+    [LoggerMessage(EventId = 5008, EventName = "FrontToldMessageFailed", Level = LogLevel.Information,
+        Message = "Front was told message {ExternalId} of channel {ChannelId} failed")]
+    public static partial void FrontTold(ILogger logger, string channelId, string externalId);
+
+    [LoggerMessage(EventId = 5009, EventName = "FrontNotToldMessageFailed", Level = LogLevel.Error,
+        Message = "Front could not be told message {ExternalId} of channel {ChannelId} failed: {Reason}")]
+    public static partial void FrontNotTold(ILogger logger, string channelId, string externalId, string reason);
+
+    [LoggerMessage(EventId = 5010, EventName = "PartnerHealthNotRecorded", Level = LogLevel.Warning,
+        Message = "The partner state of channel {ChannelId} could not be updated ({ErrorType})")]
+    public static partial void HealthNotRecorded(ILogger logger, string channelId, string errorType);
+
+    [LoggerMessage(EventId = 5011, EventName = "PartnerReportedFailure", Level = LogLevel.Information,
+        Message = "The partner reported message {ExternalId} of channel {ChannelId} failed; Front answered {Outcome}")]
+    public static partial void PartnerReported(ILogger logger, string channelId, string externalId, string outcome);
 }

@@ -36,11 +36,23 @@ public sealed class OutboundQueue
             return;
         }
 
-        // Named by the webhook id: a redelivery overwrites the same blob with the same event.
-        var blobName = $"{BlobPrefix}{item.ChannelId}/{item.WebhookId}.json";
+        // Unique per queue item (a GUID after the webhook id): Front's retry of the same reply queues a second item with its
+        // own blob, so the first delivery deleting its blob never leaves the other item without its event. A re-queue (a
+        // retry after a failed attempt) keeps pointing at the same blob; it is deleted once delivered.
+        var blobName = $"{BlobPrefix}{item.ChannelId}/{item.WebhookId}.{Guid.NewGuid():N}.json";
         await _payloads.GetBlobClient(blobName).UploadAsync(BinaryData.FromString(item.Event!), overwrite: true, cancellationToken).ConfigureAwait(false);
         var pointer = JsonSerializer.SerializeToUtf8Bytes(item with { Event = null, EventBlob = blobName }, OutboundJsonContext.Default.OutboundItem);
         await _queue.SendMessageAsync(BinaryData.FromBytes(pointer), cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Queues <paramref name="item"/> again as a new message, invisible for <paramref name="delay"/> (the retry of a failed
+    /// delivery: the caller then completes the current message). The event stays where it was (inline, or the same blob).
+    /// </summary>
+    public async Task RequeueAsync(OutboundItem item, TimeSpan delay, CancellationToken cancellationToken)
+    {
+        var text = JsonSerializer.SerializeToUtf8Bytes(item, OutboundJsonContext.Default.OutboundItem);
+        await _queue.SendMessageAsync(BinaryData.FromBytes(text), visibilityTimeout: delay, cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The event text of an item (reading its blob when it has one).</summary>

@@ -20,11 +20,21 @@ public static class OutboundServices
         services.AddSingleton<OutboundQueue>();
         services.AddSingleton<OutboundAnswerer>();
         services.AddSingleton<PartnerDelivery>();
+        services.AddSingleton<PartnerGiveUp>();
+        services.AddSingleton<PartnerHealth>();
+        services.AddSingleton<PartnerStatusReports>();
         services.AddTransient<PartnerSigningHandler>();
 
         // Handlers, outermost first: total timeout + retry (5xx, 408, 429 after its retry-after, no answer; never other
         // 4xx) → attempt timeout → signature (a fresh webhook-timestamp per attempt) → socket.
-        var client = services.AddHttpClient<PartnerClient>(http => http.Timeout = Timeout.InfiniteTimeSpan);
+        // Redirects are never followed: a 301/302 would turn the signed POST into a bodiless GET (counted as delivered if it
+        // answered 2xx), and a 307/308 would send the signed event to whatever host Location names. A 3xx fails the reply.
+        var client = services.AddHttpClient<PartnerClient>(http => http.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            {
+                AllowAutoRedirect = false,
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            });
         client.AddResilienceHandler("partner-retry", (pipeline, context) =>
         {
             var o = context.ServiceProvider.GetRequiredService<IOptions<PartnerOptions>>().Value;

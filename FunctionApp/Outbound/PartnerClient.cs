@@ -9,8 +9,11 @@ namespace FrontFunctions.Outbound;
 /// </summary>
 public sealed class PartnerClient(HttpClient http, IOptions<PartnerOptions> options)
 {
-    /// <summary>Sends one event; returns the partner's status code. Throws on no answer (connection, timeout).</summary>
-    public async Task<int> PostAsync(string webhookId, byte[] body, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends one event; returns the partner's status code and, for a 3xx, its <c>Location</c> (never followed: the handler
+    /// does not redirect). Throws on no answer (connection, timeout).
+    /// </summary>
+    public async Task<PartnerAnswer> PostAsync(string webhookId, byte[] body, CancellationToken cancellationToken)
     {
         var url = options.Value.Endpoint ?? throw new InvalidOperationException("Partner__OutboundUrl is not set.");
         using var request = new HttpRequestMessage(HttpMethod.Post, url);
@@ -18,9 +21,13 @@ public sealed class PartnerClient(HttpClient http, IOptions<PartnerOptions> opti
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
         request.Headers.TryAddWithoutValidation(StandardWebhookSigner.IdHeader, webhookId);
         using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-        return (int)response.StatusCode;
+        var status = (int)response.StatusCode;
+        return new PartnerAnswer(status, status is >= 300 and < 400 ? response.Headers.Location : null);
     }
 }
+
+/// <summary>What the partner answered: the status code, and where a 3xx pointed (not followed).</summary>
+public sealed record PartnerAnswer(int Status, Uri? Location);
 
 /// <summary>
 /// Signs each attempt (inside the retry handler, so every attempt carries its own fresh <c>webhook-timestamp</c>; the

@@ -18,7 +18,10 @@ public sealed class PartnerOptions
 
     public const string SecretPrefix = "whsec_";
 
-    /// <summary>The partner's endpoint for outbound message events (absolute http or https URL); empty = no delivery.</summary>
+    /// <summary>
+    /// The partner's endpoint for outbound message events: an absolute https URL (http only for a loopback host, for local
+    /// runs and tests); empty = no delivery. Redirects are never followed (a 3xx fails the reply).
+    /// </summary>
     public string? OutboundUrl { get; set; }
 
     /// <summary><see cref="OutboundUrl"/> as a URI, or null when it is empty (validated at start-up).</summary>
@@ -36,6 +39,20 @@ public sealed class PartnerOptions
 
     public TimeSpan TotalTimeout { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// How long after it was first queued a reply is still tried: after the in-call retries fail (5xx, 408, 429, no answer)
+    /// it is queued again, visible after a growing delay (<see cref="RequeueFirstDelay"/> doubling up to
+    /// <see cref="RequeueMaxDelay"/>, ±20 % jitter); once the window is over it is given up (failure row, poison queue,
+    /// Front told the message failed). Default 24 hours.
+    /// </summary>
+    public TimeSpan RetryWindow { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>The delay before the first re-queued attempt (default 1 minute).</summary>
+    public TimeSpan RequeueFirstDelay { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>The longest delay between re-queued attempts (default 30 minutes).</summary>
+    public TimeSpan RequeueMaxDelay { get; set; } = TimeSpan.FromMinutes(30);
+
     /// <summary>The key bytes of <see cref="SigningSecret"/> (validated at start-up).</summary>
     public byte[] SigningKey() => Convert.FromBase64String(SigningSecret![SecretPrefix.Length..]);
 }
@@ -47,9 +64,14 @@ public sealed class PartnerOptionsValidator : IValidateOptions<PartnerOptions>
     {
         var problems = new List<string>();
         var hasUrl = !string.IsNullOrWhiteSpace(options.OutboundUrl);
-        if (hasUrl && (!Uri.TryCreate(options.OutboundUrl, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https")))
+        Uri? url = null;
+        if (hasUrl && (!Uri.TryCreate(options.OutboundUrl, UriKind.Absolute, out url) || url.Scheme is not ("http" or "https")))
         {
-            problems.Add("Partner__OutboundUrl must be an absolute http or https URL.");
+            problems.Add("Partner__OutboundUrl must be an absolute https URL.");
+        }
+        else if (hasUrl && url!.Scheme == "http" && !url.IsLoopback)
+        {
+            problems.Add("Partner__OutboundUrl must be https (http is accepted only for a loopback host such as 127.0.0.1 or localhost): the events carry message bodies and are signed.");
         }
 
         if (hasUrl || !string.IsNullOrEmpty(options.SigningSecret))
@@ -82,6 +104,21 @@ public sealed class PartnerOptionsValidator : IValidateOptions<PartnerOptions>
         if (options.TotalTimeout < options.AttemptTimeout || options.TotalTimeout > TimeSpan.FromMinutes(9))
         {
             problems.Add("Partner__TotalTimeout must be at least Partner__AttemptTimeout and at most 9 minutes.");
+        }
+
+        if (options.RetryWindow < TimeSpan.Zero || options.RetryWindow > TimeSpan.FromDays(7))
+        {
+            problems.Add("Partner__RetryWindow must be between 0 and 7 days.");
+        }
+
+        if (options.RequeueFirstDelay < TimeSpan.FromMilliseconds(100) || options.RequeueFirstDelay > TimeSpan.FromHours(1))
+        {
+            problems.Add("Partner__RequeueFirstDelay must be between 100 ms and 1 hour.");
+        }
+
+        if (options.RequeueMaxDelay < options.RequeueFirstDelay || options.RequeueMaxDelay > TimeSpan.FromDays(1))
+        {
+            problems.Add("Partner__RequeueMaxDelay must be at least Partner__RequeueFirstDelay and at most 1 day.");
         }
 
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);

@@ -129,6 +129,18 @@ public sealed class OpenApiContractTests
         await Check(HttpMethod.Get, conversationsRoute, conversations + "?front_id=msg_1", null, HttpStatusCode.BadRequest);
         await Check(HttpMethod.Get, conversationsRoute, conversations + "?external_id=nobody", null, HttpStatusCode.NotFound);
 
+        // A teammate's reply (answered by the app, so in the map), reported failed by the partner: Front (the simulator) is told.
+        const string statusRoute = "/api/channels/{channelId}/messages/status";
+        var statusPath = $"/api/channels/{channelId}/messages/status";
+        var reply = await front.Control.SendTeammateMessageAsync(channelId, new FrontSimulator.Control.TeammateMessage { ConversationId = null });
+        Assert.Equal(200, reply.Status);
+        var replyExternalId = JsonDocument.Parse(reply.Answer).RootElement.GetProperty("external_id").GetString()!;
+        var reported = await Check(HttpMethod.Post, statusRoute, statusPath, $"{{\"external_id\":\"{replyExternalId}\",\"status\":\"failed\",\"reason\":\"unreachable\"}}", HttpStatusCode.OK);
+        Assert.Equal(replyExternalId, reported.GetProperty("external_id").GetString());
+        await Check(HttpMethod.Post, statusRoute, statusPath, "{\"external_id\":\"nobody\",\"status\":\"failed\"}", HttpStatusCode.NotFound);
+        await Check(HttpMethod.Post, statusRoute, statusPath, "{\"external_id\":\"x\",\"status\":\"sent\"}", HttpStatusCode.BadRequest);
+        await Check(HttpMethod.Post, statusRoute, statusPath, "{}", HttpStatusCode.Unauthorized, withKey: false);
+
         using (var deletion = await host.SendSignedAsync(HttpMethod.Delete, $"/api/front/channels/{channelId}", null))
         {
             Assert.Equal(HttpStatusCode.OK, deletion.StatusCode);

@@ -41,21 +41,23 @@ public sealed class PartnerFailureTests
     }
 
     [Fact]
-    public async Task A_partner_failing_with_5xx_is_retried_with_the_same_webhook_id_and_poisoned_after_the_last_attempt_with_the_reason()
+    public async Task A_partner_failing_with_5xx_past_a_zero_retry_window_is_given_up_after_the_in_call_retries_with_the_reason()
     {
-        await using var two = await TwoWayPipeline.StartAsync();
+        // Partner__RetryWindow 0: no re-queue (PartnerOutageTests covers the window); the in-call retries, then given up.
+        await using var two = await TwoWayPipeline.StartAsync(settings: new Dictionary<string, string?> { ["Partner:RetryWindow"] = "00:00:00" });
         two.Partner.Respond = (_, _) => 503;
 
         var (_, answer) = await two.ReplyAsync(new TeammateMessage { ConversationId = null });
         var webhookId = OutboundItem.WebhookIdFor(two.ChannelId, answer.ExternalId);
 
-        var row = await WaitFailureRowAsync(two, webhookId, TimeSpan.FromSeconds(60));
+        var row = await WaitFailureRowAsync(two, webhookId);
         Assert.Contains("answered 503", row.GetString("Reason"), StringComparison.Ordinal);
+        Assert.Contains("retry window", row.GetString("Reason"), StringComparison.Ordinal);
         Assert.False(row.GetBoolean("Permanent"));
-        Assert.Equal(5, row.GetInt64("DequeueCount")); // host.json maxDequeueCount
+        Assert.Equal(1, row.GetInt64("DequeueCount"));
         await WaitPoisonAsync(two, webhookId, TimeSpan.FromSeconds(30));
-        // 5 queue attempts × (1 + Partner:MaxRetries 1) HTTP attempts, all with the message's one webhook-id.
-        Assert.Equal(10, two.Partner.Received.Count(r => r.WebhookId == webhookId));
+        // One queue attempt × (1 + Partner:MaxRetries 1) HTTP attempts, all with the message's one webhook-id.
+        Assert.Equal(2, two.Partner.Received.Count(r => r.WebhookId == webhookId));
     }
 
     [Fact]

@@ -37,6 +37,9 @@ internal sealed class TwoWayPipeline : IAsyncDisposable
             ["Partner:MaxRetries"] = "1",
             ["Partner:RetryBaseDelay"] = "00:00:00.010",
             ["Partner:AttemptTimeout"] = "00:00:05",
+            // A failed delivery is queued again after 1 s, then 2 s (the defaults: 1 min doubling to 30 min).
+            ["Partner:RequeueFirstDelay"] = "00:00:01",
+            ["Partner:RequeueMaxDelay"] = "00:00:02",
             [PartnerOptions.DisabledSetting] = deliver ? "false" : "true",
             ["AzureFunctionsJobHost:extensions:queues:visibilityTimeout"] = "00:00:01",
         };

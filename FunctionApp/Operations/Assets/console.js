@@ -71,6 +71,14 @@
       row.dataset.queue = q.name;
       return row;
     }));
+    replaceRows($("partners").tBodies[0], (body.partner_failing || []).map((p) => {
+      const row = document.createElement("tr");
+      row.dataset.channel = p.channel_id;
+      row.append(text("td", p.channel_id), text("td", p.failing_since ? when(p.failing_since) : "recovered"),
+        text("td", p.waiting, "num"), text("td", p.next_attempt_at ? when(p.next_attempt_at) : "–"),
+        text("td", p.given_up, "num"), text("td", p.last_reason || "", "reason"));
+      return row;
+    }));
     $("mapped-last-hour").textContent = String(body.mapped_last_hour);
     const budget = body.front_budget;
     $("budget-used").textContent = budget.requests_last_minute + " of " + budget.limit_per_minute;
@@ -114,7 +122,8 @@
       const action = document.createElement("td");
       action.append(button);
       row.append(text("td", f.channel_id), text("td", f.message_id || "(unreadable message)"), text("td", f.reason, "reason"),
-        text("td", f.attempts, "num"), text("td", when(f.failed_at)), action);
+        text("td", f.attempts, "num"), text("td", when(f.failed_at)),
+        text("td", f.front_notified_at ? "marked failed " + when(f.front_notified_at) : (f.front_notify_error ? "not told: " + f.front_notify_error : "–")), action);
       return row;
     }));
     const count = body.failures.length;
@@ -158,7 +167,7 @@
   }
 
   function clearData() {
-    for (const id of ["queues", "channels", "failures"]) replaceRows($(id).tBodies[0], []);
+    for (const id of ["queues", "partners", "channels", "failures"]) replaceRows($(id).tBodies[0], []);
     for (const id of ["mapped-last-hour", "budget-used", "budget-last-429", "budget-paused"]) $(id).textContent = "–";
     $("pipeline-updated").textContent = "";
     $("lookup-result").textContent = "";
