@@ -4,7 +4,7 @@ using FrontSimulator.Control;
 using FrontSimulator.Tests.Infrastructure;
 using static FrontSimulator.Tests.Infrastructure.SimHarness;
 
-namespace FrontSimulator.Tests;
+namespace FrontSimulator.Tests.Integration;
 
 /// <summary>
 /// <c>PUT /channels/{channel_id}/conversations/{conv_ext_id}/messages/{message_ext_id}/status</c> (channel-api.json): the
