@@ -259,4 +259,51 @@ public sealed class ImportAtMostOnceTests : IAsyncLifetime
         var settled = await WaitForStatusAsync(channelId, "aborted-1", "unknown", TimeSpan.FromSeconds(15));
         Assert.Equal("aborted-1", settled.GetProperty("external_id").GetString());
     }
+
+    private async Task<(HttpStatusCode Status, JsonElement Body)> ConsoleAsync(HttpMethod method, string path, string? json = null)
+    {
+        using var request = new HttpRequestMessage(method, "/api/console/" + path);
+        if (json is not null)
+        {
+            request.Content = new StringContent(json, Encoding.UTF8, "application/json");
+        }
+
+        request.Headers.Add("x-functions-key", RunningLocalHost.FunctionKey);
+        using var response = await _host.Http.SendAsync(request);
+        return (response.StatusCode, JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone());
+    }
+
+    [Fact]
+    public async Task An_unknown_import_is_listed_in_the_console_and_sent_again_only_by_the_operator_after_the_window()
+    {
+        await StartAsync(extra: new Dictionary<string, string?> { ["Imports:OverdueAfter"] = "00:00:02" });
+        var channelId = await NewChannelAsync();
+        await _front!.Control.SetFaultsAsync(new FaultSettings { ErrorRate = 1.0 }); // a 5xx: Front did not act, but the app cannot know
+        var (status, answer, response) = await PostAsync(channelId, ImportApiTests.Inbound("operator-1").ToJsonString());
+        response.Dispose();
+        Assert.Equal("unknown", answer.GetProperty("status").GetString());
+
+        var (listed, list) = await ConsoleAsync(HttpMethod.Get, "imports/unknown?channel_id=" + channelId);
+        Assert.Equal(HttpStatusCode.OK, listed);
+        var item = Assert.Single(list.GetProperty("imports").EnumerateArray());
+        Assert.Equal("operator-1", item.GetProperty("external_id").GetString());
+        var send = $$"""{"channel_id":"{{channelId}}","external_id":"operator-1"}""";
+        var (early, earlyBody) = await ConsoleAsync(HttpMethod.Post, "imports/send-again", send);
+        Assert.Equal(HttpStatusCode.Conflict, early);
+        Assert.Equal("too_early", earlyBody.GetProperty("type").GetString());
+
+        // Still unknown after the window (the overdue check cannot look it up): the operator sends it again.
+        await _front.Control.SetFaultsAsync(new FaultSettings { ErrorRate = 0 });
+        await Eventually.TrueAsync(
+            async () => (await ConsoleAsync(HttpMethod.Get, "imports/unknown?channel_id=" + channelId)).Body.GetProperty("imports")[0].GetProperty("can_send_again").GetBoolean(),
+            "send again to be offered", TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(200));
+        var (again, againBody) = await ConsoleAsync(HttpMethod.Post, "imports/send-again", send);
+
+        Assert.Equal(HttpStatusCode.Accepted, again);
+        Assert.Equal("accepted", againBody.GetProperty("status").GetString());
+        await WaitForStatusAsync(channelId, "operator-1", "imported");
+        Assert.Empty((await ConsoleAsync(HttpMethod.Get, "imports/unknown?channel_id=" + channelId)).Body.GetProperty("imports").EnumerateArray());
+        Assert.Single((await _front.Control.GetChannelAsync(channelId)).Conversations.SelectMany(c => c.Messages), m => m.ExternalId == "operator-1");
+        Assert.Equal(HttpStatusCode.Conflict, (await ConsoleAsync(HttpMethod.Post, "imports/send-again", send)).Status); // not unknown any more
+    }
 }
