@@ -129,6 +129,15 @@ public sealed class OpenApiContractTests
         await Check(HttpMethod.Get, conversationsRoute, conversations + "?front_id=msg_1", null, HttpStatusCode.BadRequest);
         await Check(HttpMethod.Get, conversationsRoute, conversations + "?external_id=nobody", null, HttpStatusCode.NotFound);
 
+        // Front's answer lost (a 5xx): 202 unknown; Front's rate limit beyond the retries: 503 with Retry-After.
+        await front.Control.SetFaultsAsync(new FrontSimulator.Control.FaultSettings { ErrorRate = 1.0 });
+        var unknown = await Check(HttpMethod.Post, inboundRoute, inbound, ImportApiTests.Inbound("oa/unknown").ToJsonString(), HttpStatusCode.Accepted);
+        Assert.Equal("unknown", unknown.GetProperty("status").GetString());
+        await front.Control.SetFaultsAsync(new FrontSimulator.Control.FaultSettings { ErrorRate = 0, Burst429 = 100 });
+        var limited = await Check(HttpMethod.Post, inboundRoute, inbound, ImportApiTests.Inbound("oa/limited").ToJsonString(), HttpStatusCode.ServiceUnavailable);
+        Assert.Equal("front_rate_limited", limited.GetProperty("type").GetString());
+        await front.Control.SetFaultsAsync(new FrontSimulator.Control.FaultSettings { Burst429 = 0 });
+
         using (var deletion = await host.SendSignedAsync(HttpMethod.Delete, $"/api/front/channels/{channelId}", null))
         {
             Assert.Equal(HttpStatusCode.OK, deletion.StatusCode);
