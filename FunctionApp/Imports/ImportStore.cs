@@ -109,6 +109,36 @@ public sealed class ImportStore
         return rows;
     }
 
+    /// <summary>
+    /// Makes every <c>sending</c> row older than <paramref name="lease"/> (its request died: host killed, scale-in) <c>unknown</c>,
+    /// so it is listed for the operator instead of staying invisible. Returns how many it changed.
+    /// </summary>
+    public async Task<int> ExpireStaleReservationsAsync(string? channelId, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        var cutoff = _time.GetUtcNow() - lease;
+        var filter = channelId is null
+            ? TableClient.CreateQueryFilter($"Status eq {ImportStatus.Sending} and ReservedAt lt {cutoff}")
+            : TableClient.CreateQueryFilter($"PartitionKey eq {channelId} and Status eq {ImportStatus.Sending} and ReservedAt lt {cutoff}");
+        var changed = 0;
+        try
+        {
+            await foreach (var row in _table.Table.QueryAsync<ImportEntity>(filter, select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
+            {
+                if (await _table.MutateAsync<ImportEntity>(row.PartitionKey, row.RowKey,
+                        current => ImportTransitions.Expire(current, _time.GetUtcNow(), lease), cancellationToken).ConfigureAwait(false))
+                {
+                    changed++;
+                }
+            }
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            // no table yet
+        }
+
+        return changed;
+    }
+
     private async Task<ImportEntity?> MutateAndReadAsync(ImportEntity reservation, Func<ImportEntity?, ImportEntity?> decide, CancellationToken cancellationToken)
     {
         ImportEntity? final = null;

@@ -25,6 +25,8 @@ public sealed class UnknownImports(
 
     public async Task<UnknownImportsView> ListAsync(string? channelId, CancellationToken cancellationToken)
     {
+        // A reservation whose request died (host killed between reserving and recording) is unknown too: settle it first.
+        await imports.ExpireStaleReservationsAsync(channelId, options.Value.ReservationLease, cancellationToken).ConfigureAwait(false);
         var rows = await imports.ListUnknownAsync(channelId, MaxListed + 1, cancellationToken).ConfigureAwait(false);
         var now = time.GetUtcNow();
         var window = options.Value.OverdueAfter;
