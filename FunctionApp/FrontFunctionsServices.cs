@@ -55,9 +55,12 @@ public static class FrontFunctionsServices
             .Bind(configuration.GetSection(Imports.ImportOptions.SectionName))
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<Imports.ImportOptions>, Imports.ImportOptionsValidator>();
         services.AddSingleton<Imports.ImportStore>();
         services.AddTransient<Imports.ImportCheck>();
+        services.AddTransient<Imports.ImportSender>();
         services.AddTransient<Imports.ImportService>();
+        services.AddTransient<Imports.UnknownImports>();
 
         // Lookup API
         services.AddSingleton<Lookup.MapLookup>();

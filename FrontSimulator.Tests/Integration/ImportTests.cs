@@ -93,6 +93,31 @@ public sealed class ImportTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_lost_import_answer_still_creates_the_message_and_a_delayed_one_answers_late()
+    {
+        await _h.Control.SetFaultsAsync(new FaultSettings { ImportAnswer = "drop" });
+        await Assert.ThrowsAsync<HttpRequestException>(async () =>
+        {
+            using var _ = await _h.PostAsync($"/channels/{ChannelA}/inbound_messages", Inbound("lost-1", "c-lost"), Token(ChannelA));
+        });
+
+        await _h.Control.SetFaultsAsync(new FaultSettings { ImportAnswer = "delay", ImportAnswerDelayMs = 300 });
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        using var late = await _h.PostAsync($"/channels/{ChannelA}/inbound_messages", Inbound("late-1", "c-lost"), Token(ChannelA));
+        Assert.Equal(HttpStatusCode.Accepted, late.StatusCode);
+        Assert.True(started.Elapsed >= TimeSpan.FromMilliseconds(280), $"answered after {started.Elapsed}");
+
+        await _h.Control.SetFaultsAsync(new FaultSettings { ImportAnswer = "none" });
+        var messages = await Eventually.UntilAsync(
+            async () => (await _h.Control.GetChannelAsync(ChannelA)).Conversations.SelectMany(c => c.Messages).ToList() is { Count: 2 } list ? list : null,
+            "both messages created");
+        Assert.Equal(["late-1", "lost-1"], messages.Select(m => m.ExternalId).Order());
+        var counters = await _h.Control.GetCountersAsync();
+        Assert.Equal(1, counters.Requests["POST /channels/{channel_id}/inbound_messages"].GetValueOrDefault("dropped"));
+        Assert.Equal(1, counters.Faults.ConnectionsDropped);
+    }
+
+    [Fact]
     public async Task Messages_with_the_same_external_conversation_id_thread_into_one_conversation()
     {
         var first = await _h.ImportAndWaitAsync(ChannelA, "m1", "thread-1");

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using FrontSimulator.Faults;
 using FrontSimulator.Importing;
 using FrontSimulator.Model;
 using FrontSimulator.Pipeline;
@@ -71,6 +72,28 @@ internal static class ImportEndpoints
 
         var uid = SimulatorStore.NewUid();
         context.RequestServices.GetRequiredService<ImportProcessor>().Accept(new AcceptedImport(channelId, uid, draft));
+        var (fault, delay) = context.RequestServices.GetRequiredService<FaultInjector>().ImportAnswerFault();
+        if (fault == ImportAnswerFaults.Drop)
+        {
+            // Front acted (the message will exist and be notified) but the caller never hears it.
+            FrontApiMiddleware.MarkDropped(context);
+            context.Abort();
+            return;
+        }
+
+        if (fault == ImportAnswerFaults.Delay && delay > TimeSpan.Zero)
+        {
+            try
+            {
+                await Task.Delay(delay, context.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+                FrontApiMiddleware.MarkDropped(context); // the caller gave up first
+                return;
+            }
+        }
+
         await FrontErrors.WriteJsonAsync(context, 202, FrontResources.Accepted(uid));
     }
 }

@@ -164,9 +164,10 @@ internal static class ControlEndpoints
         {
             var body = await ReadAsync<FaultSettings>(c);
             if (body is null || body.ErrorRate is < 0 or > 1 || body.DropRate is < 0 or > 1 || body.LatencyMs is < 0 || body.Burst429 is < 0
-                || body.SpikeRate is < 0 or > 1 || body.SpikeMs is < 0)
+                || body.SpikeRate is < 0 or > 1 || body.SpikeMs is < 0 || !ImportAnswerFaults.IsKnown(body.ImportAnswer) || body.ImportAnswerDelayMs is < 0)
             {
-                return Results.BadRequest(Problem("error_rate, drop_rate and spike_rate must be within 0..1, latency_ms, spike_ms and burst_429 >= 0"));
+                return Results.BadRequest(Problem(
+                    "error_rate, drop_rate and spike_rate must be within 0..1, latency_ms, spike_ms, burst_429 and import_answer_delay_ms >= 0, import_answer none, drop or delay"));
             }
 
             faults.Update(body);

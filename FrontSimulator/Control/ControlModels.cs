@@ -70,6 +70,14 @@ public sealed record FaultSettings
     public double? SpikeRate { get; init; }
     /// <summary>The length of a latency spike.</summary>
     public int? SpikeMs { get; init; }
+    /// <summary>
+    /// The answer of an accepted import is lost: <c>drop</c> = the import is accepted (the message is created and notified as
+    /// usual) and then the connection is aborted instead of the 202; <c>delay</c> = the 202 is held <c>import_answer_delay_ms</c>
+    /// (past the caller's attempt timeout); <c>none</c> (default) = answered at once.
+    /// </summary>
+    public string? ImportAnswer { get; init; }
+    /// <summary>How long <c>import_answer</c> <c>delay</c> holds the 202.</summary>
+    public int? ImportAnswerDelayMs { get; init; }
 }
 
 /// <summary><c>GET /_sim/settings</c>: every runtime setting in effect.</summary>

@@ -18,9 +18,13 @@ internal sealed class FaultInjector(SimulatorOptions options)
     private readonly object _gate = new();
     private readonly Random _random = options.RandomSeed is { } seed ? new Random(seed) : new Random();
     private double _errorRate, _dropRate, _spikeRate;
-    private int _latencyMs, _pending429, _spikeMs;
+    private int _latencyMs, _pending429, _spikeMs, _importAnswerDelayMs;
+    private string _importAnswer = ImportAnswerFaults.None;
 
-    public void Reset() => Update(new FaultSettings { ErrorRate = 0, DropRate = 0, LatencyMs = 0, Burst429 = 0, SpikeRate = 0, SpikeMs = 0 });
+    public void Reset() => Update(new FaultSettings
+    {
+        ErrorRate = 0, DropRate = 0, LatencyMs = 0, Burst429 = 0, SpikeRate = 0, SpikeMs = 0, ImportAnswer = ImportAnswerFaults.None, ImportAnswerDelayMs = 0,
+    });
 
     public void Update(FaultSettings change)
     {
@@ -32,6 +36,17 @@ internal sealed class FaultInjector(SimulatorOptions options)
             _pending429 = change.Burst429 ?? _pending429;
             _spikeRate = change.SpikeRate ?? _spikeRate;
             _spikeMs = change.SpikeMs ?? _spikeMs;
+            _importAnswer = change.ImportAnswer ?? _importAnswer;
+            _importAnswerDelayMs = change.ImportAnswerDelayMs ?? _importAnswerDelayMs;
+        }
+    }
+
+    /// <summary>What happens to the answer of an import the simulator accepted (<see cref="ImportAnswerFaults"/>).</summary>
+    public (string Fault, TimeSpan Delay) ImportAnswerFault()
+    {
+        lock (_gate)
+        {
+            return (_importAnswer, TimeSpan.FromMilliseconds(_importAnswerDelayMs));
         }
     }
 
@@ -44,6 +59,7 @@ internal sealed class FaultInjector(SimulatorOptions options)
                 return new FaultSettings
                 {
                     ErrorRate = _errorRate, DropRate = _dropRate, LatencyMs = _latencyMs, Burst429 = _pending429, SpikeRate = _spikeRate, SpikeMs = _spikeMs,
+                    ImportAnswer = _importAnswer, ImportAnswerDelayMs = _importAnswerDelayMs,
                 };
             }
         }
@@ -78,4 +94,14 @@ internal sealed class FaultInjector(SimulatorOptions options)
             return (latency, InjectedFault.None, 0);
         }
     }
+}
+
+/// <summary>The values of <see cref="FaultSettings.ImportAnswer"/>.</summary>
+public static class ImportAnswerFaults
+{
+    public const string None = "none";
+    public const string Drop = "drop";
+    public const string Delay = "delay";
+
+    public static bool IsKnown(string? value) => value is null or None or Drop or Delay;
 }

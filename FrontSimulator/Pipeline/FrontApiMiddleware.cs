@@ -6,6 +6,7 @@ using FrontSimulator.Faults;
 using FrontSimulator.RateLimiting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace FrontSimulator.Pipeline;
@@ -24,6 +25,14 @@ internal sealed class FrontApiMiddleware(
     ILogger<FrontApiMiddleware> logger)
 {
     private const string CallerKey = "front-sim-caller";
+    private const string DroppedKey = "front-sim-dropped";
+
+    /// <summary>An endpoint aborted the connection after acting (an injected lost answer): counted as dropped.</summary>
+    public static void MarkDropped(HttpContext context)
+    {
+        context.Items[DroppedKey] = true;
+        context.RequestServices.GetRequiredService<RequestCounters>().ConnectionDropped();
+    }
 
     public async Task InvokeAsync(HttpContext context)
     {
@@ -41,6 +50,7 @@ internal sealed class FrontApiMiddleware(
         }
         finally
         {
+            dropped |= context.Items.ContainsKey(DroppedKey);
             counters.Request(route, dropped ? "dropped" : context.Response.StatusCode.ToString(CultureInfo.InvariantCulture));
         }
     }

@@ -67,8 +67,9 @@ public static class EnrichmentServices
         client.AddResilienceHandler("front-retry", (pipeline, context) =>
             {
                 var o = context.ServiceProvider.GetRequiredService<IOptions<FrontApiOptions>>().Value;
-                // Handles 5xx, 408, 429, HttpRequestException and attempt timeouts; 401/403/404 are not retried.
-                pipeline.AddTotalTimeoutAndRetry(o.TotalTimeout, o.MaxRetries, o.RetryBaseDelay);
+                // Handles 5xx, 408, 429, HttpRequestException and attempt timeouts; 401/403/404 are not retried. A POST (the
+                // sync import) is retried only after an outcome that proves Front did not act (FrontRetryPredicate).
+                pipeline.AddTotalTimeoutAndRetry(o.TotalTimeout, o.MaxRetries, o.RetryBaseDelay, FrontRetryPredicate.RetryUnsafeMethodsOnlyWhenNotActed);
             });
         client.AddHttpMessageHandler<FrontRateGateHandler>();
         client.AddResilienceHandler("front-attempt", (pipeline, context) =>

@@ -25,8 +25,10 @@ public sealed class FrontApiClient(HttpClient http)
 
     /// <summary>
     /// <c>POST /channels/{channel_id}/inbound_messages</c> or <c>/outbound_messages</c> (Front's sync import) with the body as
-    /// given (an <c>InboundMessage</c> / <c>OutboundMessage</c>); returns the <c>message_uid</c> of Front's 202. Retried by the
-    /// pipeline like every call (5xx, 429, timeouts).
+    /// given (an <c>InboundMessage</c> / <c>OutboundMessage</c>); returns the <c>message_uid</c> of Front's 202. Not idempotent
+    /// (Front creates a message per request), so the pipeline retries it only after an outcome that proves Front did not act
+    /// (a refused connection, a 429: <see cref="FrontRetryPredicate"/>); a timeout, a dropped connection or a 5xx ends the call
+    /// with <see cref="FrontApiException.ProvedNotActed"/> false: the import may exist.
     /// </summary>
     public async Task<string> ImportAsync(string channelId, bool inbound, ReadOnlyMemory<byte> body, CancellationToken cancellationToken = default)
     {
@@ -152,7 +154,10 @@ public sealed class FrontApiClient(HttpClient http)
         }
         catch (HttpRequestException e)
         {
-            throw new FrontApiException($"{method.Method} /{path} failed after retries: {e.HttpRequestError}.", permanent: false, null, e);
+            throw new FrontApiException($"{method.Method} /{path} failed after retries: {e.HttpRequestError}.", permanent: false, null, e)
+            {
+                NotSent = FrontRetryPredicate.ProvesNotSent(e),
+            };
         }
         catch (TimeoutException e)
         {

@@ -89,4 +89,13 @@ public sealed class FrontApiException : Exception
     public bool Permanent { get; }
     public int? StatusCode { get; }
     public string Reason => Message;
+
+    /// <summary>
+    /// The request provably never reached Front (the connection could not be made): safe to send again. False for every
+    /// outcome after the request may have been written (a dropped connection, a timeout, a 5xx).
+    /// </summary>
+    public bool NotSent { get; init; }
+
+    /// <summary>Front provably did not act on this request: it was never sent, or Front answered 429 (rate limited).</summary>
+    public bool ProvedNotActed => NotSent || StatusCode == 429;
 }

@@ -34,8 +34,9 @@ public sealed class ImportFunctions(ImportService imports, ImportCheck checks)
     [Function("CheckOverdueImport")]
     public Task CheckOverdue(
         [QueueTrigger(StorageNames.ImportCheckQueue, Connection = "AzureWebJobsStorage")] string message,
+        long dequeueCount,
         CancellationToken cancellationToken) =>
-        checks.RunAsync(message, cancellationToken);
+        checks.RunAsync(message, dequeueCount, cancellationToken);
 
     private async Task<IActionResult> ImportAsync(HttpRequest request, string channelId, bool inbound, CancellationToken cancellationToken)
     {
@@ -51,6 +52,12 @@ public sealed class ImportFunctions(ImportService imports, ImportCheck checks)
             return HttpAnswer.PayloadTooLarge($"The body is larger than {RequestBodyReader.MaxBodyBytes} bytes.").ToResult();
         }
 
-        return (await imports.ImportAsync(channelId, inbound, body, cancellationToken)).ToResult();
+        var answer = await imports.ImportAsync(channelId, inbound, body, cancellationToken);
+        if (answer.Body is ImportRetryLater later)
+        {
+            request.HttpContext.Response.Headers.RetryAfter = later.RetryAfterHeader; // nothing was imported: the same request may come again
+        }
+
+        return answer.ToResult();
     }
 }

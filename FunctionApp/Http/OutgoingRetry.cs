@@ -11,19 +11,22 @@ namespace FrontFunctions.Http;
 public static class OutgoingRetry
 {
     public static ResiliencePipelineBuilder<HttpResponseMessage> AddTotalTimeoutAndRetry(
-        this ResiliencePipelineBuilder<HttpResponseMessage> pipeline, TimeSpan totalTimeout, int maxRetries, TimeSpan baseDelay)
+        this ResiliencePipelineBuilder<HttpResponseMessage> pipeline, TimeSpan totalTimeout, int maxRetries, TimeSpan baseDelay,
+        Action<HttpRetryStrategyOptions>? configure = null)
     {
         pipeline.AddTimeout(totalTimeout);
         if (maxRetries > 0)
         {
-            pipeline.AddRetry(new HttpRetryStrategyOptions
+            var retry = new HttpRetryStrategyOptions
             {
                 MaxRetryAttempts = maxRetries,
                 Delay = baseDelay,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 ShouldRetryAfterHeader = true,
-            });
+            };
+            configure?.Invoke(retry);
+            pipeline.AddRetry(retry);
         }
 
         return pipeline;

@@ -27,6 +27,18 @@ internal static partial class ImportLog
     [LoggerMessage(EventId = 4006, EventName = "ReservationKept", Level = LogLevel.Warning, Message = "An import reservation in channel {ChannelId} could not be removed ({ErrorType}); its lease will free it.")]
     public static partial void ReservationKept(ILogger logger, string channelId, string errorType);
 
+    [LoggerMessage(EventId = 4007, EventName = "CheckNotScheduled", Level = LogLevel.Warning, Message = "The overdue check of import {MessageUid} in channel {ChannelId} could not be queued ({ErrorType}); the partner's repeat of the import queues it.")]
+    public static partial void CheckNotScheduled(ILogger logger, string channelId, string messageUid, string errorType);
+
+    [LoggerMessage(EventId = 4008, EventName = "OutcomeUnknown", Level = LogLevel.Warning, Message = "Front's answer to an import for channel {ChannelId} was lost (status {StatusCode}); recorded as unknown, not sent again.")]
+    public static partial void OutcomeUnknown(ILogger logger, string channelId, int? statusCode);
+
+    [LoggerMessage(EventId = 4009, EventName = "CheckScheduledOnRepeat", Level = LogLevel.Information, Message = "A repeat of import {MessageUid} in channel {ChannelId} queued its missing overdue check.")]
+    public static partial void CheckScheduledOnRepeat(ILogger logger, string channelId, string messageUid);
+
+    [LoggerMessage(EventId = 4010, EventName = "SentAgain", Level = LogLevel.Warning, Message = "An operator sent the unknown import of channel {ChannelId} again (answer {StatusCode}).")]
+    public static partial void SentAgain(ILogger logger, string channelId, int statusCode);
+
     [LoggerMessage(EventId = 4101, EventName = "Unreadable", Level = LogLevel.Error, Message = "An import check queue message could not be read; dropped.")]
     public static partial void Unreadable(ILogger logger);
 
@@ -38,4 +50,7 @@ internal static partial class ImportLog
 
     [LoggerMessage(EventId = 4104, EventName = "ResolvedByLookup", Level = LogLevel.Information, Message = "Import {MessageUid} of channel {ChannelId} was overdue; found by alt:uid as {MessageId} and mapped.")]
     public static partial void ResolvedByLookup(ILogger logger, string channelId, string messageUid, string messageId);
+
+    [LoggerMessage(EventId = 4105, EventName = "CheckPoisoned", Level = LogLevel.Error, Message = "The overdue check of import {MessageUid} in channel {ChannelId} failed its last dequeue; recorded in the failure list.")]
+    public static partial void CheckPoisoned(ILogger logger, string channelId, string messageUid);
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using FrontFunctions.Front;
 
 namespace FrontFunctions.Imports;
 
@@ -15,6 +16,43 @@ public sealed record ImportDraft(bool Inbound, string ExternalId, string Externa
 public static class ImportRequestValidator
 {
     public const int MaxIdLength = 200;
+
+    /// <summary>The most problems one 400 answer lists (the message counts the rest).</summary>
+    public const int MaxProblems = 20;
+
+    /// <summary>The length of an id as Front's schema counts it: Unicode code points (an emoji is one, not two UTF-16 units).</summary>
+    public static int IdLength(string value) => value.EnumerateRunes().Count();
+
+    /// <summary>
+    /// Parses the body: not JSON (or nested deeper than 64) and a key repeated within one object (as the webhook refuses it,
+    /// <see cref="FrontWebhookEnvelope"/>: which copy would Front read?) are each a problem.
+    /// </summary>
+    public static (JsonNode? Root, string? Problem) Parse(ReadOnlyMemory<byte> body)
+    {
+        try
+        {
+            using (JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 64 }))
+            {
+            }
+        }
+        catch (JsonException)
+        {
+            return (null, "the body is not valid JSON");
+        }
+
+        try
+        {
+            using (JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 64, AllowDuplicateProperties = false }))
+            {
+            }
+        }
+        catch (JsonException)
+        {
+            return (null, "the body repeats a key within one JSON object (a duplicate key); each key may appear once per object");
+        }
+
+        return (JsonNode.Parse(body.Span, documentOptions: new JsonDocumentOptions { MaxDepth = 64 }), null);
+    }
 
     public static (ImportDraft? Draft, IReadOnlyList<string> Problems) Validate(JsonNode? root, bool inbound)
     {
@@ -129,7 +167,7 @@ public static class ImportRequestValidator
         }
 
         var value = node.GetValue<string>();
-        var length = value.EnumerateRunes().Count();
+        var length = IdLength(value);
         if (maxLength is { } max && length > max)
         {
             problems.Add($"{path} must be at most {max} characters (got {length})");

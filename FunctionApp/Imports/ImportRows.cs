@@ -18,6 +18,13 @@ public static class ImportStatus
 
     /// <summary>Front refused the import, or never created the message (the reason says which).</summary>
     public const string Failed = "failed";
+
+    /// <summary>
+    /// The Front call ended without an answer that says what Front did (timeout, dropped connection, 5xx, the request
+    /// aborted): Front may have the message. Never sent again automatically; Front's notification settles it as imported,
+    /// otherwise an operator decides (console, "send again").
+    /// </summary>
+    public const string Unknown = "unknown";
 }
 
 /// <summary>
@@ -54,6 +61,21 @@ public sealed class ImportEntity : ITableEntity
     public string? ConversationId { get; set; }
     public DateTimeOffset? ImportedAt { get; set; }
     public string? Reason { get; set; }
+
+    /// <summary>When the row became <see cref="ImportStatus.Unknown"/>.</summary>
+    public DateTimeOffset? UnknownAt { get; set; }
+
+    /// <summary>
+    /// The request body of an <see cref="ImportStatus.Unknown"/> import (at most <see cref="ImportTransitions.MaxKeptBodyBytes"/>),
+    /// kept so an operator can send it again; removed when the import settles.
+    /// </summary>
+    public byte[]? Body { get; set; }
+
+    /// <summary>Whether the overdue check of an accepted import was queued (a repeat of the import queues it when not).</summary>
+    public bool? CheckScheduled { get; set; }
+
+    /// <summary>How many times an operator sent the import again.</summary>
+    public int? SentAgain { get; set; }
 
     public ImportRecord ToRecord() =>
         new(PartitionKey, ExternalId ?? "", ExternalConversationId, Status, MessageUid, MessageId, ConversationId, Reason, AcceptedAt, ImportedAt);

@@ -1,5 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using FrontFunctions.Channels;
 using FrontFunctions.Front;
 using FrontFunctions.Http;
@@ -11,18 +9,17 @@ namespace FrontFunctions.Imports;
 
 /// <summary>
 /// The import API: the partner system posts Front's <c>InboundMessage</c> / <c>OutboundMessage</c> here instead of to Front.
-/// In order: the body is checked as Front checks it (400 naming each bad field); the channel must be active here (404
-/// unknown, 410 deleted); the external id is reserved (insert-once: a repeat answers the first import's record and never
-/// reaches Front); Front's sync endpoint is called with the channel token through the rate-limited, retrying client; the
-/// row becomes <c>accepted</c> with Front's <c>message_uid</c>, the overdue check is queued, and the answer is 202.
-/// Front still failing after retries (429, 5xx, timeouts): 503 / 502 and the reservation is removed, nothing half-written.
-/// Front refusing (another 4xx): the row is <c>failed</c> with the reason and the answer 502; a later import may retry it.
+/// In order: the body is checked as Front checks it (400 naming each bad field, at most
+/// <see cref="ImportRequestValidator.MaxProblems"/>; a repeated key is 400 too); the channel must be active here (404 unknown,
+/// 410 deleted); the external id is reserved (insert-once: a repeat answers the first import's row and never reaches Front:
+/// 409 while it is <c>sending</c>, 200 with the row when <c>accepted</c>, <c>unknown</c>, <c>imported</c> or <c>failed</c>
+/// after Front accepted it); only a row Front refused (<c>failed</c> without a uid) is sent again, by a new request. The Front
+/// call and what its outcome means are <see cref="ImportSender"/>'s.
 /// </summary>
 public sealed class ImportService(
     ImportStore imports,
-    ImportCheck checks,
+    ImportSender sender,
     ChannelRegistry channels,
-    FrontApiClient front,
     IOptions<ImportOptions> options,
     ILogger<ImportService> logger)
 {
@@ -33,14 +30,10 @@ public sealed class ImportService(
             return HttpAnswer.BadRequest("The channel id in the URL must be a Front channel id (\"cha_…\").");
         }
 
-        JsonNode? root;
-        try
+        var (root, bodyProblem) = ImportRequestValidator.Parse(body);
+        if (bodyProblem is not null)
         {
-            root = JsonNode.Parse(body.Span, documentOptions: new JsonDocumentOptions { MaxDepth = 64 });
-        }
-        catch (JsonException)
-        {
-            return Invalid(["the body is not valid JSON"]);
+            return Invalid([bodyProblem]);
         }
 
         var (draft, problems) = ImportRequestValidator.Validate(root, inbound);
@@ -66,83 +59,44 @@ public sealed class ImportService(
             (reservation, var existing) = await imports.ReserveAsync(channelId, draft, options.Value.ReservationLease, cancellationToken).ConfigureAwait(false);
             if (reservation is null)
             {
-                if (existing!.Status == ImportStatus.Sending)
-                {
-                    return HttpAnswer.Error(StatusCodes.Status409Conflict, "in_progress", "An import of this external id is in progress; retry in a few seconds.");
-                }
-
-                ImportLog.Repeated(logger, channelId, existing.MessageUid, existing.Status);
-                return HttpAnswer.Ok(ImportAnswer.From(existing.ToRecord()));
+                return await RepeatAsync(channelId, existing!).ConfigureAwait(false);
             }
         }
         catch (Exception e) when (FailurePolicy.IsStorageUnavailable(e, cancellationToken))
         {
-            return StorageUnavailable(e, channelId);
+            ImportLog.StorageUnavailable(logger, channelId, e.GetType().Name);
+            return HttpAnswer.StorageUnavailable("Storage is unavailable; retry later.");
         }
 
-        string messageUid;
-        try
-        {
-            messageUid = await front.ImportAsync(channelId, inbound, body, cancellationToken).ConfigureAwait(false);
-        }
-        catch (FrontApiException e) when (!e.Permanent || e.StatusCode is null)
-        {
-            await ReleaseQuietlyAsync(reservation, channelId).ConfigureAwait(false);
-            ImportLog.FrontUnavailable(logger, channelId, e.StatusCode);
-            return e.StatusCode == StatusCodes.Status429TooManyRequests
-                ? HttpAnswer.Error(StatusCodes.Status503ServiceUnavailable, "front_rate_limited", "Front's rate limit still refused the import after retries; nothing was imported, retry later.")
-                : HttpAnswer.Error(StatusCodes.Status502BadGateway, "front_unavailable", $"Front did not accept the import ({(e.StatusCode is { } s ? s.ToString(System.Globalization.CultureInfo.InvariantCulture) : "no answer")}, after retries); nothing was imported, retry later.");
-        }
-        catch (FrontApiException e)
-        {
-            var reason = "Front refused the import: " + e.Reason;
-            try
-            {
-                await imports.FailAsync(channelId, draft.ExternalId, reservation.ReservationId, null, reason, CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (Exception recordFailure) when (FailurePolicy.IsStorageUnavailable(recordFailure, CancellationToken.None))
-            {
-                await ReleaseQuietlyAsync(reservation, channelId).ConfigureAwait(false);
-            }
-
-            ImportLog.FrontRefused(logger, channelId, e.StatusCode);
-            return HttpAnswer.Error(StatusCodes.Status502BadGateway, "front_refused", reason);
-        }
-
-        try
-        {
-            // Front has the message now: record it even if the caller has gone.
-            var accepted = await imports.AcceptAsync(reservation, messageUid, CancellationToken.None).ConfigureAwait(false);
-            await checks.ScheduleAsync(channelId, draft.ExternalId, messageUid, CancellationToken.None).ConfigureAwait(false);
-            ImportLog.Accepted(logger, channelId, messageUid, inbound);
-            return new HttpAnswer(StatusCodes.Status202Accepted, ImportAnswer.From(accepted.ToRecord()));
-        }
-        catch (Exception e) when (FailurePolicy.IsStorageUnavailable(e, CancellationToken.None))
-        {
-            // Front accepted it; the reservation stays (its lease ends it), so a retry cannot import it twice meanwhile.
-            return StorageUnavailable(e, channelId);
-        }
+        return await sender.SendAsync(reservation, body, cancellationToken).ConfigureAwait(false);
     }
 
-    private static HttpAnswer Invalid(IReadOnlyList<string> problems) =>
-        new(StatusCodes.Status400BadRequest, new { type = "bad_request", message = string.Join("; ", problems), errors = problems });
-
-    private async Task ReleaseQuietlyAsync(ImportEntity reservation, string channelId)
+    /// <summary>A repeat of an external id this app already holds a row for: answered from the row, Front is not called.</summary>
+    private async Task<HttpAnswer> RepeatAsync(string channelId, ImportEntity existing)
     {
-        try
+        if (existing.Status == ImportStatus.Sending)
         {
-            await imports.ReleaseAsync(reservation, CancellationToken.None).ConfigureAwait(false);
+            return HttpAnswer.Error(StatusCodes.Status409Conflict, "in_progress", "An import of this external id is in progress; retry in a few seconds.");
         }
-        catch (Exception e) when (FailurePolicy.IsStorageUnavailable(e, CancellationToken.None))
+
+        if (existing is { Status: ImportStatus.Accepted, CheckScheduled: not true, MessageUid: { } uid })
         {
-            ImportLog.ReservationKept(logger, channelId, e.GetType().Name); // the lease frees it
+            // The first request could not queue the overdue check: this repeat does.
+            await sender.ScheduleCheckAsync(channelId, existing.ExternalId!, uid).ConfigureAwait(false);
+            ImportLog.CheckScheduledOnRepeat(logger, channelId, uid);
         }
+
+        ImportLog.Repeated(logger, channelId, existing.MessageUid, existing.Status);
+        return HttpAnswer.Ok(ImportAnswer.From(existing.ToRecord()));
     }
 
-    private HttpAnswer StorageUnavailable(Exception e, string channelId)
+    /// <summary>400 listing at most <see cref="ImportRequestValidator.MaxProblems"/> problems (the message says how many more).</summary>
+    private static HttpAnswer Invalid(IReadOnlyList<string> problems)
     {
-        ImportLog.StorageUnavailable(logger, channelId, e.GetType().Name);
-        return HttpAnswer.StorageUnavailable("Storage is unavailable; retry later.");
+        var shown = problems.Take(ImportRequestValidator.MaxProblems).ToArray();
+        var message = string.Join("; ", shown)
+            + (problems.Count > shown.Length ? $"; and {problems.Count - shown.Length} more problems" : "");
+        return new(StatusCodes.Status400BadRequest, new { type = "bad_request", message, errors = shown });
     }
 }
 

@@ -216,9 +216,10 @@ public sealed class MapLookup(IdMapStore map, Imports.ImportStore imports, TimeP
             return HttpAnswer.BadRequest("Give exactly one of the query parameters external_id and front_id.");
         }
 
-        if (externalId is not null && (externalId.Length == 0 || externalId.Length > MaxExternalIdLength))
+        // Counted in Unicode code points, as the import API and Front's schema count it (an emoji is one character).
+        if (externalId is not null && (externalId.Length == 0 || Imports.ImportRequestValidator.IdLength(externalId) > MaxExternalIdLength))
         {
-            return HttpAnswer.BadRequest($"external_id must be 1 to {MaxExternalIdLength} characters.");
+            return HttpAnswer.BadRequest($"external_id must be 1 to {MaxExternalIdLength} characters (Unicode code points).");
         }
 
         if (frontId is not null && !FrontIds.IsResourceId(frontId, frontPrefix))

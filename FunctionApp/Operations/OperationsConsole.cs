@@ -144,6 +144,11 @@ public sealed class OperationsConsole(
             // failure id is the row key, encoded as DeliveryFailures keys it).
             var queue = failureId.StartsWith(TableKeyEncoding.Encode(PartnerDelivery.FailureKeyPrefix), StringComparison.Ordinal) ? StorageNames.OutboundQueue : StorageNames.IngestQueue;
             moved = (await requeue.RequeueWhereAsync(text => FailureIdOf(text) == (channelId, failureId), int.MaxValue, cancellationToken, queue).ConfigureAwait(false)).RequeuedCount;
+            if (moved == 0 && queue == StorageNames.IngestQueue)
+            {
+                // A poisoned overdue import check (ImportCheck records it keyed by its text, as an unreadable item is).
+                moved = (await requeue.RequeueWhereAsync(text => FailureIdOf(text) == (channelId, failureId), int.MaxValue, cancellationToken, StorageNames.ImportCheckQueue).ConfigureAwait(false)).RequeuedCount;
+            }
         }
         else
         {

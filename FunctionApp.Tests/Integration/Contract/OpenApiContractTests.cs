@@ -140,6 +140,14 @@ public sealed class OpenApiContractTests
         await Check(HttpMethod.Post, statusRoute, statusPath, "{\"external_id\":\"nobody\",\"status\":\"failed\"}", HttpStatusCode.NotFound);
         await Check(HttpMethod.Post, statusRoute, statusPath, "{\"external_id\":\"x\",\"status\":\"sent\"}", HttpStatusCode.BadRequest);
         await Check(HttpMethod.Post, statusRoute, statusPath, "{}", HttpStatusCode.Unauthorized, withKey: false);
+        // Front's answer lost (a 5xx): 202 unknown; Front's rate limit beyond the retries: 503 with Retry-After.
+        await front.Control.SetFaultsAsync(new FrontSimulator.Control.FaultSettings { ErrorRate = 1.0 });
+        var unknown = await Check(HttpMethod.Post, inboundRoute, inbound, ImportApiTests.Inbound("oa/unknown").ToJsonString(), HttpStatusCode.Accepted);
+        Assert.Equal("unknown", unknown.GetProperty("status").GetString());
+        await front.Control.SetFaultsAsync(new FrontSimulator.Control.FaultSettings { ErrorRate = 0, Burst429 = 100 });
+        var limited = await Check(HttpMethod.Post, inboundRoute, inbound, ImportApiTests.Inbound("oa/limited").ToJsonString(), HttpStatusCode.ServiceUnavailable);
+        Assert.Equal("front_rate_limited", limited.GetProperty("type").GetString());
+        await front.Control.SetFaultsAsync(new FrontSimulator.Control.FaultSettings { Burst429 = 0 });
 
         using (var deletion = await host.SendSignedAsync(HttpMethod.Delete, $"/api/front/channels/{channelId}", null))
         {

@@ -165,4 +165,67 @@ public sealed class FrontApiClientTests : IAsyncDisposable
         Assert.False(result.Redirected);
         Assert.Empty(result.ExternalConversationIds);
     }
+
+    private static readonly byte[] ImportBody = """{"sender":{"handle":"h"},"body":"b","metadata":{"external_id":"e","external_conversation_id":"c"}}"""u8.ToArray();
+
+    private static HttpResponseMessage Accepted() =>
+        StubFrontHandler.Json("""{"status":"accepted","message_uid":"uid-1"}""", HttpStatusCode.Accepted);
+
+    [Theory]
+    [InlineData(HttpStatusCode.InternalServerError)]
+    [InlineData(HttpStatusCode.BadGateway)]
+    [InlineData(HttpStatusCode.ServiceUnavailable)]
+    [InlineData(HttpStatusCode.RequestTimeout)]
+    public async Task An_import_answered_5xx_or_408_is_not_sent_again(HttpStatusCode status)
+    {
+        _host.Front.Respond = _ => Task.FromResult(new HttpResponseMessage(status));
+
+        var e = await Assert.ThrowsAsync<FrontApiException>(() => Client.ImportAsync("cha_1", inbound: true, ImportBody));
+
+        Assert.Single(_host.Front.Requests);
+        Assert.False(e.ProvedNotActed);
+        Assert.False(e.Permanent);
+    }
+
+    [Fact]
+    public async Task An_import_whose_connection_dropped_after_sending_is_not_sent_again()
+    {
+        _host.Front.Respond = _ => throw new HttpRequestException(HttpRequestError.ResponseEnded, "The response ended prematurely.");
+
+        var e = await Assert.ThrowsAsync<FrontApiException>(() => Client.ImportAsync("cha_1", inbound: true, ImportBody));
+
+        Assert.Single(_host.Front.Requests);
+        Assert.False(e.ProvedNotActed);
+    }
+
+    [Fact]
+    public async Task An_import_refused_by_the_connection_or_a_429_is_sent_again()
+    {
+        var calls = 0;
+        _host.Front.Respond = _ => Interlocked.Increment(ref calls) switch
+        {
+            1 => throw new HttpRequestException(HttpRequestError.ConnectionError, "Connection refused",
+                new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.ConnectionRefused)),
+            2 => Task.FromResult(new HttpResponseMessage(HttpStatusCode.TooManyRequests)),
+            _ => Task.FromResult(Accepted()),
+        };
+
+        var uid = await Client.ImportAsync("cha_1", inbound: true, ImportBody);
+
+        Assert.Equal("uid-1", uid);
+        Assert.Equal(3, _host.Front.Requests.Count);
+        Assert.All(_host.Front.Requests, r => Assert.Equal("POST", r.Method));
+    }
+
+    [Fact]
+    public async Task An_import_never_connected_after_the_retries_proves_Front_did_not_act()
+    {
+        _host.Front.Respond = _ => throw new HttpRequestException(HttpRequestError.ConnectionError, "Connection refused");
+
+        var e = await Assert.ThrowsAsync<FrontApiException>(() => Client.ImportAsync("cha_1", inbound: true, ImportBody));
+
+        Assert.True(e.NotSent);
+        Assert.True(e.ProvedNotActed);
+        Assert.Equal(3, _host.Front.Requests.Count); // the call and its two retries (Front:MaxRetries = 2)
+    }
 }

@@ -26,12 +26,46 @@ public sealed class ImportTransitionsTests
         Assert.Null(ImportTransitions.Reserve(Row(status), Row(ImportStatus.Sending, null, "r2"), Now, Lease));
 
     [Fact]
-    public void A_fresh_reservation_holds_and_a_stale_one_or_a_failure_is_taken_over()
+    public void A_fresh_reservation_holds_a_stale_one_becomes_unknown_and_only_a_refusal_is_taken_over()
     {
         Assert.Null(ImportTransitions.Reserve(Row(ImportStatus.Sending, null), Row(ImportStatus.Sending, null, "r2"), Now.AddMinutes(4), Lease));
-        Assert.Equal("r2", ImportTransitions.Reserve(Row(ImportStatus.Sending, null), Row(ImportStatus.Sending, null, "r2"), Now.AddMinutes(6), Lease)!.ReservationId);
-        Assert.Equal("r2", ImportTransitions.Reserve(Row(ImportStatus.Failed), Row(ImportStatus.Sending, null, "r2"), Now, Lease)!.ReservationId);
+        var stale = ImportTransitions.Reserve(Row(ImportStatus.Sending, null), Row(ImportStatus.Sending, null, "r2"), Now.AddMinutes(6), Lease)!;
+        Assert.Equal((ImportStatus.Unknown, "r1"), (stale.Status, stale.ReservationId)); // its call may have reached Front: not sent again
+        Assert.Equal("r2", ImportTransitions.Reserve(Row(ImportStatus.Failed, uid: null), Row(ImportStatus.Sending, null, "r2"), Now, Lease)!.ReservationId);
         Assert.Equal(ImportStatus.Sending, ImportTransitions.Reserve(null, Row(ImportStatus.Sending, null, "r2"), Now, Lease)!.Status);
+    }
+
+    [Theory]
+    [InlineData(ImportStatus.Unknown, null)]
+    [InlineData(ImportStatus.Failed, "uid-1")] // failed by the overdue lookup: Front accepted it, it may still land
+    public void An_unknown_row_or_one_failed_after_Front_accepted_it_is_never_reserved_again(string status, string? uid) =>
+        Assert.Null(ImportTransitions.Reserve(Row(status, uid), Row(ImportStatus.Sending, null, "r2"), Now.AddDays(1), Lease));
+
+    [Fact]
+    public void A_lost_answer_makes_its_reservation_unknown_and_a_notification_settles_it()
+    {
+        var unknown = ImportTransitions.Unknown(Row(ImportStatus.Sending, null), "r1", "timeout", new byte[] { 1, 2 }, Now)!;
+        Assert.Equal((ImportStatus.Unknown, "timeout", Now), (unknown.Status, unknown.Reason, unknown.UnknownAt));
+        Assert.Equal([1, 2], unknown.Body);
+        Assert.Null(ImportTransitions.Unknown(Row(ImportStatus.Sending, null), "r2", "timeout", default, Now));
+        Assert.Null(ImportTransitions.Unknown(Row(ImportStatus.Imported), "r1", "timeout", default, Now)); // the notification came first
+
+        var imported = ImportTransitions.Imported(unknown, "uid-7", "msg_1", "cnv_1", Now)!;
+        Assert.Equal((ImportStatus.Imported, "uid-7", null, null), (imported.Status, imported.MessageUid, imported.Reason, imported.Body));
+    }
+
+    [Fact]
+    public void Send_again_needs_an_unknown_row_its_body_and_the_window_over()
+    {
+        var unknown = ImportTransitions.Unknown(Row(ImportStatus.Sending, null), "r1", "timeout", new byte[] { 1 }, Now)!;
+        var window = TimeSpan.FromMinutes(1);
+
+        Assert.Null(ImportTransitions.SendAgain(unknown, "r2", Now.AddSeconds(30), window));
+        var again = ImportTransitions.SendAgain(unknown, "r2", Now.AddMinutes(2), window)!;
+        Assert.Equal((ImportStatus.Sending, "r2", 1), (again.Status, again.ReservationId, again.SentAgain));
+        Assert.Null(ImportTransitions.SendAgain(Row(ImportStatus.Accepted), "r2", Now.AddMinutes(2), window));
+        var noBody = ImportTransitions.Unknown(Row(ImportStatus.Sending, null), "r1", "t", new byte[ImportTransitions.MaxKeptBodyBytes + 1], Now)!;
+        Assert.Null(ImportTransitions.SendAgain(noBody, "r2", Now.AddMinutes(2), window));
     }
 
     [Fact]

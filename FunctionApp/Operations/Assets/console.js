@@ -148,6 +148,45 @@
     }
   }
 
+  async function loadUnknownImports() {
+    const channel = $("failures-channel").value;
+    const { status, body } = await call("console/imports/unknown" + (channel ? "?channel_id=" + encodeURIComponent(channel) : ""));
+    if (status !== 200) throw new Error("unknown imports: HTTP " + status);
+    replaceRows($("unknown-imports").tBodies[0], body.imports.map((i) => {
+      const row = document.createElement("tr");
+      const button = text("button", "Send again");
+      button.type = "button";
+      button.className = "send-again";
+      button.disabled = !i.can_send_again;
+      button.title = i.can_send_again ? "May create a second copy in Front." : !i.body_kept ? "The body was too large to keep."
+        : "Front's notification may still come until " + when(i.send_again_from) + ".";
+      button.addEventListener("click", () => sendAgain(i, button));
+      const action = document.createElement("td");
+      action.append(button);
+      row.append(text("td", i.channel_id), text("td", i.external_id), text("td", i.direction), text("td", when(i.since)),
+        text("td", i.reason || "", "reason"), action);
+      return row;
+    }));
+    const count = body.imports.length;
+    setState("unknown-imports-state", count === 0 ? "No imports with an unknown outcome."
+      : count + " import" + (count === 1 ? "" : "s") + " with an unknown outcome" + (body.truncated ? " (more not shown)" : "") + ".", false);
+  }
+
+  async function sendAgain(item, button) {
+    if (!window.confirm("Front may already have " + item.external_id + ". Sending it again may create a second copy in Front. Send it again?")) return;
+    button.disabled = true;
+    try {
+      const { status, body } = await call("console/imports/send-again", { method: "POST", body: { channel_id: item.channel_id, external_id: item.external_id } });
+      setState("send-again-result", status === 202 && body.status === "accepted" ? "Sent again: Front accepted " + item.external_id + "."
+        : "Send again of " + item.external_id + ": HTTP " + status + " " + (body && (body.message || body.reason || body.status) || ""), status !== 202 || body.status !== "accepted");
+      await loadUnknownImports();
+    } catch (error) {
+      if (!(error instanceof Refused)) setState("send-again-result", "Send again failed: " + error.message, true);
+    } finally {
+      button.disabled = false;
+    }
+  }
+
   let refreshing = false;
 
   async function refresh() {
@@ -155,7 +194,7 @@
     refreshing = true;
     let results;
     try {
-      results = await Promise.allSettled([loadPipeline(), loadChannels(), loadFailures()]);
+      results = await Promise.allSettled([loadPipeline(), loadChannels(), loadFailures(), loadUnknownImports()]);
     } finally {
       refreshing = false;
     }
