@@ -135,7 +135,7 @@ public sealed class NotificationEnricher(
             // 4. The message rows (the conversation was resolved, and its row exists, in step 2 or 3).
             //    At the same time (another table, so no extra round trip): an import made through the import API becomes
             //    "imported" (no import row: the message was imported some other way, nothing to do).
-            var recording = map.RecordMessageAsync(channelId, messageId, update.ConversationId, externalId, messageUid, cancellationToken, conversationIsResolved: true);
+            var recording = map.RecordMessageAsync(channelId, messageId, update.ConversationId, externalId, messageUid, conversationIsResolved: true, cancellationToken);
             var marking = externalId is null
                 ? Task.CompletedTask
                 : imports.MarkImportedAsync(channelId, externalId, messageUid, messageId, update.ConversationId, cancellationToken);

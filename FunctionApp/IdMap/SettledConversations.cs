@@ -4,10 +4,10 @@ namespace FrontFunctions.IdMap;
 
 /// <summary>
 /// What this instance last read or wrote on conversation rows that were settled (a survivor: not merged away, no move into
-/// it pending), and when. A hint for <see cref="IdMapStore.TryRecordMessageInSettledConversationAsync"/>, which writes
+/// it pending), and when. A hint for <see cref="MessageWriter.TryRecordMessageInSettledConversationAsync"/>, which writes
 /// first and then reads the row again, so a stale entry costs a fallback to the full path, never a wrong row; and, while
-/// younger than <see cref="IdMapStore.AnswerMemory"/>, the answer to a teammate's reply
-/// (<see cref="IdMapStore.BeginExternalConversationIdAsync"/>). Writes made by this instance keep it current (a merge
+/// younger than <see cref="ExternalConversationIds.AnswerMemory"/>, the answer to a teammate's reply
+/// (<see cref="ExternalConversationIds.BeginAsync"/>). Writes made by this instance keep it current (a merge
 /// forgets the merged-away conversation, a list written replaces the entry); writes by other instances show once the entry
 /// is older than that. Bounded: cleared when full (the map is the truth; the hint only spares a read).
 /// </summary>

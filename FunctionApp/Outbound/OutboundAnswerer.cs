@@ -31,7 +31,7 @@ public sealed class OutboundAnswerer(IdMapStore map, ChannelRegistry channels, O
         var channel = channels.FindRecentAsync(channelId, cancellationToken);
         async Task<bool> NotDeleted() => (await channel.ConfigureAwait(false))?.Status != ChannelStatus.Deleted;
         var conversation = await map.BeginExternalConversationIdAsync(
-            channelId, message.ConversationId, OutboundMessageReader.MintConversationId, cancellationToken, NotDeleted).ConfigureAwait(false);
+            channelId, message.ConversationId, OutboundMessageReader.MintConversationId, NotDeleted, cancellationToken).ConfigureAwait(false);
         if (!await NotDeleted().ConfigureAwait(false) || conversation.ExternalConversationId is not { } externalConversationId)
         {
             await conversation.Recorded.ConfigureAwait(false);

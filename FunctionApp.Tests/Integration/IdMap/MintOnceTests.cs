@@ -5,7 +5,8 @@ using FrontFunctions.Tests.Infrastructure;
 namespace FrontFunctions.Tests.Integration.IdMap;
 
 /// <summary>
-/// The insert-once of <see cref="IdMapStore.EnsureExternalConversationIdAsync"/> on its own, over Azurite: racing callers
+/// The insert-once of <see cref="IdMapStore.BeginExternalConversationIdAsync"/> on its own (awaited to the end:
+/// <see cref="IdMapStoreAnswerExtensions.EnsureExternalConversationIdAsync"/>), over Azurite: racing callers
 /// whose mint gives each a DIFFERENT id (so determinism cannot hide a lost race) all answer the one id that was stored.
 /// </summary>
 public sealed class MintOnceTests
