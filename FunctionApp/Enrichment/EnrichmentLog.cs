@@ -11,7 +11,7 @@ namespace FrontFunctions.Enrichment;
 internal static partial class EnrichmentLog
 {
     [LoggerMessage(EventId = 2001, EventName = "Enriched", Level = LogLevel.Information,
-        Message = "Mapped message {MessageId} of channel {ChannelId} to conversation {ConversationId} (external id known: {HasExternalId}, Front calls: {FrontCalls}, attempt {DequeueCount}).")]
+        Message = "Mapped message {MessageId} of channel {ChannelId} to conversation {ConversationId} (has an external id: {HasExternalId}; Front calls for what the notification lacked: {FrontCalls}; attempt {DequeueCount}).")]
     public static partial void Enriched(ILogger logger, string channelId, string messageId, string conversationId, bool hasExternalId, int frontCalls, long dequeueCount);
 
     [LoggerMessage(EventId = 2002, EventName = "Permanent", Level = LogLevel.Error,

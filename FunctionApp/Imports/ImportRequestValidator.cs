@@ -35,9 +35,11 @@ public static class ImportRequestValidator
             {
             }
         }
-        catch (JsonException)
+        catch (JsonException e)
         {
-            return (null, "the body is not valid JSON");
+            return (null, e.LineNumber is { } line
+                ? $"the body is not valid JSON (line {line + 1}, byte {e.BytePositionInLine})"
+                : "the body is not valid JSON");
         }
 
         try
