@@ -35,6 +35,8 @@ public static class FrontFunctionsServices
         // Ingest and channels
         services.AddSingleton<IngestQueue>();
         services.AddSingleton<ChannelRegistry>();
+        services.AddSingleton<ChannelDeletion>();
+        services.AddSingleton<ReplayGuard>();
         services.AddSingleton<FrontWebhookHandler>();
 
         // Two-way channel: answering Front's outbound messages, delivering them to the partner

@@ -28,6 +28,7 @@ public sealed class StorageLayoutTests
     [InlineData(StorageNames.FailuresTable)]
     [InlineData(StorageNames.ImportsTable)]
     [InlineData(StorageNames.BudgetTable)]
+    [InlineData(StorageNames.SeenSignaturesTable)]
     public void Table_is_created_up_front(string table) =>
         Assert.Contains(table, Names("Microsoft.Storage/storageAccounts/tableServices/tables"));
 

@@ -201,6 +201,7 @@ var storageTableNames = [
   'FrontDeliveryFailures'
   'FrontImports'
   'FrontBudget'
+  'FrontSeenSignatures'
 ]
 var storageContainerNames = [
   'front-ingest-payloads'

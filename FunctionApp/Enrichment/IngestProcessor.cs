@@ -28,6 +28,7 @@ namespace FrontFunctions.Enrichment;
 public sealed class IngestProcessor(
     NotificationEnricher enricher,
     DeliveryFailures failures,
+    ReplayGuard replays,
     QueueServiceClient queues,
     BlobServiceClient blobs,
     StorageInitializer storage,
@@ -51,10 +52,18 @@ public sealed class IngestProcessor(
         using var activity = Telemetry.FrontTracing.StartQueueWork("front.enrich", notification.TraceParent, notification.TraceState, notification.ChannelId, notification.MessageId);
         try
         {
+            // The replay check runs while the envelope blob and the map are read; enrichment awaits it before writing.
+            var admitted = AdmitAsync(notification, cancellationToken);
             notification = await CompleteFromEnvelopeBlobAsync(notification, cancellationToken).ConfigureAwait(false);
-            var outcome = await enricher.EnrichAsync(notification, cancellationToken).ConfigureAwait(false);
+            var outcome = await enricher.EnrichAsync(notification, cancellationToken, admitted).ConfigureAwait(false);
             metrics.Mapped(Telemetry.MappedVia.Notification, notification.ReceivedAt);
             EnrichmentLog.Enriched(logger, outcome.ChannelId, outcome.MessageId, outcome.ConversationId, outcome.ExternalId is not null, outcome.FrontCalls, dequeueCount);
+            await DeletePayloadAsync(notification, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ReplayedNotificationException)
+        {
+            // A captured message_imported sent again to another channel's URL (or for another message): dropped, no row written.
+            EnrichmentLog.ReplayDropped(logger, notification.ChannelId, notification.MessageId, notification.DeliveryKey);
             await DeletePayloadAsync(notification, cancellationToken).ConfigureAwait(false);
         }
         catch (PermanentEnrichmentException e)
@@ -91,6 +100,16 @@ public sealed class IngestProcessor(
             throw;
         }
     }
+
+    /// <summary>
+    /// Claims the webhook's signature for this delivery (<see cref="IngestNotification.DeliveryKey"/>: this channel and Front
+    /// message): the same item again (a queue redelivery, a re-queue, Front's retry of the same request) is admitted; the
+    /// same signature for another channel or message is not. Items queued without a signature (older builds) are admitted.
+    /// </summary>
+    private Task<bool> AdmitAsync(IngestNotification notification, CancellationToken cancellationToken) =>
+        notification.SignatureKey is { Length: > 2 } key && notification.SignedAt is { } signedAt
+            ? replays.ClaimAsync(key, signedAt, notification.DeliveryKey, cancellationToken)
+            : Task.FromResult(true);
 
     private static IngestNotification? Parse(string text, out string? problem)
     {

@@ -36,6 +36,12 @@ public static class StorageNames
     /// <summary>Why a delivery failed permanently, keyed by delivery key.</summary>
     public const string FailuresTable = "FrontDeliveryFailures";
 
+    /// <summary>
+    /// Front signatures already accepted (replay protection, <c>Front/ReplayGuard</c>): PartitionKey = the first two hex
+    /// digits of the signature's hash, RowKey = the hash; each row dead once its signature can no longer verify.
+    /// </summary>
+    public const string SeenSignaturesTable = "FrontSeenSignatures";
+
     /// <summary>The shared Front budget: one token-bucket row per company/app (<c>Front__SharedBudget__BudgetKey</c>).</summary>
     public const string BudgetTable = "FrontBudget";
 }
