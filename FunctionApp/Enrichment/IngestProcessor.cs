@@ -16,7 +16,10 @@ namespace FrontFunctions.Enrichment;
 /// <item>Permanent failure or unreadable message: a row in <c>FrontDeliveryFailures</c>, the original text to
 /// <c>front-ingest-poison</c>, and a normal return (retrying cannot help; the host deletes the message).</item>
 /// <item>Transient failure: rethrown so the queue retries; at the last attempt (<c>dequeueCount &gt;= maxDequeueCount</c>)
-/// the reason is recorded first, because the host then moves the message to the poison queue without saying why.</item>
+/// the reason is recorded and the message is moved to <c>front-ingest-poison</c> here, never expiring, and the function
+/// returns (the host's own move would give the poison message the default 7-day time-to-live, <see cref="FailedPayloads"/>).
+/// Only when that fails is the failure rethrown for the host to poison it.</item>
+/// <item>Every poisoned message's payload blob, if any, is kept under <c>failed/</c> (<see cref="FailedPayloads.KeepAsync"/>).</item>
 /// <item>Front still failing at the last attempt (429 always; 5xx, timeouts, dropped connections while the notification is
 /// younger than <see cref="EnrichmentOptions.FrontUnavailableRetryWindow"/>): queued again as a new message, visible after
 /// <see cref="EnrichmentOptions.RequeueDelay"/>, and a normal return — Front being unavailable for a while is not a reason
@@ -29,6 +32,7 @@ public sealed class IngestProcessor(
     NotificationEnricher enricher,
     DeliveryFailures failures,
     ReplayGuard replays,
+    FailedPayloads failed,
     QueueServiceClient queues,
     BlobServiceClient blobs,
     StorageInitializer storage,
@@ -70,8 +74,7 @@ public sealed class IngestProcessor(
         {
             EnrichmentLog.Permanent(logger, notification.ChannelId, notification.MessageId, e.Reason, dequeueCount);
             await failures.RecordAsync(notification.ChannelId, notification.DeliveryKey, notification.MessageId, e.Reason, dequeueCount, queueMessageText, permanent: true, cancellationToken).ConfigureAwait(false);
-            await SendToPoisonAsync(queueMessageText, cancellationToken).ConfigureAwait(false);
-            await DeletePayloadAsync(notification, cancellationToken).ConfigureAwait(false);
+            await PoisonKeepingPayloadAsync(queueMessageText, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -88,7 +91,8 @@ public sealed class IngestProcessor(
                 try
                 {
                     await failures.RecordAsync(notification.ChannelId, notification.DeliveryKey, notification.MessageId, reason, dequeueCount, queueMessageText, permanent: false, cancellationToken).ConfigureAwait(false);
-                    await DeletePayloadAsync(notification, cancellationToken).ConfigureAwait(false); // recorded; the host poisons it
+                    await PoisonKeepingPayloadAsync(queueMessageText, cancellationToken).ConfigureAwait(false);
+                    return; // recorded and poisoned here (never expiring); the host deletes the original
                 }
                 catch (Exception recordFailure) when (recordFailure is not OperationCanceledException)
                 {
@@ -245,8 +249,20 @@ public sealed class IngestProcessor(
     private async Task SendToPoisonAsync(string text, CancellationToken cancellationToken)
     {
         await storage.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
-        // The client from DI encodes Base64, as the queue trigger expects (StorageClientRegistration).
-        await queues.GetQueueClient(StorageNames.IngestPoisonQueue).SendMessageAsync(text, cancellationToken).ConfigureAwait(false);
+        // The client from DI encodes Base64, as the queue trigger expects (StorageClientRegistration); never expires.
+        await failed.SendToPoisonAsync(StorageNames.IngestPoisonQueue, text, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Poisons the text with its envelope blob kept under <c>failed/</c> (the text rewritten to point there): a re-queue by the
+    /// operator, however late, finds it. The original blob is deleted only once the poisoned text is written.
+    /// </summary>
+    private async Task PoisonKeepingPayloadAsync(string text, CancellationToken cancellationToken)
+    {
+        await storage.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        var (kept, original) = await failed.KeepAsync(text, "envelope_blob", cancellationToken).ConfigureAwait(false);
+        await SendToPoisonAsync(kept, cancellationToken).ConfigureAwait(false);
+        await failed.ReleaseAsync(original, cancellationToken).ConfigureAwait(false);
     }
 
     private static string Describe(Exception e)

@@ -87,7 +87,8 @@ public sealed class PartnerDelivery(
     {
         // Base64, as the queue trigger reads it: the re-queue tool sends the text back unchanged.
         var poison = queues.GetQueueClient(StorageNames.OutboundPoisonQueue);
-        await poison.SendMessageAsync(text, cancellationToken).ConfigureAwait(false);
+        // Never expiring (issue 19 point 5): the item is the only copy of the event until an operator acts.
+        await poison.SendMessageAsync(text, visibilityTimeout: null, timeToLive: FailedPayloads.NeverExpires, cancellationToken).ConfigureAwait(false);
     }
 }
 

@@ -18,6 +18,12 @@ public static class StorageNames
     /// <summary>Envelopes too large for one queue message (64 KiB); the queue message points here.</summary>
     public const string PayloadContainer = "front-ingest-payloads";
 
+    /// <summary>
+    /// Where a poisoned item's payload blob is kept (in <see cref="PayloadContainer"/>) until an operator acts: outside the
+    /// lifecycle rule's prefixes (ingest envelopes are named <c>cha_…/</c>, outbound events <c>outbound/</c>).
+    /// </summary>
+    public const string FailedPayloadPrefix = "failed/";
+
     /// <summary>One row per channel: when authorized, status.</summary>
     public const string ChannelsTable = "FrontChannels";
 
