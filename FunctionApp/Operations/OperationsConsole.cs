@@ -192,7 +192,8 @@ public sealed class OperationsConsole(
         var closed = 0;
         foreach (var row in rows)
         {
-            if (failureId is null && !taken.ContainsKey((row.PartitionKey, row.RowKey)))
+            // One failure: closed only when its message was really moved (nothing in a poison queue: it stays listed).
+            if (failureId is null ? !taken.ContainsKey((row.PartitionKey, row.RowKey)) : moved == 0)
             {
                 continue;
             }
