@@ -139,7 +139,9 @@ public sealed class OperationsConsole(
             rows.Add(found.Value);
             // An outbound (partner delivery) failure waits in front-outbound-poison, an ingest one in front-ingest-poison (the
             // failure id is the row key, encoded as DeliveryFailures keys it).
-            var queue = failureId.StartsWith(TableKeyEncoding.Encode(PartnerDelivery.FailureKeyPrefix), StringComparison.Ordinal) ? StorageNames.OutboundQueue : StorageNames.IngestQueue;
+            var queue = failureId.StartsWith(TableKeyEncoding.Encode(PartnerDelivery.FailureKeyPrefix), StringComparison.Ordinal) ? StorageNames.OutboundQueue
+                : failureId.StartsWith(TableKeyEncoding.Encode(ImportCheckPoisoning.FailureKeyPrefix), StringComparison.Ordinal) ? StorageNames.ImportCheckQueue
+                : StorageNames.IngestQueue;
             moved = (await requeue.RequeueWhereAsync(text => FailureIdOf(text) == (channelId, failureId), int.MaxValue, cancellationToken, queue).ConfigureAwait(false)).RequeuedCount;
         }
         else
@@ -233,6 +235,10 @@ public sealed class OperationsConsole(
 
         var partition = FrontIds.IsChannelId(channel) ? channel! : DeliveryFailures.UnknownChannelPartition;
         deliveryKey = string.IsNullOrEmpty(deliveryKey) && !string.IsNullOrEmpty(webhookId) ? PartnerDelivery.FailureKeyPrefix + webhookId : deliveryKey;
+        if (string.IsNullOrEmpty(deliveryKey) && ImportCheckPoisoning.Ids(text) is (not null, { } messageUid))
+        {
+            deliveryKey = ImportCheckPoisoning.FailureKeyPrefix + messageUid; // an overdue import check (ImportCheckPoisoning)
+        }
         var row = string.IsNullOrEmpty(deliveryKey)
             ? "text-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)).AsSpan(0, 16))
             : TableKeyEncoding.Encode(deliveryKey);
