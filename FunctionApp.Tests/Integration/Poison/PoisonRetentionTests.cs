@@ -8,6 +8,7 @@ using FrontFunctions.TestSupport;
 using FrontFunctions.Tests.Infrastructure;
 using FrontSimulator;
 using FrontSimulator.Control;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace FrontFunctions.Tests.Integration.Poison;
 
@@ -76,5 +77,42 @@ public sealed class PoisonRetentionTests
         var messageId = row.GetString("MessageId");
         await host.Lookup.WaitForAsync(LookupApi.MessageByFrontId(channel, messageId), m => m.GetProperty("external_id").GetString() == "ext-kept", TimeSpan.FromSeconds(30));
         await Eventually.TrueAsync(async () => !(await blob.ExistsAsync()).Value, "the kept blob deleted once the item was mapped");
+    }
+
+    [Fact]
+    public async Task An_overdue_check_failing_at_its_last_attempt_has_a_failure_row_never_expires_and_the_console_requeues_it()
+    {
+        await using var host = await RunningLocalHost.StartAsync();
+        var lastAttempt = host.Services.GetRequiredService<FrontFunctions.Enrichment.ImportCheckPoisoning>();
+        var channel = TestStorage.NewChannelId();
+        var uid = "uid-" + Guid.NewGuid().ToString("N");
+        var text = JsonSerializer.Serialize(new { channel_id = channel, external_id = "ext-check", message_uid = uid });
+        Task Failing() => throw new FrontFunctions.Front.FrontApiException("GET /messages/alt:uid answered 503.", permanent: false, 503);
+
+        // Not the last attempt: rethrown for the queue to retry, nothing recorded.
+        await Assert.ThrowsAsync<FrontFunctions.Front.FrontApiException>(() => lastAttempt.RunAsync(text, 4, 5, Failing, CancellationToken.None));
+        // The last attempt: recorded and poisoned here (returns normally: the host deletes the original).
+        await lastAttempt.RunAsync(text, 5, 5, Failing, CancellationToken.None);
+
+        var failures = TestStorage.Tables().GetTableClient(StorageNames.FailuresTable);
+        var row = Assert.Single(failures.Query<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {channel}")));
+        Assert.Contains("503", row.GetString("Reason"), StringComparison.Ordinal);
+        var poison = TestStorage.Queues().GetQueueClient(StorageNames.ImportCheckPoisonQueue);
+        var poisoned = Assert.Single((await poison.PeekMessagesAsync(32)).Value, m => m.Body.ToString().Contains(uid, StringComparison.Ordinal));
+        Assert.True(poisoned.ExpiresOn > DateTimeOffset.UtcNow.AddYears(100), $"the poison message expires at {poisoned.ExpiresOn:O}");
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, "api/console/requeue")
+        {
+            Content = new StringContent(JsonSerializer.Serialize(new { channel_id = channel, failure_id = row.RowKey }), Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("x-functions-key", RunningLocalHost.FunctionKey);
+        using var response = await host.Http.SendAsync(request);
+        var answer = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(1, answer.GetProperty("requeued").GetInt32());
+        Assert.Equal(1, answer.GetProperty("failures_closed").GetInt32());
+        var checks = TestStorage.Queues().GetQueueClient(StorageNames.ImportCheckQueue);
+        var requeued = (await checks.ReceiveMessagesAsync(32)).Value.Single(m => m.Body.ToString().Contains(uid, StringComparison.Ordinal));
+        await checks.DeleteMessageAsync(requeued.MessageId, requeued.PopReceipt);
     }
 }
