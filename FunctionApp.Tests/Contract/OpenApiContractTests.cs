@@ -129,6 +129,7 @@ public sealed class OpenApiContractTests
         await Check(HttpMethod.Get, conversationsRoute, conversations + "?front_id=msg_1", null, HttpStatusCode.BadRequest);
         await Check(HttpMethod.Get, conversationsRoute, conversations + "?external_id=nobody", null, HttpStatusCode.NotFound);
 
+        await front.Control.DeleteChannelAsync(channelId); // Front removes the channel, then tells the app
         using (var deletion = await host.SendSignedAsync(HttpMethod.Delete, $"/api/front/channels/{channelId}", null))
         {
             Assert.Equal(HttpStatusCode.OK, deletion.StatusCode);
