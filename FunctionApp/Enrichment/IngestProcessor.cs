@@ -189,9 +189,10 @@ public sealed class IngestProcessor(
     }
 
     /// <summary>
-    /// Deletes the envelope blob once the notification is mapped, or recorded and poisoned: it holds the message body and
-    /// nothing needs it any more (a re-queued notification is enriched from the queue message, Front filling in the rest).
-    /// A failure here is only logged; the storage lifecycle rule removes what is left.
+    /// Deletes the envelope blob once the notification is mapped (or dropped as a replay): it holds the message body and
+    /// nothing needs it any more. A poisoned notification's blob is not deleted but kept under <c>failed/</c>
+    /// (<see cref="PoisonKeepingPayloadAsync"/>) until the operator's re-queue maps it and this deletes it. A failure here is
+    /// only logged; the storage lifecycle rule removes what is left of the live prefixes.
     /// </summary>
     private async Task DeletePayloadAsync(IngestNotification notification, CancellationToken cancellationToken)
     {
