@@ -14,13 +14,14 @@ namespace FrontFunctions.Outbound;
 /// <item>Any other 4xx (not 408, not 429), or an unreadable item: permanent; the reason goes to <c>FrontDeliveryFailures</c>
 /// (RowKey <c>outbound:{webhook-id}</c>), the item to <c>front-outbound-poison</c> at once, and the function returns.</item>
 /// <item>5xx, 408, 429, no answer, after the client's own retries: rethrown so the queue retries; at the last attempt the
-/// reason is recorded first (the host then moves the item to <c>front-outbound-poison</c>).</item>
+/// reason is recorded and the item moved to <c>front-outbound-poison</c> here (never expiring, its blob kept under
+/// <c>failed/</c>, <see cref="FailedPayloads"/>), and the function returns.</item>
 /// </list>
 /// Re-queue poisoned items with <c>tools/RequeuePoison --queue front-outbound</c>; the partner sees the same <c>webhook-id</c>.
 /// </summary>
 public sealed class PartnerDelivery(
     PartnerClient partner, OutboundQueue outbound, DeliveryFailures failures, QueueServiceClient queues,
-    IOptions<PartnerOptions> options, Telemetry.FrontMetrics metrics, ILogger<PartnerDelivery> logger)
+    IOptions<PartnerOptions> options, Telemetry.FrontMetrics metrics, ILogger<PartnerDelivery> logger, FailedPayloads? failed = null)
 {
     public const string FailureKeyPrefix = "outbound:";
 
@@ -78,6 +79,9 @@ public sealed class PartnerDelivery(
         if (dequeueCount >= maxDequeueCount)
         {
             await failures.RecordAsync(item.ChannelId, FailureKeyPrefix + item.WebhookId, item.MessageId, reason + $" (after {dequeueCount} attempts)", dequeueCount, queueMessageText, permanent: false, cancellationToken).ConfigureAwait(false);
+            // Poisoned here, never expiring and with its blob kept (the host's own move would give it a 7-day TTL).
+            await SendToPoisonAsync(queueMessageText, cancellationToken).ConfigureAwait(false);
+            return;
         }
 
         throw new PartnerDeliveryException(reason);
@@ -85,10 +89,15 @@ public sealed class PartnerDelivery(
 
     private async Task SendToPoisonAsync(string text, CancellationToken cancellationToken)
     {
-        // Base64, as the queue trigger reads it: the re-queue tool sends the text back unchanged.
+        // Base64, as the queue trigger reads it: the re-queue tool sends the text back unchanged. Never expiring, its event
+        // blob kept under failed/ (issue 19 point 5): the item is the only copy of the event until an operator acts.
+        var (kept, original) = failed is null ? (text, null) : await failed.KeepAsync(text, "event_blob", cancellationToken).ConfigureAwait(false);
         var poison = queues.GetQueueClient(StorageNames.OutboundPoisonQueue);
-        // Never expiring (issue 19 point 5): the item is the only copy of the event until an operator acts.
-        await poison.SendMessageAsync(text, visibilityTimeout: null, timeToLive: FailedPayloads.NeverExpires, cancellationToken).ConfigureAwait(false);
+        await poison.SendMessageAsync(kept, visibilityTimeout: null, timeToLive: FailedPayloads.NeverExpires, cancellationToken).ConfigureAwait(false);
+        if (failed is not null)
+        {
+            await failed.ReleaseAsync(original, cancellationToken).ConfigureAwait(false);
+        }
     }
 }
 
