@@ -32,6 +32,7 @@ public static class FrontFunctionsServices
         services.AddStorageClients(configuration);
         services.AddFrontTelemetry(configuration); // the meter, the queue sampler (Telemetry/)
         services.AddSingleton<StorageInitializer>();
+        services.AddSingleton<FailedPayloads>(); // poison never expires; failed items' blobs kept (issue 19 point 5)
 
         // Front protocol
         services.AddSingleton<FrontSignatureVerifier>();
@@ -39,6 +40,8 @@ public static class FrontFunctionsServices
         // Ingest and channels
         services.AddSingleton<IngestQueue>();
         services.AddSingleton<ChannelRegistry>();
+        services.AddSingleton<ChannelDeletion>();
+        services.AddSingleton<ReplayGuard>();
         services.AddSingleton<FrontWebhookHandler>();
 
         // Two-way channel: answering Front's outbound messages, delivering them to the partner

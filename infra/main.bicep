@@ -128,7 +128,7 @@ param alwaysReady alwaysReadyInstance[] = [
 ])
 param storageSkuName string = 'Standard_LRS'
 
-@description('Days a webhook payload blob (container front-ingest-payloads) may live before the lifecycle rule deletes it. The app deletes each one once processed; this is the safety net. 7 = the ingest queue\'s message TTL, so a queued pointer never outlives its payload; re-queue poisoned messages within that time.')
+@description('Days a webhook payload blob (container front-ingest-payloads) may live before the lifecycle rule deletes it. The app deletes each one once processed; this is the safety net. 7 = the ingest queue\'s message TTL, so a queued pointer never outlives its payload; a poisoned item\'s blob is kept under failed/, which the rule spares.')
 @minValue(1)
 @maxValue(365)
 param payloadRetentionDays int = 7
@@ -201,6 +201,7 @@ var storageTableNames = [
   'FrontDeliveryFailures'
   'FrontImports'
   'FrontBudget'
+  'FrontSeenSignatures'
 ]
 var storageContainerNames = [
   'front-ingest-payloads'

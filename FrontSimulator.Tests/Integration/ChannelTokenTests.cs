@@ -116,4 +116,36 @@ public sealed class ChannelTokenTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
     }
+
+    [Fact]
+    public async Task A_channel_answers_its_own_token_until_it_is_removed_then_its_token_is_401()
+    {
+        using (var own = await _h.GetAsync($"/channels/{ChannelA}", Token(ChannelA)))
+        {
+            Assert.Equal(HttpStatusCode.OK, own.StatusCode);
+            Assert.Equal(ChannelA, JsonNode.Parse(await own.Content.ReadAsStringAsync())!["id"]!.GetValue<string>());
+        }
+
+        using (var other = await _h.GetAsync($"/channels/{ChannelA}", Token(ChannelB)))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, other.StatusCode);
+        }
+
+        await _h.Control.DeleteChannelAsync(ChannelA);
+
+        using (var removed = await _h.GetAsync($"/channels/{ChannelA}", Token(ChannelA)))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, removed.StatusCode);
+        }
+
+        using (var import = await _h.PostAsync($"/channels/{ChannelA}/inbound_messages", Inbound("e-after", "c1"), Token(ChannelA)))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, import.StatusCode);
+        }
+
+        using (var stillThere = await _h.GetAsync($"/channels/{ChannelB}", Token(ChannelB)))
+        {
+            Assert.Equal(HttpStatusCode.OK, stillThere.StatusCode);
+        }
+    }
 }

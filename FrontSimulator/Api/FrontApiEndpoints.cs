@@ -21,6 +21,45 @@ internal static class FrontApiEndpoints
         app.MapGet(ResourceEndpoints.MessageRoute, ResourceEndpoints.GetMessageAsync);
         app.MapGet(ResourceEndpoints.ConversationRoute, ResourceEndpoints.GetConversationAsync);
         app.MapPut(MessageStatusEndpoints.Route, MessageStatusEndpoints.UpdateAsync);
+        app.MapGet("/channels/{channel_id}", ChannelEndpoints.GetChannelAsync);
+    }
+}
+
+/// <summary>
+/// <c>GET /channels/{channel_id}</c> (core-api.json "Get channel"): 200 with the channel for its own channel token or the
+/// company token, 403 for another channel's token, 404 unknown. A deleted channel's token never gets here (401, see
+/// <c>ChannelTokenValidator</c>); the company token gets 404 for it.
+/// </summary>
+internal static class ChannelEndpoints
+{
+    public static async Task GetChannelAsync(HttpContext context, SimulatorStore store, SimulatorOptions options)
+    {
+        var channelId = (string)context.Request.RouteValues["channel_id"]!;
+        var caller = FrontApiMiddleware.Caller(context);
+        if (caller.ChannelId is { } own && !string.Equals(own, channelId, StringComparison.Ordinal))
+        {
+            await FrontErrors.WriteAsync(context, 403, "The channel token does not grant access to this channel.");
+            return;
+        }
+
+        if (store.FindChannel(channelId) is null || store.IsChannelDeleted(channelId))
+        {
+            await FrontErrors.WriteAsync(context, 404, "Channel not found.");
+            return;
+        }
+
+        var host = options.CompanyHost.TrimEnd('/');
+        await FrontErrors.WriteJsonAsync(context, 200, new JsonObject
+        {
+            ["_links"] = new JsonObject { ["self"] = $"{host}/channels/{channelId}" },
+            ["id"] = channelId,
+            ["type"] = "custom",
+            ["address"] = channelId,
+            ["send_as"] = channelId,
+            ["settings"] = new JsonObject(),
+            ["is_private"] = false,
+            ["is_valid"] = true,
+        });
     }
 }
 

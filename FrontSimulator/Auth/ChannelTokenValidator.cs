@@ -55,6 +55,11 @@ internal sealed class ChannelTokenValidator(SimulatorStore store, SimulatorOptio
             return Fail("sub is not a known channel");
         }
 
+        if (store.IsChannelDeleted(channel.ChannelId))
+        {
+            return Fail("the channel was deleted"); // how Front answers a removed channel's token is UNCONFIRMED: 401 here
+        }
+
         var parameters = new TokenValidationParameters
         {
             ValidateIssuer = true,

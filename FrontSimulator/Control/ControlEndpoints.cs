@@ -37,6 +37,9 @@ internal static class ControlEndpoints
             return Results.Json(new { channel_id = body.ChannelId, app_uid = body.AppUid, webhook_url = body.WebhookUrl }, statusCode: 201);
         });
 
+        sim.MapDelete("/channels/{channel_id}", (string channel_id, SimulatorStore store) =>
+            store.DeleteChannel(channel_id) ? Results.NoContent() : Results.NotFound(Problem("no such channel")));
+
         sim.MapGet("/channels/{channel_id}/conversations", (string channel_id, SimulatorStore store) =>
         {
             if (store.ChannelContents(channel_id) is not { } contents)

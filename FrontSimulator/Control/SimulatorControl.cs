@@ -32,6 +32,10 @@ public sealed class SimulatorControl : IDisposable
     public Task CreateChannelAsync(string channelId, string appUid, string appSecret, Uri? webhookUrl, CancellationToken ct = default) =>
         CreateChannelAsync(new ChannelRegistration(channelId, appUid, appSecret, webhookUrl?.AbsoluteUri), ct);
 
+    /// <summary>Removes the channel as a Front user would: its token is refused (401) from now on.</summary>
+    public Task DeleteChannelAsync(string channelId, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Delete, "_sim/channels/" + Uri.EscapeDataString(channelId), null, ct);
+
     /// <summary>Merges conversation <paramref name="from"/> into <paramref name="into"/> (the survivor).</summary>
     public Task MergeAsync(string from, string into, CancellationToken ct = default) =>
         SendAsync(HttpMethod.Post, "_sim/merge", new MergeRequest(from, into), ct);

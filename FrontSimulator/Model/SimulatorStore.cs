@@ -16,6 +16,7 @@ internal sealed class SimulatorStore
     private readonly Dictionary<string, SimulatedMessage> _messagesByUid = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Channel, string ExternalConversationId), string> _threads = new();
     private readonly Dictionary<string, (string ChannelId, string ExternalId)> _pendingImports = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _deletedChannels = new(StringComparer.Ordinal);
 
     public void Reset()
     {
@@ -27,6 +28,7 @@ internal sealed class SimulatorStore
             _messagesByUid.Clear();
             _threads.Clear();
             _pendingImports.Clear();
+            _deletedChannels.Clear();
         }
     }
 
@@ -35,6 +37,33 @@ internal sealed class SimulatorStore
         lock (_gate)
         {
             _channels[channel.ChannelId] = channel;
+            _deletedChannels.Remove(channel.ChannelId); // registered again: a new channel of the same id
+        }
+    }
+
+    /// <summary>
+    /// Removes the channel as a Front user removing it does: its conversations and messages stay (the simulator's own
+    /// snapshots still show them), its token is refused from now on (401). False when the channel is unknown.
+    /// </summary>
+    public bool DeleteChannel(string channelId)
+    {
+        lock (_gate)
+        {
+            if (!_channels.ContainsKey(channelId))
+            {
+                return false;
+            }
+
+            _deletedChannels.Add(channelId);
+            return true;
+        }
+    }
+
+    public bool IsChannelDeleted(string channelId)
+    {
+        lock (_gate)
+        {
+            return _deletedChannels.Contains(channelId);
         }
     }
 

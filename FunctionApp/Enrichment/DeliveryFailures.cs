@@ -47,6 +47,7 @@ public sealed class DeliveryFailures(TableServiceClient tables, StorageInitializ
         await _table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
         metrics.Poisoned(
             deliveryKey?.StartsWith(Outbound.PartnerDelivery.FailureKeyPrefix, StringComparison.Ordinal) == true ? StorageNames.OutboundQueue
+                : deliveryKey?.StartsWith(ImportCheckPoisoning.FailureKeyPrefix, StringComparison.Ordinal) == true ? StorageNames.ImportCheckQueue
                 : deliveryKey is null ? "unknown" : StorageNames.IngestQueue,
             deliveryKey is null ? Telemetry.PoisonReasons.Unreadable : permanent ? Telemetry.PoisonReasons.Permanent : Telemetry.PoisonReasons.RetriesExhausted);
     }

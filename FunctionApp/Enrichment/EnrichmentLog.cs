@@ -42,6 +42,10 @@ internal static partial class EnrichmentLog
         Message = "Message {MessageId} of channel {ChannelId} still failed at attempt {DequeueCount} ({Reason}); Front is rate limiting or unavailable, so it was queued again to retry in {DelaySeconds} s instead of the poison queue.")]
     public static partial void FrontFailureRequeued(ILogger logger, string channelId, string messageId, string reason, long dequeueCount, double delaySeconds);
 
+    [LoggerMessage(EventId = 2051, EventName = "ReplayDropped", Level = LogLevel.Warning,
+        Message = "Dropped message_imported {MessageId} for channel {ChannelId} ({DeliveryKey}): its signature was already used for another request (a replay); nothing written")]
+    public static partial void ReplayDropped(ILogger logger, string channelId, string messageId, string deliveryKey);
+
     [LoggerMessage(EventId = 2101, EventName = "NoExternalId", Level = LogLevel.Warning,
         Message = "Front returned message {MessageId} of channel {ChannelId} without an external id; it is mapped by Front id only.")]
     public static partial void NoExternalId(ILogger logger, string channelId, string messageId);

@@ -81,6 +81,7 @@ public static class EnrichmentServices
         services.AddSingleton<FrontConversationCache>();
         services.AddTransient<NotificationEnricher>();
         services.AddSingleton<DeliveryFailures>();
+        services.AddSingleton<ImportCheckPoisoning>();
         services.AddTransient<IngestProcessor>();
         return services;
     }

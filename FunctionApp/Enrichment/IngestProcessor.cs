@@ -16,7 +16,10 @@ namespace FrontFunctions.Enrichment;
 /// <item>Permanent failure or unreadable message: a row in <c>FrontDeliveryFailures</c>, the original text to
 /// <c>front-ingest-poison</c>, and a normal return (retrying cannot help; the host deletes the message).</item>
 /// <item>Transient failure: rethrown so the queue retries; at the last attempt (<c>dequeueCount &gt;= maxDequeueCount</c>)
-/// the reason is recorded first, because the host then moves the message to the poison queue without saying why.</item>
+/// the reason is recorded and the message is moved to <c>front-ingest-poison</c> here, never expiring, and the function
+/// returns (the host's own move would give the poison message the default 7-day time-to-live, <see cref="FailedPayloads"/>).
+/// Only when that fails is the failure rethrown for the host to poison it.</item>
+/// <item>Every poisoned message's payload blob, if any, is kept under <c>failed/</c> (<see cref="FailedPayloads.KeepAsync"/>).</item>
 /// <item>Front still failing at the last attempt (429 always; 5xx, timeouts, dropped connections while the notification is
 /// younger than <see cref="EnrichmentOptions.FrontUnavailableRetryWindow"/>): queued again as a new message, visible after
 /// <see cref="EnrichmentOptions.RequeueDelay"/>, and a normal return — Front being unavailable for a while is not a reason
@@ -28,6 +31,8 @@ namespace FrontFunctions.Enrichment;
 public sealed class IngestProcessor(
     NotificationEnricher enricher,
     DeliveryFailures failures,
+    ReplayGuard replays,
+    FailedPayloads failed,
     QueueServiceClient queues,
     BlobServiceClient blobs,
     StorageInitializer storage,
@@ -51,18 +56,25 @@ public sealed class IngestProcessor(
         using var activity = Telemetry.FrontTracing.StartQueueWork("front.enrich", notification.TraceParent, notification.TraceState, notification.ChannelId, notification.MessageId);
         try
         {
+            // The replay check runs while the envelope blob and the map are read; enrichment awaits it before writing.
+            var admitted = AdmitAsync(notification, cancellationToken);
             notification = await CompleteFromEnvelopeBlobAsync(notification, cancellationToken).ConfigureAwait(false);
-            var outcome = await enricher.EnrichAsync(notification, cancellationToken).ConfigureAwait(false);
+            var outcome = await enricher.EnrichAsync(notification, cancellationToken, admitted).ConfigureAwait(false);
             metrics.Mapped(Telemetry.MappedVia.Notification, notification.ReceivedAt);
             EnrichmentLog.Enriched(logger, outcome.ChannelId, outcome.MessageId, outcome.ConversationId, outcome.ExternalId is not null, outcome.FrontCalls, dequeueCount);
+            await DeletePayloadAsync(notification, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ReplayedNotificationException)
+        {
+            // A captured message_imported sent again to another channel's URL (or for another message): dropped, no row written.
+            EnrichmentLog.ReplayDropped(logger, notification.ChannelId, notification.MessageId, notification.DeliveryKey);
             await DeletePayloadAsync(notification, cancellationToken).ConfigureAwait(false);
         }
         catch (PermanentEnrichmentException e)
         {
             EnrichmentLog.Permanent(logger, notification.ChannelId, notification.MessageId, e.Reason, dequeueCount);
             await failures.RecordAsync(notification.ChannelId, notification.DeliveryKey, notification.MessageId, e.Reason, dequeueCount, queueMessageText, permanent: true, cancellationToken).ConfigureAwait(false);
-            await SendToPoisonAsync(queueMessageText, cancellationToken).ConfigureAwait(false);
-            await DeletePayloadAsync(notification, cancellationToken).ConfigureAwait(false);
+            await PoisonKeepingPayloadAsync(queueMessageText, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -79,7 +91,8 @@ public sealed class IngestProcessor(
                 try
                 {
                     await failures.RecordAsync(notification.ChannelId, notification.DeliveryKey, notification.MessageId, reason, dequeueCount, queueMessageText, permanent: false, cancellationToken).ConfigureAwait(false);
-                    await DeletePayloadAsync(notification, cancellationToken).ConfigureAwait(false); // recorded; the host poisons it
+                    await PoisonKeepingPayloadAsync(queueMessageText, cancellationToken).ConfigureAwait(false);
+                    return; // recorded and poisoned here (never expiring); the host deletes the original
                 }
                 catch (Exception recordFailure) when (recordFailure is not OperationCanceledException)
                 {
@@ -91,6 +104,16 @@ public sealed class IngestProcessor(
             throw;
         }
     }
+
+    /// <summary>
+    /// Claims the webhook's signature for this delivery (<see cref="IngestNotification.DeliveryKey"/>: this channel and Front
+    /// message): the same item again (a queue redelivery, a re-queue, Front's retry of the same request) is admitted; the
+    /// same signature for another channel or message is not. Items queued without a signature (older builds) are admitted.
+    /// </summary>
+    private Task<bool> AdmitAsync(IngestNotification notification, CancellationToken cancellationToken) =>
+        notification.SignatureKey is { Length: > 2 } key && notification.SignedAt is { } signedAt
+            ? replays.ClaimAsync(key, signedAt, notification.DeliveryKey, cancellationToken)
+            : Task.FromResult(true);
 
     private static IngestNotification? Parse(string text, out string? problem)
     {
@@ -166,9 +189,10 @@ public sealed class IngestProcessor(
     }
 
     /// <summary>
-    /// Deletes the envelope blob once the notification is mapped, or recorded and poisoned: it holds the message body and
-    /// nothing needs it any more (a re-queued notification is enriched from the queue message, Front filling in the rest).
-    /// A failure here is only logged; the storage lifecycle rule removes what is left.
+    /// Deletes the envelope blob once the notification is mapped (or dropped as a replay): it holds the message body and
+    /// nothing needs it any more. A poisoned notification's blob is not deleted but kept under <c>failed/</c>
+    /// (<see cref="PoisonKeepingPayloadAsync"/>) until the operator's re-queue maps it and this deletes it. A failure here is
+    /// only logged; the storage lifecycle rule removes what is left of the live prefixes.
     /// </summary>
     private async Task DeletePayloadAsync(IngestNotification notification, CancellationToken cancellationToken)
     {
@@ -226,8 +250,20 @@ public sealed class IngestProcessor(
     private async Task SendToPoisonAsync(string text, CancellationToken cancellationToken)
     {
         await storage.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
-        // The client from DI encodes Base64, as the queue trigger expects (StorageClientRegistration).
-        await queues.GetQueueClient(StorageNames.IngestPoisonQueue).SendMessageAsync(text, cancellationToken).ConfigureAwait(false);
+        // The client from DI encodes Base64, as the queue trigger expects (StorageClientRegistration); never expires.
+        await failed.SendToPoisonAsync(StorageNames.IngestPoisonQueue, text, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Poisons the text with its envelope blob kept under <c>failed/</c> (the text rewritten to point there): a re-queue by the
+    /// operator, however late, finds it. The original blob is deleted only once the poisoned text is written.
+    /// </summary>
+    private async Task PoisonKeepingPayloadAsync(string text, CancellationToken cancellationToken)
+    {
+        await storage.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        var (kept, original) = await failed.KeepAsync(text, "envelope_blob", cancellationToken).ConfigureAwait(false);
+        await SendToPoisonAsync(kept, cancellationToken).ConfigureAwait(false);
+        await failed.ReleaseAsync(original, cancellationToken).ConfigureAwait(false);
     }
 
     private static string Describe(Exception e)

@@ -30,7 +30,11 @@ public sealed class NotificationEnricher(
 {
     private readonly TimeSpan _refreshInterval = options.Value.ConversationRefreshInterval;
 
-    public async Task<EnrichmentOutcome> EnrichAsync(IngestNotification notification, CancellationToken cancellationToken)
+    /// <param name="admitted">
+    /// The replay check of the notification's signature (<see cref="ReplayGuard"/>), started by the caller and run while the
+    /// first read is made: awaited before the first Front call or write; false throws <see cref="ReplayedNotificationException"/>.
+    /// </param>
+    public async Task<EnrichmentOutcome> EnrichAsync(IngestNotification notification, CancellationToken cancellationToken, Task<bool>? admitted = null)
     {
         ArgumentNullException.ThrowIfNull(notification);
         var channelId = notification.ChannelId;
@@ -52,6 +56,11 @@ public sealed class NotificationEnricher(
                 var row = await map.GetMessageRowAsync(channelId, messageId, cancellationToken).ConfigureAwait(false);
                 externalId = row?.ExternalId;
                 messageUid ??= row?.MessageUid;
+            }
+
+            if (admitted is not null && !await admitted.ConfigureAwait(false))
+            {
+                throw new ReplayedNotificationException();
             }
 
             if (externalId is null)
@@ -206,3 +215,6 @@ public sealed class NotificationEnricher(
 
     private static string? Blank(string? value) => string.IsNullOrEmpty(value) ? null : value;
 }
+
+/// <summary>The notification's signature was already claimed by another request (a replay): nothing was written.</summary>
+public sealed class ReplayedNotificationException() : Exception("The notification's signature was already used for another request.");

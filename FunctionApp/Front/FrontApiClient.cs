@@ -24,6 +24,25 @@ public sealed class FrontApiClient(HttpClient http)
         GetJsonAsync(channelId, "messages/alt:uid:" + Uri.EscapeDataString(messageUid), FrontApiJsonContext.Default.FrontMessage, cancellationToken);
 
     /// <summary>
+    /// <c>GET /channels/{channel_id}</c> with the channel's own token (core-api.json "Get channel"): whether Front still answers
+    /// for the channel. True on 2xx; false on 401/403/404/410 (the token or the channel is refused: deleted, or the route is
+    /// not granted to channel tokens — both read as "Front no longer vouches for it"). Anything else (5xx, 429, no answer)
+    /// throws a non-permanent <see cref="FrontApiException"/>: the caller decides.
+    /// </summary>
+    public async Task<bool> ChannelAnswersAsync(string channelId, CancellationToken cancellationToken = default)
+    {
+        var path = "channels/" + Uri.EscapeDataString(channelId);
+        using var response = await SendAsync(channelId, path, cancellationToken).ConfigureAwait(false);
+        var status = (int)response.StatusCode;
+        return status switch
+        {
+            >= 200 and < 300 => true,
+            401 or 403 or 404 or 410 => false,
+            _ => throw new FrontApiException($"GET /{path} answered {status} {response.ReasonPhrase}.", permanent: false, status),
+        };
+    }
+
+    /// <summary>
     /// <c>POST /channels/{channel_id}/inbound_messages</c> or <c>/outbound_messages</c> (Front's sync import) with the body as
     /// given (an <c>InboundMessage</c> / <c>OutboundMessage</c>); returns the <c>message_uid</c> of Front's 202. Not idempotent
     /// (Front creates a message per request), so the pipeline retries it only after an outcome that proves Front did not act

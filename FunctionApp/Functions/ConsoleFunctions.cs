@@ -59,6 +59,11 @@ public sealed class ConsoleFunctions(OperationsConsole console)
         }
 
         var (channelId, failureId, all) = body.Request!;
+        if (failureId is not null && Operations.ConsoleInput.FailureIdProblem(failureId) is { } problem)
+        {
+            return ConsoleResponse.Error(StatusCodes.Status400BadRequest, "bad_request", problem);
+        }
+
         var valid = (channelId, failureId, all) switch
         {
             (null, null, true) => true,

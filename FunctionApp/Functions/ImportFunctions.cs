@@ -12,7 +12,7 @@ namespace FrontFunctions.Functions;
 /// The import API for the partner system, mirroring Front's sync endpoints (function-key protected), and the queue function
 /// that checks overdue imports. All decisions are in <see cref="ImportService"/> and <see cref="ImportCheck"/>.
 /// </summary>
-public sealed class ImportFunctions(ImportService imports, ImportCheck checks)
+public sealed class ImportFunctions(ImportService imports, ImportCheck checks, Enrichment.ImportCheckPoisoning lastAttempt, Microsoft.Extensions.Options.IOptions<Enrichment.EnrichmentOptions> queueOptions)
 {
     public const string InboundRoute = "channels/{channelId}/inbound_messages";
     public const string OutboundRoute = "channels/{channelId}/outbound_messages";
@@ -36,7 +36,7 @@ public sealed class ImportFunctions(ImportService imports, ImportCheck checks)
         [QueueTrigger(StorageNames.ImportCheckQueue, Connection = "AzureWebJobsStorage")] string message,
         long dequeueCount,
         CancellationToken cancellationToken) =>
-        checks.RunAsync(message, dequeueCount, cancellationToken);
+        lastAttempt.RunAsync(message, dequeueCount, queueOptions.Value.MaxDequeueCount, () => checks.RunAsync(message, cancellationToken), cancellationToken);
 
     private async Task<IActionResult> ImportAsync(HttpRequest request, string channelId, bool inbound, CancellationToken cancellationToken)
     {
@@ -52,12 +52,6 @@ public sealed class ImportFunctions(ImportService imports, ImportCheck checks)
             return HttpAnswer.PayloadTooLarge($"The body is larger than {RequestBodyReader.MaxBodyBytes} bytes.").ToResult();
         }
 
-        var answer = await imports.ImportAsync(channelId, inbound, body, cancellationToken);
-        if (answer.Body is ImportRetryLater later)
-        {
-            request.HttpContext.Response.Headers.RetryAfter = later.RetryAfterHeader; // nothing was imported: the same request may come again
-        }
-
-        return answer.ToResult();
+        return (await imports.ImportAsync(channelId, inbound, body, cancellationToken)).ToResult();
     }
 }

@@ -32,8 +32,6 @@ public sealed class ImportCheck(
     ImportStore imports,
     FrontApiClient front,
     NotificationEnricher enricher,
-    DeliveryFailures failures,
-    IOptions<EnrichmentOptions> enrichment,
     QueueServiceClient queues,
     StorageInitializer storage,
     IOptions<ImportOptions> options,
@@ -48,47 +46,6 @@ public sealed class ImportCheck(
         await queues.GetQueueClient(StorageNames.ImportCheckQueue)
             .SendMessageAsync(text, visibilityTimeout: options.Value.OverdueAfter, timeToLive: TimeSpan.FromSeconds(-1), cancellationToken: cancellationToken)
             .ConfigureAwait(false); // never expires: a check that could not run ends in the poison queue with a failure row, not nowhere
-    }
-
-    /// <summary>
-    /// Runs one check; when it fails at its last dequeue (the host then moves it to <c>front-import-checks-poison</c>) it first
-    /// leaves a failure row with the reason in <c>FrontDeliveryFailures</c>, so the console lists it and can re-queue it.
-    /// </summary>
-    public async Task RunAsync(string queueMessageText, long dequeueCount, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await RunAsync(queueMessageText, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (dequeueCount >= enrichment.Value.MaxDequeueCount && (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested))
-        {
-            var check = TryRead(queueMessageText);
-            var reason = $"The overdue check of import {check?.ExternalId} (uid {check?.MessageUid}) failed {dequeueCount} times: "
-                + (e is FrontApiException f ? f.Reason : e.GetType().Name) + " It waits in front-import-checks-poison.";
-            try
-            {
-                await failures.RecordAsync(check?.ChannelId, null, check?.ExternalId, reason, dequeueCount, queueMessageText, permanent: false, cancellationToken).ConfigureAwait(false);
-                ImportLog.CheckPoisoned(logger, check?.ChannelId ?? "?", check?.MessageUid ?? "?");
-            }
-            catch (Exception recordFailure) when (recordFailure is not OperationCanceledException)
-            {
-                ImportLog.CheckNotScheduled(logger, check?.ChannelId ?? "?", check?.MessageUid ?? "?", recordFailure.GetType().Name);
-            }
-
-            throw;
-        }
-    }
-
-    private static ImportCheckMessage? TryRead(string text)
-    {
-        try
-        {
-            return JsonSerializer.Deserialize(text, ImportJsonContext.Default.ImportCheckMessage);
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
     }
 
     public async Task RunAsync(string queueMessageText, CancellationToken cancellationToken)

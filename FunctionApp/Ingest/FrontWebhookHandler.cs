@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using FrontFunctions.Channels;
 using FrontFunctions.Front;
 using FrontFunctions.Http;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -12,11 +13,19 @@ namespace FrontFunctions.Ingest;
 /// and encoding → envelope (UTF-8, JSON, no duplicate keys, shape) → type. Nothing is written before the signature and the
 /// envelope have been accepted, and an answer of 200 for <c>message_imported</c> is given only after the queue write
 /// succeeded. Storage failures answer 503 (<see cref="FailurePolicy"/>).
+/// <para>
+/// Replays (<see cref="ReplayGuard"/>): a signature accepted once is claimed for what it did — <c>delete|{channel}</c>,
+/// <c>authorization|{channel}</c> here, on the answer path (rare requests); a <c>message_imported</c>'s signature rides in the
+/// queued notification and is claimed by enrichment, off the answer path. The same signature used for anything else is
+/// refused with 409 and changes nothing.
+/// </para>
 /// </summary>
 public sealed class FrontWebhookHandler(
     FrontSignatureVerifier verifier,
     IngestQueue queue,
     ChannelRegistry channels,
+    ChannelDeletion deletion,
+    ReplayGuard replays,
     Outbound.OutboundAnswerer outbound,
     IOptions<FrontOptions> options,
     TimeProvider time,
@@ -98,10 +107,11 @@ public sealed class FrontWebhookHandler(
             return HttpAnswer.Unauthorized(SignatureMessage(check));
         }
 
+        var signed = new Signed(ReplayGuard.KeyOf(request.Signature)!, ReplayGuard.SignedAt(request.Timestamp)!.Value);
         if (isDelete && (request.Body.IsEmpty || request.Body.Span.SequenceEqual(FrontSignatureVerifier.UndefinedBody)))
         {
             seen.Value = FrontWebhookEnvelope.Delete;
-            return await DeleteAsync(request.ChannelId!, cancellationToken).ConfigureAwait(false);
+            return await DeleteAsync(request.ChannelId!, signed, cancellationToken).ConfigureAwait(false);
         }
 
         // Only a correctly signed request is told what is wrong with its body.
@@ -121,10 +131,10 @@ public sealed class FrontWebhookHandler(
         seen.Value = envelope.Type;
         return (envelope.Type, request.ChannelId) switch
         {
-            (FrontWebhookEnvelope.Authorization, null) => await AuthorizeAsync(envelope, cancellationToken).ConfigureAwait(false),
+            (FrontWebhookEnvelope.Authorization, null) => await AuthorizeAsync(envelope, signed, cancellationToken).ConfigureAwait(false),
             (FrontWebhookEnvelope.Authorization, _) => HttpAnswer.BadRequest("\"authorization\" is sent to the app's URL (/api/front/channels), not to a channel's URL."),
-            (FrontWebhookEnvelope.Delete, { } channelId) => await DeleteAsync(channelId, envelope, cancellationToken).ConfigureAwait(false),
-            (FrontWebhookEnvelope.MessageImported, { } channelId) => await QueueImportedAsync(channelId, envelope, request.Body, cancellationToken).ConfigureAwait(false),
+            (FrontWebhookEnvelope.Delete, { } channelId) => await DeleteAsync(channelId, envelope, signed, cancellationToken).ConfigureAwait(false),
+            (FrontWebhookEnvelope.MessageImported, { } channelId) => await QueueImportedAsync(channelId, envelope, request.Body, signed, cancellationToken).ConfigureAwait(false),
             (FrontWebhookEnvelope.Message or FrontWebhookEnvelope.MessageAutoreply, { } channelId) => await AnswerOutboundAsync(channelId, envelope, cancellationToken).ConfigureAwait(false),
             (FrontWebhookEnvelope.Delete or FrontWebhookEnvelope.MessageImported or FrontWebhookEnvelope.Message or FrontWebhookEnvelope.MessageAutoreply, null) =>
                 HttpAnswer.BadRequest($"\"{envelope.Type}\" is sent to a channel's URL (/api/front/channels/{{channelId}}), not to the app's URL."),
@@ -132,7 +142,7 @@ public sealed class FrontWebhookHandler(
         };
     }
 
-    private async Task<HttpAnswer> AuthorizeAsync(FrontWebhookEnvelope envelope, CancellationToken cancellationToken)
+    private async Task<HttpAnswer> AuthorizeAsync(FrontWebhookEnvelope envelope, Signed signed, CancellationToken cancellationToken)
     {
         var channelId = envelope.Payload.TryGetProperty("channel_id", out var id) && id.ValueKind == System.Text.Json.JsonValueKind.String
             ? id.GetString()
@@ -144,6 +154,20 @@ public sealed class FrontWebhookHandler(
 
         try
         {
+            if (!await replays.ClaimAsync(signed.Key, signed.At, "authorization|" + channelId, cancellationToken).ConfigureAwait(false))
+            {
+                return Replayed("authorization", channelId!);
+            }
+
+            // An authorization signed before the channel was deleted here is an old request (a replay of it would bring a
+            // removed channel back): Front's real re-authorization is signed after the delete.
+            if (await channels.FindAsync(channelId!, cancellationToken).ConfigureAwait(false) is { Status: ChannelStatus.Deleted, DeletedAt: { } deletedAt }
+                && signed.At < deletedAt)
+            {
+                WebhookLog.AuthorizationOlderThanDelete(logger, channelId!);
+                return HttpAnswer.Error(StatusCodes.Status409Conflict, "conflict", "This authorization was signed before the channel was deleted; nothing was changed.");
+            }
+
             await channels.AuthorizeAsync(channelId!, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (FailurePolicy.IsStorageUnavailable(e, cancellationToken))
@@ -158,7 +182,7 @@ public sealed class FrontWebhookHandler(
         return HttpAnswer.Ok(new { type = "success", webhook_url = webhookUrl });
     }
 
-    private Task<HttpAnswer> DeleteAsync(string channelId, FrontWebhookEnvelope envelope, CancellationToken cancellationToken)
+    private Task<HttpAnswer> DeleteAsync(string channelId, FrontWebhookEnvelope envelope, Signed signed, CancellationToken cancellationToken)
     {
         // Current docs send {"channel_id": …}; older ones no body. When present it must name the channel of the URL.
         if (envelope.Payload.TryGetProperty("channel_id", out var id)
@@ -167,26 +191,51 @@ public sealed class FrontWebhookHandler(
             return Task.FromResult(HttpAnswer.BadRequest("The delete payload's channel_id does not match the channel in the URL."));
         }
 
-        return DeleteAsync(channelId, cancellationToken);
+        return DeleteAsync(channelId, signed, cancellationToken);
     }
 
-    private async Task<HttpAnswer> DeleteAsync(string channelId, CancellationToken cancellationToken)
+    private async Task<HttpAnswer> DeleteAsync(string channelId, Signed signed, CancellationToken cancellationToken)
     {
+        ChannelDeletionOutcome outcome;
         try
         {
-            await channels.MarkDeletedAsync(channelId, cancellationToken).ConfigureAwait(false);
+            if (!await replays.ClaimAsync(signed.Key, signed.At, "delete|" + channelId, cancellationToken).ConfigureAwait(false))
+            {
+                return Replayed("delete", channelId);
+            }
+
+            outcome = await deletion.DeleteAsync(channelId, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (FailurePolicy.IsStorageUnavailable(e, cancellationToken))
         {
             return StorageUnavailable(e, "delete", channelId);
         }
 
+        switch (outcome)
+        {
+            case ChannelDeletionOutcome.StillAlive:
+                WebhookLog.DeleteRefusedChannelAlive(logger, channelId);
+                return HttpAnswer.Error(StatusCodes.Status409Conflict, "conflict", "Front still answers for this channel; it was not marked deleted.");
+            case ChannelDeletionOutcome.DeletedUnconfirmed:
+                WebhookLog.DeleteUnconfirmed(logger, channelId);
+                break;
+        }
+
         WebhookLog.Deleted(logger, channelId);
         return HttpAnswer.Success;
     }
 
+    private HttpAnswer Replayed(string requestType, string channelId)
+    {
+        WebhookLog.ReplayRefused(logger, requestType, channelId);
+        return HttpAnswer.Error(StatusCodes.Status409Conflict, "replayed", "This signature was already used for another request; nothing was changed.");
+    }
+
+    /// <summary>The accepted signature: its <see cref="ReplayGuard.KeyOf"/> key and its signed time.</summary>
+    private readonly record struct Signed(string Key, DateTimeOffset At);
+
     private async Task<HttpAnswer> QueueImportedAsync(
-        string channelId, FrontWebhookEnvelope envelope, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+        string channelId, FrontWebhookEnvelope envelope, ReadOnlyMemory<byte> body, Signed signed, CancellationToken cancellationToken)
     {
         var notification = ImportedMessageReader.TryRead(channelId, envelope, time.GetUtcNow(), out var problem);
         if (notification is null)
@@ -194,6 +243,9 @@ public sealed class FrontWebhookHandler(
             WebhookLog.BodyRejected(logger, "POST", channelId, problem!);
             return HttpAnswer.BadRequest(problem!);
         }
+
+        // Claimed when the item is enriched (IngestProcessor), not here: nothing but a hash on the answer path.
+        notification = notification with { SignatureKey = signed.Key, SignedAt = signed.At };
 
         try
         {

@@ -47,6 +47,14 @@ public sealed record IngestNotification
     public bool IdsInBlob { get; init; }
 
     /// <summary>
+    /// The key of the webhook's Front signature (<see cref="Front.ReplayGuard.KeyOf"/>, a hash: never the signature) and its
+    /// signed time: enrichment claims it before writing anything, so a captured <c>message_imported</c> replayed to another
+    /// channel's URL maps nothing there. Absent in messages queued by older builds (not checked).
+    /// </summary>
+    [JsonPropertyName("signature_key")] public string? SignatureKey { get; init; }
+    [JsonPropertyName("signed_at")] public DateTimeOffset? SignedAt { get; init; }
+
+    /// <summary>
     /// W3C trace context of the webhook that queued this (<c>traceparent</c>, <c>tracestate</c>): enrichment continues its
     /// trace. Absent in messages queued by older builds (and when nothing traces), which still process.
     /// </summary>

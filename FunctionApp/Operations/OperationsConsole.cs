@@ -142,7 +142,9 @@ public sealed class OperationsConsole(
             rows.Add(found.Value);
             // An outbound (partner delivery) failure waits in front-outbound-poison, an ingest one in front-ingest-poison (the
             // failure id is the row key, encoded as DeliveryFailures keys it).
-            var queue = failureId.StartsWith(TableKeyEncoding.Encode(PartnerDelivery.FailureKeyPrefix), StringComparison.Ordinal) ? StorageNames.OutboundQueue : StorageNames.IngestQueue;
+            var queue = failureId.StartsWith(TableKeyEncoding.Encode(PartnerDelivery.FailureKeyPrefix), StringComparison.Ordinal) ? StorageNames.OutboundQueue
+                : failureId.StartsWith(TableKeyEncoding.Encode(ImportCheckPoisoning.FailureKeyPrefix), StringComparison.Ordinal) ? StorageNames.ImportCheckQueue
+                : StorageNames.IngestQueue;
             moved = (await requeue.RequeueWhereAsync(text => FailureIdOf(text) == (channelId, failureId), int.MaxValue, cancellationToken, queue).ConfigureAwait(false)).RequeuedCount;
             if (moved == 0 && queue == StorageNames.IngestQueue)
             {
@@ -200,7 +202,8 @@ public sealed class OperationsConsole(
         var closed = 0;
         foreach (var row in rows)
         {
-            if (failureId is null && !taken.ContainsKey((row.PartitionKey, row.RowKey)))
+            // One failure: closed only when its message was really moved (nothing in a poison queue: it stays listed).
+            if (failureId is null ? !taken.ContainsKey((row.PartitionKey, row.RowKey)) : moved == 0)
             {
                 continue;
             }
@@ -240,6 +243,10 @@ public sealed class OperationsConsole(
 
         var partition = FrontIds.IsChannelId(channel) ? channel! : DeliveryFailures.UnknownChannelPartition;
         deliveryKey = string.IsNullOrEmpty(deliveryKey) && !string.IsNullOrEmpty(webhookId) ? PartnerDelivery.FailureKeyPrefix + webhookId : deliveryKey;
+        if (string.IsNullOrEmpty(deliveryKey) && ImportCheckPoisoning.Ids(text) is (not null, { } messageUid))
+        {
+            deliveryKey = ImportCheckPoisoning.FailureKeyPrefix + messageUid; // an overdue import check (ImportCheckPoisoning)
+        }
         var row = string.IsNullOrEmpty(deliveryKey)
             ? "text-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)).AsSpan(0, 16))
             : TableKeyEncoding.Encode(deliveryKey);

@@ -19,7 +19,7 @@ namespace FrontFunctions.Outbound;
 /// <item>Given up (<see cref="PartnerGiveUp"/>): a row in <c>FrontDeliveryFailures</c> (RowKey <c>outbound:{webhook-id}</c>),
 /// Front told the message failed, the item to <c>front-outbound-poison</c>.</item>
 /// <item>Anything else (storage failing, the re-queue itself failing): rethrown so the queue retries; at the last dequeue the
-/// reason is recorded first (the host then poisons it), so every poisoned item has its row.</item>
+/// reason is recorded and the item poisoned here, never expiring, so every poisoned item has its row.</item>
 /// </list>
 /// The partner sees the same <c>webhook-id</c> on every attempt and de-duplicates on it.
 /// </summary>
@@ -48,10 +48,11 @@ public sealed class PartnerDelivery(
         }
         catch (Exception e) when (dequeueCount >= maxDequeueCount && e is not OperationCanceledException)
         {
-            // The host poisons the item after this attempt: its reason must be on record first.
+            // The last attempt: the reason on record, then the item poisoned here, never expiring (the host's own move would
+            // give it the default 7-day time-to-live). If that fails too, the host poisons it.
             var reason = $"{e.GetType().Name}: {FirstLine(e.Message)} (after {dequeueCount} attempts)";
             await failures.RecordAsync(item.ChannelId, FailureKeyPrefix + item.WebhookId, item.MessageId, reason, dequeueCount, queueMessageText, permanent: false, cancellationToken).ConfigureAwait(false);
-            throw;
+            await giveUp.SendToPoisonAsync(queueMessageText, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Azure.Storage.Queues;
 using FrontFunctions.Enrichment;
 using FrontFunctions.Front;
 using FrontFunctions.Storage;
@@ -17,7 +16,7 @@ namespace FrontFunctions.Outbound;
 /// it all again on the next dequeue: the row is replaced, the status call is an idempotent PUT.
 /// </summary>
 public sealed class PartnerGiveUp(
-    DeliveryFailures failures, FrontApiClient front, PartnerHealth health, QueueServiceClient queues, TimeProvider time,
+    DeliveryFailures failures, FrontApiClient front, PartnerHealth health, Storage.FailedPayloads poison, TimeProvider time,
     Telemetry.FrontMetrics metrics, ILogger<PartnerGiveUp> logger)
 {
     /// <param name="frontReason">What the teammate reads in Front: short, no secrets, no body, no URL.</param>
@@ -57,9 +56,17 @@ public sealed class PartnerGiveUp(
         await SendToPoisonAsync(queueMessageText, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The text as it came (Base64 on the queue, as the trigger reads it): the console re-queues it unchanged.</summary>
-    public Task SendToPoisonAsync(string text, CancellationToken cancellationToken) =>
-        queues.GetQueueClient(StorageNames.OutboundPoisonQueue).SendMessageAsync(text, cancellationToken);
+    /// <summary>
+    /// The text as it came (Base64 on the queue, as the trigger reads it), never expiring, its event blob kept under
+    /// <c>failed/</c> (<see cref="Storage.FailedPayloads"/>): the item is the only copy of the event until an operator re-queues
+    /// or discards it from the console.
+    /// </summary>
+    public async Task SendToPoisonAsync(string text, CancellationToken cancellationToken)
+    {
+        var (kept, original) = await poison.KeepAsync(text, "event_blob", cancellationToken).ConfigureAwait(false);
+        await poison.SendToPoisonAsync(StorageNames.OutboundPoisonQueue, kept, cancellationToken).ConfigureAwait(false);
+        await poison.ReleaseAsync(original, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>The event's <c>data.external_conversation_id</c> (items queued by older builds do not carry it themselves).</summary>
     private static string? ExternalConversationIdOf(string? eventText)

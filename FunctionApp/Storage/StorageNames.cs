@@ -18,6 +18,12 @@ public static class StorageNames
     /// <summary>Envelopes too large for one queue message (64 KiB); the queue message points here.</summary>
     public const string PayloadContainer = "front-ingest-payloads";
 
+    /// <summary>
+    /// Where a poisoned item's payload blob is kept (in <see cref="PayloadContainer"/>) until an operator acts: outside the
+    /// lifecycle rule's prefixes (ingest envelopes are named <c>cha_…/</c>, outbound events <c>outbound/</c>).
+    /// </summary>
+    public const string FailedPayloadPrefix = "failed/";
+
     /// <summary>One row per channel: when authorized, status.</summary>
     public const string ChannelsTable = "FrontChannels";
 
@@ -35,6 +41,12 @@ public static class StorageNames
 
     /// <summary>Why a delivery failed permanently, keyed by delivery key.</summary>
     public const string FailuresTable = "FrontDeliveryFailures";
+
+    /// <summary>
+    /// Front signatures already accepted (replay protection, <c>Front/ReplayGuard</c>): PartitionKey = the first two hex
+    /// digits of the signature's hash, RowKey = the hash; each row dead once its signature can no longer verify.
+    /// </summary>
+    public const string SeenSignaturesTable = "FrontSeenSignatures";
 
     /// <summary>The shared Front budget: one token-bucket row per company/app (<c>Front__SharedBudget__BudgetKey</c>).</summary>
     public const string BudgetTable = "FrontBudget";

@@ -28,6 +28,7 @@ public sealed class StorageLayoutTests
     [InlineData(StorageNames.FailuresTable)]
     [InlineData(StorageNames.ImportsTable)]
     [InlineData(StorageNames.BudgetTable)]
+    [InlineData(StorageNames.SeenSignaturesTable)]
     public void Table_is_created_up_front(string table) =>
         Assert.Contains(table, Names("Microsoft.Storage/storageAccounts/tableServices/tables"));
 
@@ -47,8 +48,12 @@ public sealed class StorageLayoutTests
         Assert.True(rule["enabled"]?.GetValue<bool>());
         Assert.Equal("Lifecycle", rule["type"]?.GetValue<string>());
 
-        var prefixes = rule["definition"]!["filters"]!["prefixMatch"]!.AsArray().Select(p => p!.GetValue<string>());
-        Assert.Equal([StorageNames.PayloadContainer + "/"], prefixes);
+        // The live prefixes only (ingest envelopes are named by channel id, outbound events under outbound/): a poisoned
+        // item's blob, kept under failed/, lives until an operator acts on it.
+        var prefixes = rule["definition"]!["filters"]!["prefixMatch"]!.AsArray().Select(p => p!.GetValue<string>()).ToList();
+        Assert.Equal([StorageNames.PayloadContainer + "/cha_", StorageNames.PayloadContainer + "/outbound/"], prefixes);
+        Assert.DoesNotContain(prefixes, p => (StorageNames.PayloadContainer + "/" + StorageNames.FailedPayloadPrefix + "cha_1/x.json").StartsWith(p, StringComparison.Ordinal)
+            || (StorageNames.PayloadContainer + "/" + StorageNames.FailedPayloadPrefix + "outbound/x.json").StartsWith(p, StringComparison.Ordinal));
         Assert.Equal(["blockBlob"], rule["definition"]!["filters"]!["blobTypes"]!.AsArray().Select(t => t!.GetValue<string>()));
 
         // Only a delete of the base blob, by age: 7 days by default (the queue TTL), and a parameter.

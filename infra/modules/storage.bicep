@@ -93,8 +93,10 @@ resource storage 'Microsoft.Storage/storageAccounts@2025-01-01' = {
     ]
   }
 
-  // Safety net: the app deletes a payload blob once its notification is mapped or recorded as failed; whatever is left
-  // (a crash in between, a bug) is deleted here. Only the payload container: never the deployment package.
+  // Safety net: the app deletes a payload blob once its item is done; whatever is left (a crash in between, a bug) is
+  // deleted here. Only the live prefixes of the payload container — ingest envelopes ('cha_…/') and outbound events
+  // ('outbound/') — never 'failed/', where the app keeps a poisoned item's blob until an operator re-queues or discards it
+  // (FunctionApp/Storage/FailedPayloads.cs), and never the deployment package.
   resource lifecycle 'managementPolicies' = {
     name: 'default'
     properties: {
@@ -110,7 +112,8 @@ resource storage 'Microsoft.Storage/storageAccounts@2025-01-01' = {
                   'blockBlob'
                 ]
                 prefixMatch: [
-                  '${payloadContainerName}/'
+                  '${payloadContainerName}/cha_'
+                  '${payloadContainerName}/outbound/'
                 ]
               }
               actions: {

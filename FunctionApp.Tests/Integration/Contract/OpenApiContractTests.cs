@@ -149,6 +149,7 @@ public sealed class OpenApiContractTests
         Assert.Equal("front_rate_limited", limited.GetProperty("type").GetString());
         await front.Control.SetFaultsAsync(new FrontSimulator.Control.FaultSettings { Burst429 = 0 });
 
+        await front.Control.DeleteChannelAsync(channelId); // Front removes the channel, then tells the app
         using (var deletion = await host.SendSignedAsync(HttpMethod.Delete, $"/api/front/channels/{channelId}", null))
         {
             Assert.Equal(HttpStatusCode.OK, deletion.StatusCode);

@@ -89,13 +89,14 @@ public sealed class IngestProcessorTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task A_poisoned_and_recorded_notifications_payload_blob_is_deleted_a_retried_or_requeued_ones_kept()
+    public async Task A_poisoned_notifications_payload_blob_is_kept_under_failed_a_retried_or_requeued_ones_stay_in_place()
     {
         _host.Front.Respond = _ => Task.FromResult(new HttpResponseMessage(HttpStatusCode.NotFound));
         var (gone, goneBlob) = await PointerWithBlobAsync("msg_big_gone", null, ["thr-1"], idsInBlob: false, ["thr-1"]);
         await Processor.ProcessAsync(gone, dequeueCount: 1, maxDequeueCount: 5, CancellationToken.None);
         Assert.NotNull(await FailureRowAsync(_channel, IngestNotification.DeliveryKeyFor(_channel, "msg_big_gone")));
         Assert.False((await goneBlob.ExistsAsync()).Value);
+        await AssertKeptAsync(goneBlob.Name); // poisoned: kept under failed/ until an operator acts (issue 19 point 5)
 
         _host.Front.Respond = _ => Task.FromResult(new HttpResponseMessage(HttpStatusCode.ServiceUnavailable));
         var (requeued, requeuedBlob) = await PointerWithBlobAsync("msg_big_requeued", null, ["thr-1"], idsInBlob: false, ["thr-1"]);
@@ -112,9 +113,18 @@ public sealed class IngestProcessorTests : IAsyncDisposable
             "msg_big_flaky", null, ["thr-1"], idsInBlob: false, ["thr-1"], receivedAt: DateTimeOffset.UtcNow - TimeSpan.FromHours(2));
         await Assert.ThrowsAnyAsync<Exception>(() => Processor.ProcessAsync(flaky, dequeueCount: 1, maxDequeueCount: 5, CancellationToken.None));
         Assert.True((await flakyBlob.ExistsAsync()).Value); // the queue retries it: the blob is still needed
-        await Assert.ThrowsAnyAsync<Exception>(() => Processor.ProcessAsync(flaky, dequeueCount: 5, maxDequeueCount: 5, CancellationToken.None));
+        await Processor.ProcessAsync(flaky, dequeueCount: 5, maxDequeueCount: 5, CancellationToken.None); // recorded and poisoned here
         Assert.NotNull(await FailureRowAsync(_channel, IngestNotification.DeliveryKeyFor(_channel, "msg_big_flaky")));
-        Assert.False((await flakyBlob.ExistsAsync()).Value); // recorded; the host poisons it
+        Assert.False((await flakyBlob.ExistsAsync()).Value);
+        await AssertKeptAsync(flakyBlob.Name);
+    }
+
+    /// <summary>The blob was moved under failed/ and the poisoned text points at the kept copy.</summary>
+    private static async Task AssertKeptAsync(string original)
+    {
+        var kept = TestStorage.Blobs().GetBlobContainerClient(StorageNames.PayloadContainer).GetBlobClient(StorageNames.FailedPayloadPrefix + original);
+        Assert.True((await kept.ExistsAsync()).Value, "the payload blob is kept under failed/");
+        Assert.NotNull(await TestStorage.FindPoisonMessageAsync(m => m.Contains("\"envelope_blob\":\"" + kept.Name + "\"", StringComparison.Ordinal), TimeSpan.FromSeconds(10)));
     }
 
     [Fact]
@@ -185,7 +195,13 @@ public sealed class IngestProcessorTests : IAsyncDisposable
         await Assert.ThrowsAnyAsync<Exception>(() => Processor.ProcessAsync(text, dequeueCount: 4, maxDequeueCount: 5, CancellationToken.None));
         Assert.Null(await FailureRowAsync(_channel, key));
 
-        await Assert.ThrowsAnyAsync<Exception>(() => Processor.ProcessAsync(text, dequeueCount: 5, maxDequeueCount: 5, CancellationToken.None));
+        // The last attempt: recorded and moved to the poison queue here, never expiring (the host's own move would give it
+        // the default 7-day time-to-live), and no throw, so the host deletes the original.
+        await Processor.ProcessAsync(text, dequeueCount: 5, maxDequeueCount: 5, CancellationToken.None);
+        Assert.True(await PoisonHoldsAsync(text));
+        var poisoned = (await TestStorage.Queues().GetQueueClient(StorageNames.IngestPoisonQueue).PeekMessagesAsync(32)).Value
+            .Where(m => m.Body.ToString() == text).ToList();
+        Assert.All(poisoned, m => Assert.True(m.ExpiresOn > DateTimeOffset.UtcNow.AddYears(100), $"the poison message expires at {m.ExpiresOn:O}"));
         var row = await FailureRowAsync(_channel, key);
         Assert.NotNull(row);
         Assert.False(row.GetBoolean("Permanent"));

@@ -343,6 +343,7 @@ public sealed class ImportApiTests : IAsyncLifetime
     {
         await StartAsync();
         var deleted = await NewChannelAsync();
+        await _front.Control.DeleteChannelAsync(deleted); // Front removes the channel, then tells the app
         using var deletion = await _host.SendSignedAsync(HttpMethod.Delete, $"/api/front/channels/{deleted}", null);
         Assert.Equal(HttpStatusCode.OK, deletion.StatusCode);
 

@@ -220,6 +220,7 @@ public sealed class TwoWayChannelTests
     public async Task A_message_on_a_deleted_channel_is_refused_with_410_and_nothing_is_recorded()
     {
         await using var two = await TwoWayPipeline.StartAsync(deliver: false);
+        await two.Sim.DeleteChannelAsync(two.ChannelId); // Front removes the channel, then tells the app
         var delete = await two.Pipeline.Host.SendSignedAsync(HttpMethod.Delete, $"/api/front/channels/{two.ChannelId}", null);
         Assert.Equal(HttpStatusCode.OK, delete.StatusCode);
 
@@ -239,6 +240,7 @@ public sealed class TwoWayChannelTests
         await using var two = await TwoWayPipeline.StartAsync(deliver: false);
         var before = await two.Sim.SendTeammateMessageAsync(two.ChannelId, new TeammateMessage { ConversationId = null });
         Assert.Equal(200, before.Status);
+        await two.Sim.DeleteChannelAsync(two.ChannelId); // Front removes the channel, then tells the app
         var delete = await two.Pipeline.Host.SendSignedAsync(HttpMethod.Delete, $"/api/front/channels/{two.ChannelId}", null);
         Assert.Equal(HttpStatusCode.OK, delete.StatusCode);
 
