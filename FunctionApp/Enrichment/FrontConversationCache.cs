@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using FrontFunctions.Caching;
 using FrontFunctions.Front;
 using Microsoft.Extensions.Options;
 
@@ -10,9 +10,15 @@ namespace FrontFunctions.Enrichment;
 /// </summary>
 public sealed class FrontConversationCache(TimeProvider time, IOptions<EnrichmentOptions> options)
 {
-    private const int PurgeThreshold = 10_000;
-    private readonly ConcurrentDictionary<(string Channel, string Conversation), Entry> _entries = new();
+    /// <summary>How long an entry is held beyond the TTL, so a call still in flight stays shared (Front calls end well before).</summary>
+    private static readonly TimeSpan InFlightMargin = TimeSpan.FromMinutes(2);
+
     private readonly TimeSpan _ttl = options.Value.ConversationCacheTtl;
+
+    // Safe across instances: an answer Front gave is reused for ConversationCacheTtl only (another instance's merge shows
+    // after that; this instance's merges forget the entry). 10k conversations, each held TTL + InFlightMargin at most.
+    private readonly BoundedMemory<(string Channel, string Conversation), Entry> _entries =
+        new(time, 10_000, options.Value.ConversationCacheTtl + InFlightMargin);
 
     /// <summary>The conversation, and whether this caller's call is the one that reached Front.</summary>
     public async Task<(FrontConversationResult Result, bool Fetched)> GetAsync(
@@ -21,11 +27,7 @@ public sealed class FrontConversationCache(TimeProvider time, IOptions<Enrichmen
         var key = (channelId, conversationId);
         var now = time.GetUtcNow();
         var mine = new Entry(new Lazy<Task<FrontConversationResult>>(fetch), now);
-        var entry = _entries.AddOrUpdate(key, mine, (_, existing) => IsUsable(existing, now) ? existing : mine);
-        if (ReferenceEquals(entry, mine) && _entries.Count > PurgeThreshold)
-        {
-            Purge(now);
-        }
+        var entry = _entries.GetOrSet(key, mine, existing => IsUsable(existing, now));
 
         try
         {
@@ -35,13 +37,13 @@ public sealed class FrontConversationCache(TimeProvider time, IOptions<Enrichmen
         }
         catch when (entry.Task.Value.IsFaulted || entry.Task.Value.IsCanceled)
         {
-            _entries.TryRemove(new KeyValuePair<(string, string), Entry>(key, entry));
+            _entries.Remove(key, entry);
             throw;
         }
     }
 
     /// <summary>Forgets a conversation (after a merge changed what Front would answer).</summary>
-    public void Forget(string channelId, string conversationId) => _entries.TryRemove((channelId, conversationId), out _);
+    public void Forget(string channelId, string conversationId) => _entries.Remove((channelId, conversationId));
 
     private bool IsUsable(Entry entry, DateTimeOffset now)
     {
@@ -53,16 +55,11 @@ public sealed class FrontConversationCache(TimeProvider time, IOptions<Enrichmen
         return entry.Task.Value.IsCompletedSuccessfully && now - entry.CreatedAt < _ttl;
     }
 
-    private void Purge(DateTimeOffset now)
+    // Compared by reference (a class, not a record): Remove(key, entry) forgets only this very call.
+    private sealed class Entry(Lazy<Task<FrontConversationResult>> task, DateTimeOffset createdAt)
     {
-        foreach (var pair in _entries)
-        {
-            if (!IsUsable(pair.Value, now))
-            {
-                _entries.TryRemove(pair);
-            }
-        }
-    }
+        public Lazy<Task<FrontConversationResult>> Task { get; } = task;
 
-    private sealed record Entry(Lazy<Task<FrontConversationResult>> Task, DateTimeOffset CreatedAt);
+        public DateTimeOffset CreatedAt { get; } = createdAt;
+    }
 }

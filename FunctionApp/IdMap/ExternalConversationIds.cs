@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using FrontFunctions.Caching;
 
 namespace FrontFunctions.IdMap;
 
@@ -8,7 +9,7 @@ namespace FrontFunctions.IdMap;
 /// else one minted for it and recorded insert-once; and, for a minted id, its <c>xc|</c> row claimed so the id is
 /// findable. Remembers what it decided and claimed on this instance, and shares one decision among replies racing here.
 /// </summary>
-internal sealed class ExternalConversationIds(IdMapTable table, SettledConversations settled, ConversationRows conversations, MergeMove moves)
+internal sealed class ExternalConversationIds(IdMapTable table, TimeProvider time, SettledConversations settled, ConversationRows conversations, MergeMove moves)
 {
     /// <summary>
     /// How long the answer to a teammate's reply trusts what this instance last saw of a settled conversation, instead of
@@ -17,11 +18,13 @@ internal sealed class ExternalConversationIds(IdMapTable table, SettledConversat
     /// </summary>
     public static readonly TimeSpan AnswerMemory = TimeSpan.FromSeconds(10);
 
+    // Not a memory: an in-flight join (one decision per conversation at a time); each entry is removed when its task completes.
     private readonly ConcurrentDictionary<(string Channel, string Conversation), Task<ExternalConversationAnswer>> _deciding = new();
 
     // Minted external conversation ids whose xc| row this instance wrote or found (rows are never deleted): an answer
     // carrying one of them needs no claim again (ClaimAnsweredIdAsync).
-    private readonly RecentHints<(string Channel, string ExternalId), bool> _claimed = new();
+    // Safe across instances: xc| rows are never deleted, so a claim seen once stays true. 20k entries, 24 h each.
+    private readonly BoundedMemory<(string Channel, string ExternalId), bool> _claimed = new(time, 20_000, TimeSpan.FromHours(24));
 
     /// <summary>
     /// The external conversation id to answer for a message Front sends in <paramref name="conversationId"/>: an id the
@@ -201,7 +204,7 @@ internal sealed class ExternalConversationIds(IdMapTable table, SettledConversat
             row.ExternalConversationId = externalId;
             row.ConversationId = conversationId;
             await table.Rows.InsertIfMissingAsync(row, cancellationToken).ConfigureAwait(false);
-            _claimed.Remember((channelId, externalId), true);
+            _claimed.Set((channelId, externalId), true);
         }
     }
 }

@@ -1,3 +1,5 @@
+using FrontFunctions.Caching;
+
 namespace FrontFunctions.IdMap;
 
 /// <summary>
@@ -6,10 +8,12 @@ namespace FrontFunctions.IdMap;
 /// a conversation along <c>MergedInto</c> to its survivor. A message lookup this instance answered before overlaps its two
 /// reads (<see cref="SpeculativeRead"/>); that memory is this class's own.
 /// </summary>
-internal sealed class IdMapReader(IdMapTable table)
+internal sealed class IdMapReader(IdMapTable table, TimeProvider time)
 {
     // The message rows this instance answered, with their ETag and the conversation they pointed at then.
-    private readonly RecentHints<(string Channel, string RowKey), (Azure.ETag ETag, string ConversationId)> _answered = new();
+    // Safe across instances: a hint, used only when the message row read beside it still has that ETag. 20k entries, 1 h each.
+    private readonly BoundedMemory<(string Channel, string RowKey), (Azure.ETag ETag, string ConversationId)> _answered =
+        new(time, 20_000, TimeSpan.FromHours(1));
 
     public Task<MappedMessage?> FindMessageByExternalIdAsync(string channelId, string externalId, CancellationToken cancellationToken) =>
         FindMessageAsync(channelId, IdMapKeys.ExternalMessage(externalId), cancellationToken);
@@ -60,13 +64,13 @@ internal sealed class IdMapReader(IdMapTable table)
 
         if (row is null)
         {
-            _answered.Forget((channelId, rowKey));
+            _answered.Remove((channelId, rowKey));
             return null;
         }
 
         if (conversationId.Length > 0)
         {
-            _answered.Remember((channelId, rowKey), (row.ETag, conversationId));
+            _answered.Set((channelId, rowKey), (row.ETag, conversationId));
         }
 
         return await ToMappedMessageAsync(channelId, row, cancellationToken).ConfigureAwait(false);

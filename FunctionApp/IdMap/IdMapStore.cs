@@ -27,11 +27,11 @@ public sealed class IdMapStore
         var table = new IdMapTable(new OptimisticTable(tables.GetTableClient(StorageNames.IdMapTable), storage.EnsureCreatedAsync));
         var settled = new SettledConversations(time);
         var rows = new ConversationRows(table, time, settled);
-        _reader = new IdMapReader(table);
+        _reader = new IdMapReader(table, time);
         _moves = new MergeMove(table, _reader, rows);
         _conversations = new ConversationWriter(table, time, settled, rows, _moves);
         _messages = new MessageWriter(table, time, settled, rows, _moves);
-        _answers = new ExternalConversationIds(table, settled, rows, _moves);
+        _answers = new ExternalConversationIds(table, time, settled, rows, _moves);
     }
 
     // ---------------------------------------------------------------- lookups (the lookup HTTP API): IdMapReader

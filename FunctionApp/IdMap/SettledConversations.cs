@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using FrontFunctions.Caching;
 
 namespace FrontFunctions.IdMap;
 
@@ -9,21 +9,24 @@ namespace FrontFunctions.IdMap;
 /// younger than <see cref="ExternalConversationIds.AnswerMemory"/>, the answer to a teammate's reply
 /// (<see cref="ExternalConversationIds.BeginAsync"/>). Writes made by this instance keep it current (a merge
 /// forgets the merged-away conversation, a list written replaces the entry); writes by other instances show once the entry
-/// is older than that. Bounded: cleared when full (the map is the truth; the hint only spares a read).
+/// is older than that. Bounded (<see cref="BoundedMemory{TKey, TValue}"/>): the map is the truth; the hint only spares a read.
 /// </summary>
 internal sealed class SettledConversations(TimeProvider time, int capacity = 20_000)
 {
-    private readonly ConcurrentDictionary<(string Channel, string Conversation), (IReadOnlyList<string> Ids, DateTimeOffset SeenAt)> _ids = new();
+    // Safe across instances: a hint every writer re-checks against the row; as an answer trusted only while younger than
+    // AnswerMemory (10 s), after which another instance's write shows. Bounded: 20k entries, each forgotten after 1 h.
+    private readonly BoundedMemory<(string Channel, string Conversation), (IReadOnlyList<string> Ids, DateTimeOffset SeenAt)> _ids =
+        new(time, capacity, TimeSpan.FromHours(1));
 
     /// <summary>True when the conversation was last seen settled and listing every one of <paramref name="externalIds"/>.</summary>
     public bool Lists(string channelId, string conversationId, IReadOnlyCollection<string> externalIds) =>
-        _ids.TryGetValue((channelId, conversationId), out var known)
+        _ids.TryGet((channelId, conversationId), out var known)
         && externalIds.All(id => known.Ids.Contains(id, StringComparer.Ordinal));
 
     /// <summary>The conversation's external ids when it was seen settled, with at least one id, less than <paramref name="maxAge"/> ago.</summary>
     public bool TryGetRecent(string channelId, string conversationId, TimeSpan maxAge, out IReadOnlyList<string> externalIds)
     {
-        if (_ids.TryGetValue((channelId, conversationId), out var known) && known.Ids.Count > 0 && time.GetUtcNow() - known.SeenAt < maxAge)
+        if (_ids.TryGet((channelId, conversationId), out var known) && known.Ids.Count > 0 && time.GetUtcNow() - known.SeenAt < maxAge)
         {
             externalIds = known.Ids;
             return true;
@@ -33,35 +36,8 @@ internal sealed class SettledConversations(TimeProvider time, int capacity = 20_
         return false;
     }
 
-    public void Remember(string channelId, string conversationId, IReadOnlyList<string> externalIds)
-    {
-        if (_ids.Count >= capacity)
-        {
-            _ids.Clear();
-        }
+    public void Remember(string channelId, string conversationId, IReadOnlyList<string> externalIds) =>
+        _ids.Set((channelId, conversationId), ([.. externalIds], time.GetUtcNow()));
 
-        _ids[(channelId, conversationId)] = ([.. externalIds], time.GetUtcNow());
-    }
-
-    public void Forget(string channelId, string conversationId) => _ids.TryRemove((channelId, conversationId), out _);
-}
-
-/// <summary>A bounded map of hints (cleared when full): what this instance read last, never trusted without a check.</summary>
-internal sealed class RecentHints<TKey, TValue>(int capacity = 20_000) where TKey : notnull
-{
-    private readonly ConcurrentDictionary<TKey, TValue> _values = new();
-
-    public bool TryGet(TKey key, out TValue value) => _values.TryGetValue(key, out value!);
-
-    public void Remember(TKey key, TValue value)
-    {
-        if (_values.Count >= capacity)
-        {
-            _values.Clear();
-        }
-
-        _values[key] = value;
-    }
-
-    public void Forget(TKey key) => _values.TryRemove(key, out _);
+    public void Forget(string channelId, string conversationId) => _ids.Remove((channelId, conversationId));
 }

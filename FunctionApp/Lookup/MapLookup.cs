@@ -1,3 +1,4 @@
+using FrontFunctions.Caching;
 using FrontFunctions.Front;
 using FrontFunctions.Http;
 using FrontFunctions.IdMap;
@@ -21,7 +22,10 @@ public sealed class MapLookup(IdMapStore map, Imports.ImportStore imports, TimeP
     /// <summary>How long a mapped message's "no import row" is trusted without reading the import table again.</summary>
     public static readonly TimeSpan ImportStatusMemory = TimeSpan.FromSeconds(10);
 
-    private readonly RecentHints<(string Channel, string ExternalId), (string? Status, DateTimeOffset SeenAt)> _importStatus = new();
+    // Safe across instances: "imported" is final; "no import row" is trusted only for ImportStatusMemory (10 s), after which
+    // another instance's import shows. 20k entries, 24 h each.
+    private readonly BoundedMemory<(string Channel, string ExternalId), (string? Status, DateTimeOffset SeenAt)> _importStatus =
+        new(time, 20_000, TimeSpan.FromHours(24));
 
     public async Task<HttpAnswer> FindMessageAsync(string channelId, string? externalId, string? frontId, CancellationToken cancellationToken)
     {
@@ -85,7 +89,7 @@ public sealed class MapLookup(IdMapStore map, Imports.ImportStore imports, TimeP
 
             if (importRead && message?.ExternalId is { } remembered && (import is null || import.Status == Imports.ImportStatus.Imported))
             {
-                _importStatus.Remember((channelId, remembered), (import?.Status, time.GetUtcNow()));
+                _importStatus.Set((channelId, remembered), (import?.Status, time.GetUtcNow()));
             }
         }
         catch (Exception e) when (FailurePolicy.IsStorageUnavailable(e, cancellationToken))

@@ -1,6 +1,6 @@
-using System.Collections.Concurrent;
 using Azure;
 using Azure.Data.Tables;
+using FrontFunctions.Caching;
 using FrontFunctions.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -31,12 +31,14 @@ public sealed class PartnerHealth(TableServiceClient tables, StorageInitializer 
     private static readonly TimeSpan NoRowMemory = TimeSpan.FromSeconds(10);
 
     private readonly TableClient _table = tables.GetTableClient(StorageNames.ChannelsTable);
-    private readonly ConcurrentDictionary<string, DateTimeOffset> _noRowUntil = new(StringComparer.Ordinal);
+    // Safe across instances: "no row" is trusted for NoRowMemory (10 s) only; another instance's failure row shows after that
+    // (and this instance's own failures forget the entry at once). 10k channels.
+    private readonly BoundedMemory<string, bool> _noRow = new(time, 10_000, NoRowMemory);
 
     /// <summary>A delivery failed and was queued again for <paramref name="nextAttemptAt"/>; <paramref name="firstRequeue"/>: it starts waiting.</summary>
     public Task RetryingAsync(string channelId, string reason, DateTimeOffset nextAttemptAt, bool firstRequeue, CancellationToken cancellationToken)
     {
-        _noRowUntil.TryRemove(channelId, out _);
+        _noRow.Remove(channelId);
         var now = time.GetUtcNow();
         return UpdateAsync(channelId, create: true, row =>
         {
@@ -72,7 +74,7 @@ public sealed class PartnerHealth(TableServiceClient tables, StorageInitializer 
     /// <summary>A reply was delivered: the partner answers again. The row goes once nothing waits any more.</summary>
     public async Task DeliveredAsync(string channelId, bool wasWaiting, CancellationToken cancellationToken)
     {
-        if (!wasWaiting && _noRowUntil.TryGetValue(channelId, out var until) && until > time.GetUtcNow())
+        if (!wasWaiting && _noRow.TryGet(channelId, out _))
         {
             return;
         }
@@ -117,7 +119,7 @@ public sealed class PartnerHealth(TableServiceClient tables, StorageInitializer 
                 var row = found.HasValue ? found.Value : null;
                 if (row is null && !create)
                 {
-                    _noRowUntil[channelId] = time.GetUtcNow() + NoRowMemory;
+                    _noRow.Set(channelId, true);
                     return;
                 }
 
