@@ -28,7 +28,9 @@ public sealed class ChannelRegistry
     public static readonly TimeSpan RecentFor = TimeSpan.FromSeconds(10);
 
     private const string Partition = "channel";
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (ChannelRecord? Record, DateTimeOffset ReadAt)> _recent = new(StringComparer.Ordinal);
+    // Safe across instances: trusted for RecentFor (10 s) only, a deleted channel is read every time, and this instance's own
+    // writes replace the entry at once (a delete made by another instance shows within 10 s).
+    private readonly Caching.BoundedMemory<string, (ChannelRecord? Record, DateTimeOffset ReadAt)> _recent;
     private readonly TableClient _table;
     private readonly StorageInitializer _storage;
     private readonly TimeProvider _time;
@@ -38,6 +40,7 @@ public sealed class ChannelRegistry
         _table = tables.GetTableClient(StorageNames.ChannelsTable);
         _storage = storage;
         _time = time;
+        _recent = new(time, capacity: 10_000, timeToLive: TimeSpan.FromMinutes(1));
     }
 
     /// <summary>Records (or re-activates) a channel Front has just authorized.</summary>
@@ -53,7 +56,7 @@ public sealed class ChannelRegistry
         };
         await _table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
         var record = new ChannelRecord(channelId, now, ChannelStatus.Active, null);
-        _recent[channelId] = (record, now);
+        _recent.Set(channelId, (record, now));
         return record;
     }
 
@@ -69,9 +72,9 @@ public sealed class ChannelRegistry
         // The deleted record before and after the write: a FindRecentAsync read in flight meanwhile cannot store "active"
         // over it (it stores only over the entry it saw before reading).
         var deleted = new ChannelRecord(channelId, null, ChannelStatus.Deleted, entity.GetDateTimeOffset("DeletedAt"));
-        _recent[channelId] = (deleted, _time.GetUtcNow());
+        _recent.Set(channelId, (deleted, _time.GetUtcNow()));
         await _table.UpsertEntityAsync(entity, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
-        _recent[channelId] = (deleted, _time.GetUtcNow());
+        _recent.Set(channelId, (deleted, _time.GetUtcNow()));
     }
 
     /// <summary>
@@ -81,7 +84,7 @@ public sealed class ChannelRegistry
     public async Task<ChannelRecord?> FindRecentAsync(string channelId, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
-        var known = _recent.TryGetValue(channelId, out var seen);
+        var known = _recent.TryGet(channelId, out var seen);
         if (known && now - seen.ReadAt < RecentFor && seen.Record?.Status != ChannelStatus.Deleted)
         {
             return seen.Record;
@@ -89,7 +92,8 @@ public sealed class ChannelRegistry
 
         // A deleted channel is read every time (a re-authorization on another instance shows at once).
         var record = await FindAsync(channelId, cancellationToken).ConfigureAwait(false);
-        _ = known ? _recent.TryUpdate(channelId, (record, now), seen) : _recent.TryAdd(channelId, (record, now));
+        // Stored only over the entry seen before reading (or none): a delete recorded meanwhile is never overwritten.
+        _recent.GetOrSet(channelId, (record, now), held => !known || !held.Equals(seen));
         return record;
     }
 
