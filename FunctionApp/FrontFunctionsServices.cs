@@ -8,6 +8,8 @@ using FrontFunctions.Telemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using FrontFunctions.Webhooks;
+using FrontFunctions.Failures;
 
 namespace FrontFunctions;
 
@@ -51,7 +53,7 @@ public static class FrontFunctionsServices
         services.AddEnrichment(configuration);
 
         services.AddSingleton<PoisonRequeue>();
-        services.AddSingleton<Operations.OperationsConsole>();
+        services.AddSingleton<OperatorConsole.OperationsConsole>();
 
         // Import API
         services.AddOptions<Imports.ImportOptions>()
@@ -61,6 +63,7 @@ public static class FrontFunctionsServices
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<Imports.ImportOptions>, Imports.ImportOptionsValidator>();
         services.AddSingleton<Imports.ImportStore>();
         services.AddTransient<Imports.ImportCheck>();
+        services.AddTransient<Enrichment.OverdueImportCheck>();
         services.AddTransient<Imports.ImportSender>();
         services.AddTransient<Imports.ImportService>();
         services.AddTransient<Imports.UnknownImports>();

@@ -57,12 +57,4 @@ internal static partial class EnrichmentLog
     [LoggerMessage(EventId = 2103, EventName = "SettleRefused", Level = LogLevel.Warning,
         Message = "Conversation {ConversationId} of channel {ChannelId} could not be read from Front to settle a conflicting claim (status {StatusCode}); the existing mapping is kept.")]
     public static partial void SettleRefused(ILogger logger, string channelId, string conversationId, int? statusCode);
-
-    [LoggerMessage(EventId = 2151, EventName = "SharedBudgetLeaseTimedOut", Level = LogLevel.Warning,
-        Message = "Shared Front budget: a lease took longer than {LeaseTimeoutMs} ms; using the local gate for a while")]
-    public static partial void SharedBudgetLeaseTimedOut(ILogger logger, double leaseTimeoutMs);
-
-    [LoggerMessage(EventId = 2152, EventName = "SharedBudgetLeaseFailed", Level = LogLevel.Warning,
-        Message = "Shared Front budget: a lease failed (status {Status}, {ErrorCode}); using the local gate for a while")]
-    public static partial void SharedBudgetLeaseFailed(ILogger logger, int status, string? errorCode);
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using FrontFunctions.Storage;
 using Microsoft.Extensions.Logging;
+using FrontFunctions.Failures;
 
 namespace FrontFunctions.Enrichment;
 
@@ -13,7 +14,7 @@ namespace FrontFunctions.Enrichment;
 /// </summary>
 public sealed class ImportCheckPoisoning(DeliveryFailures failures, FailedPayloads poison, ILogger<ImportCheckPoisoning> logger)
 {
-    public const string FailureKeyPrefix = "import-check:";
+    public const string FailureKeyPrefix = Failures.FailureKeys.ImportCheckPrefix;
 
     public async Task RunAsync(string text, long dequeueCount, int maxDequeueCount, Func<Task> check, CancellationToken cancellationToken)
     {
@@ -51,21 +52,6 @@ public sealed class ImportCheckPoisoning(DeliveryFailures failures, FailedPayloa
         }
     }
 
-    /// <summary>The channel and the message uid an import check's text names (as <c>ImportCheckMessage</c> writes them).</summary>
-    internal static (string? ChannelId, string? MessageUid) Ids(string text)
-    {
-        try
-        {
-            using var document = JsonDocument.Parse(text);
-            var root = document.RootElement;
-            return root.ValueKind != JsonValueKind.Object ? (null, null) : (String(root, "channel_id"), String(root, "message_uid"));
-        }
-        catch (JsonException)
-        {
-            return (null, null);
-        }
-
-        static string? String(JsonElement e, string name) =>
-            e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String && v.GetString() is { Length: > 0 } s ? s : null;
-    }
+    /// <summary>The channel and the message uid an import check's text names (<see cref="FailureKeys.ImportCheckIds"/>).</summary>
+    internal static (string? ChannelId, string? MessageUid) Ids(string text) => FailureKeys.ImportCheckIds(text);
 }

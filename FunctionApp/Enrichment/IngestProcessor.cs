@@ -7,6 +7,7 @@ using FrontFunctions.Ingest;
 using FrontFunctions.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using FrontFunctions.Failures;
 
 namespace FrontFunctions.Enrichment;
 

@@ -1,6 +1,5 @@
 using Azure;
 using Azure.Data.Tables;
-using FrontFunctions.Enrichment;
 using FrontFunctions.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -84,7 +83,7 @@ public sealed class SharedFrontBudget
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            EnrichmentLog.SharedBudgetLeaseTimedOut(_log, _options.LeaseTimeout.TotalMilliseconds);
+            FrontLog.SharedBudgetLeaseTimedOut(_log, _options.LeaseTimeout.TotalMilliseconds);
             return SharedLease.Failed;
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
@@ -93,7 +92,7 @@ public sealed class SharedFrontBudget
             // logged by type and status only.
             var status = (e as RequestFailedException ?? e.InnerException as RequestFailedException)?.Status ?? 0;
             LastFailure = $"{e.GetType().Name} ({status})";
-            EnrichmentLog.SharedBudgetLeaseFailed(_log, status, e.GetType().Name);
+            FrontLog.SharedBudgetLeaseFailed(_log, status, e.GetType().Name);
             return SharedLease.Failed;
         }
     }

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using FrontFunctions.Front;
-using FrontFunctions.Operations;
+using FrontFunctions.OperatorConsole;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
@@ -59,7 +59,7 @@ public sealed class ConsoleFunctions(OperationsConsole console)
         }
 
         var (channelId, failureId, all) = body.Request!;
-        if (failureId is not null && Operations.ConsoleInput.FailureIdProblem(failureId) is { } problem)
+        if (failureId is not null && OperatorConsole.ConsoleInput.FailureIdProblem(failureId) is { } problem)
         {
             return ConsoleResponse.Error(StatusCodes.Status400BadRequest, "bad_request", problem);
         }
@@ -67,7 +67,7 @@ public sealed class ConsoleFunctions(OperationsConsole console)
         var valid = (channelId, failureId, all) switch
         {
             (null, null, true) => true,
-            (not null, _, null or false) when channelId == Enrichment.DeliveryFailures.UnknownChannelPartition && failureId is not null => true,
+            (not null, _, null or false) when channelId == FrontFunctions.Failures.DeliveryFailures.UnknownChannelPartition && failureId is not null => true,
             (not null, _, null or false) when FrontIds.IsChannelId(channelId) => failureId is null || failureId.Length is > 0 and <= 1024,
             _ => false,
         };

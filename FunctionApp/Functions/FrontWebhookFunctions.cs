@@ -3,6 +3,7 @@ using FrontFunctions.Ingest;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
+using FrontFunctions.Webhooks;
 
 namespace FrontFunctions.Functions;
 
@@ -12,8 +13,8 @@ namespace FrontFunctions.Functions;
 /// </summary>
 public sealed class FrontWebhookFunctions(FrontWebhookHandler handler, Telemetry.FrontMetrics metrics)
 {
-    public const string AppRoute = "front/channels";
-    public const string ChannelRoute = "front/channels/{channelId}";
+    public const string AppRoute = Webhooks.WebhookRoutes.App;
+    public const string ChannelRoute = Webhooks.WebhookRoutes.Channel;
 
     [Function("FrontAppWebhook")]
     public async Task<IActionResult> AppWebhook(

@@ -3,10 +3,11 @@ using FrontFunctions.Front;
 using FrontFunctions.Http;
 using FrontFunctions.Imports;
 using FrontFunctions.Ingest;
-using FrontFunctions.Operations;
+using FrontFunctions.OperatorConsole;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
+using FrontFunctions.Webhooks;
 
 namespace FrontFunctions.Functions;
 

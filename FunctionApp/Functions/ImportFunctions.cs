@@ -5,14 +5,15 @@ using FrontFunctions.Storage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
+using FrontFunctions.Webhooks;
 
 namespace FrontFunctions.Functions;
 
 /// <summary>
 /// The import API for the partner system, mirroring Front's sync endpoints (function-key protected), and the queue function
-/// that checks overdue imports. All decisions are in <see cref="ImportService"/> and <see cref="ImportCheck"/>.
+/// that checks overdue imports. All decisions are in <see cref="ImportService"/> and <see cref="Enrichment.OverdueImportCheck"/>.
 /// </summary>
-public sealed class ImportFunctions(ImportService imports, ImportCheck checks, Enrichment.ImportCheckPoisoning lastAttempt, Microsoft.Extensions.Options.IOptions<Enrichment.EnrichmentOptions> queueOptions)
+public sealed class ImportFunctions(ImportService imports, Enrichment.OverdueImportCheck checks, Enrichment.ImportCheckPoisoning lastAttempt, Microsoft.Extensions.Options.IOptions<Enrichment.EnrichmentOptions> queueOptions)
 {
     public const string InboundRoute = "channels/{channelId}/inbound_messages";
     public const string OutboundRoute = "channels/{channelId}/outbound_messages";

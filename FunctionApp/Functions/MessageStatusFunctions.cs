@@ -4,6 +4,7 @@ using FrontFunctions.Outbound;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
+using FrontFunctions.Webhooks;
 
 namespace FrontFunctions.Functions;
 

@@ -12,7 +12,7 @@ public sealed class IngestQueue
     /// A queue message is at most 64 KiB, and Base64 (what the Functions trigger expects) grows text by 4/3:
     /// 48 KiB of JSON is the most that fits. Keep a margin under it.
     /// </summary>
-    public const int MaxInlineJsonBytes = 46 * 1024;
+    public const int MaxInlineJsonBytes = StorageNames.MaxInlineQueueJsonBytes;
 
     private readonly QueueClient _queue;
     private readonly BlobContainerClient _payloads;

@@ -2,7 +2,6 @@ using System.Text;
 using System.Text.Json;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
-using FrontFunctions.Ingest;
 using FrontFunctions.Storage;
 
 namespace FrontFunctions.Outbound;
@@ -30,7 +29,7 @@ public sealed class OutboundQueue
         var (traceParent, traceState) = Telemetry.FrontTracing.Current();
         item = item with { TraceParent = traceParent, TraceState = traceState };
         var inline = JsonSerializer.SerializeToUtf8Bytes(item, OutboundJsonContext.Default.OutboundItem);
-        if (inline.Length <= IngestQueue.MaxInlineJsonBytes)
+        if (inline.Length <= StorageNames.MaxInlineQueueJsonBytes)
         {
             await _queue.SendMessageAsync(BinaryData.FromBytes(inline), cancellationToken: cancellationToken).ConfigureAwait(false);
             return;

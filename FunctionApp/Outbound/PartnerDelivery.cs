@@ -4,6 +4,7 @@ using FrontFunctions.Enrichment;
 using FrontFunctions.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using FrontFunctions.Failures;
 
 namespace FrontFunctions.Outbound;
 
@@ -27,7 +28,7 @@ public sealed class PartnerDelivery(
     PartnerClient partner, OutboundQueue outbound, DeliveryFailures failures, PartnerGiveUp giveUp, PartnerHealth health,
     IOptions<PartnerOptions> options, TimeProvider time, Telemetry.FrontMetrics metrics, ILogger<PartnerDelivery> logger)
 {
-    public const string FailureKeyPrefix = "outbound:";
+    public const string FailureKeyPrefix = Failures.FailureKeys.OutboundPrefix;
 
     public async Task ProcessAsync(string queueMessageText, long dequeueCount, int maxDequeueCount, CancellationToken cancellationToken)
     {

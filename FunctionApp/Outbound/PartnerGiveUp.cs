@@ -3,6 +3,7 @@ using FrontFunctions.Enrichment;
 using FrontFunctions.Front;
 using FrontFunctions.Storage;
 using Microsoft.Extensions.Logging;
+using FrontFunctions.Failures;
 
 namespace FrontFunctions.Outbound;
 
@@ -16,7 +17,7 @@ namespace FrontFunctions.Outbound;
 /// it all again on the next dequeue: the row is replaced, the status call is an idempotent PUT.
 /// </summary>
 public sealed class PartnerGiveUp(
-    DeliveryFailures failures, FrontApiClient front, PartnerHealth health, Storage.FailedPayloads poison, TimeProvider time,
+    DeliveryFailures failures, FrontApiClient front, PartnerHealth health, Failures.FailedPayloads poison, TimeProvider time,
     Telemetry.FrontMetrics metrics, ILogger<PartnerGiveUp> logger)
 {
     /// <param name="frontReason">What the teammate reads in Front: short, no secrets, no body, no URL.</param>
@@ -58,7 +59,7 @@ public sealed class PartnerGiveUp(
 
     /// <summary>
     /// The text as it came (Base64 on the queue, as the trigger reads it), never expiring, its event blob kept under
-    /// <c>failed/</c> (<see cref="Storage.FailedPayloads"/>): the item is the only copy of the event until an operator re-queues
+    /// <c>failed/</c> (<see cref="Failures.FailedPayloads"/>): the item is the only copy of the event until an operator re-queues
     /// or discards it from the console.
     /// </summary>
     public async Task SendToPoisonAsync(string text, CancellationToken cancellationToken)

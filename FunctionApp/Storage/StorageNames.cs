@@ -50,4 +50,10 @@ public static class StorageNames
 
     /// <summary>The shared Front budget: one token-bucket row per company/app (<c>Front__SharedBudget__BudgetKey</c>).</summary>
     public const string BudgetTable = "FrontBudget";
+
+    /// <summary>
+    /// The largest JSON a queue message carries inline (a queue message holds 64 KiB; Base64 makes 46 KiB of JSON about
+    /// 62 KiB): anything larger goes to a blob in <see cref="PayloadContainer"/> and the message carries its name.
+    /// </summary>
+    public const int MaxInlineQueueJsonBytes = 46 * 1024;
 }

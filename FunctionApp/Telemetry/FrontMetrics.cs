@@ -19,8 +19,8 @@ public sealed class FrontMetrics
 
     private static readonly HashSet<string> KnownWebhookTypes = new(StringComparer.Ordinal)
     {
-        Front.FrontWebhookEnvelope.Authorization, Front.FrontWebhookEnvelope.Delete, Front.FrontWebhookEnvelope.MessageImported,
-        Front.FrontWebhookEnvelope.Message, Front.FrontWebhookEnvelope.MessageAutoreply,
+        // Front's request types (docs/front-channel-api.md); Telemetry sits below Front, so named here.
+        "authorization", "delete", "message_imported", "message", "message_autoreply",
     };
 
     private readonly Counter<long> _webhooks;

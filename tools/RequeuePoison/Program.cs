@@ -4,7 +4,7 @@
 // or, with a managed identity / az login: AzureWebJobsStorage__accountName=<account> dotnet run --project tools/RequeuePoison
 // The storage settings are read exactly as the function app reads them (FrontFunctions.Storage.StorageClientRegistration).
 // Each message in the poison queue when the run begins is taken at most once; what fails again stays poisoned.
-using FrontFunctions.Enrichment;
+using FrontFunctions.Failures;
 using FrontFunctions.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

@@ -4,6 +4,7 @@ using System.Text.Json;
 using FrontFunctions.Enrichment;
 using FrontFunctions.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using FrontFunctions.Failures;
 
 namespace FrontFunctions.Tests.Integration.Console;
 

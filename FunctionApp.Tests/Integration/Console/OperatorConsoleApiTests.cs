@@ -9,6 +9,7 @@ using FrontFunctions.Tests.Infrastructure;
 using FrontSimulator;
 using FrontSimulator.Control;
 using Microsoft.Extensions.DependencyInjection;
+using FrontFunctions.Failures;
 
 namespace FrontFunctions.Tests.Integration.Console;
 

@@ -1,13 +1,14 @@
 using System.Net;
 using System.Text.Json;
 using FrontFunctions.Enrichment;
-using FrontFunctions.Operations;
+using FrontFunctions.OperatorConsole;
 using FrontFunctions.Tests.Infrastructure;
 using FrontSimulator;
 using FrontSimulator.Control;
 using Microsoft.Extensions.DependencyInjection;
 using OpenQA.Selenium;
 using Xunit.Abstractions;
+using FrontFunctions.Failures;
 
 namespace FrontFunctions.Tests.Integration.Console;
 

@@ -6,6 +6,7 @@ using FrontFunctions.Ingest;
 using FrontFunctions.Storage;
 using FrontFunctions.Tests.Infrastructure;
 using FrontFunctions.TestSupport;
+using FrontFunctions.Failures;
 
 namespace FrontFunctions.Tests.Integration.Enrichment;
 

@@ -7,6 +7,7 @@ using FrontFunctions.IdMap;
 using FrontFunctions.Ingest;
 using FrontFunctions.Storage;
 using FrontFunctions.Tests.Infrastructure;
+using FrontFunctions.Failures;
 
 namespace FrontFunctions.Tests.Integration.Enrichment;
 

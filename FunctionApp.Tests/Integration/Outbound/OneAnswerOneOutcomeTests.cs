@@ -14,6 +14,7 @@ using FrontFunctions.Storage;
 using FrontFunctions.TestSupport;
 using FrontFunctions.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using FrontFunctions.Webhooks;
 
 namespace FrontFunctions.Tests.Integration.Outbound;
 

@@ -4,6 +4,7 @@ using FrontFunctions.Storage;
 using FrontFunctions.Tests.Infrastructure;
 using FrontSimulator.Control;
 using Microsoft.Extensions.DependencyInjection;
+using FrontFunctions.Failures;
 
 namespace FrontFunctions.Tests.Integration.Outbound;
 
@@ -33,7 +34,7 @@ public sealed class PartnerFailureTests
 
         // Fixed on the partner's side: the re-queue tool's class puts it back, and it is delivered with the same webhook-id.
         two.Partner.Respond = (_, _) => 204;
-        var requeue = two.Pipeline.Host.Services.GetRequiredService<FrontFunctions.Enrichment.PoisonRequeue>();
+        var requeue = two.Pipeline.Host.Services.GetRequiredService<FrontFunctions.Failures.PoisonRequeue>();
         await two.Pipeline.WaitAsync(async () =>
             (await requeue.RequeueAsync(two.ChannelId, 10, CancellationToken.None, StorageNames.OutboundQueue)).RequeuedCount > 0
             || two.Partner.Received.Count(r => r.WebhookId == webhookId) >= 2, "the re-queue (the poison message may still be hidden by the wait above)", TimeSpan.FromSeconds(45));

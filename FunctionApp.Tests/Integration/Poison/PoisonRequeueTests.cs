@@ -6,6 +6,7 @@ using Azure.Storage.Queues;
 using FrontFunctions.Enrichment;
 using FrontFunctions.Storage;
 using FrontFunctions.Tests.Infrastructure;
+using FrontFunctions.Failures;
 
 namespace FrontFunctions.Tests.Integration.Poison;
 

@@ -15,6 +15,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
+using FrontFunctions.Webhooks;
 
 namespace FrontFunctions.Tests.Integration.Webhooks;
 

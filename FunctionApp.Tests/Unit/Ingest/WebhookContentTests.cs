@@ -1,4 +1,5 @@
 using FrontFunctions.Ingest;
+using FrontFunctions.Webhooks;
 
 namespace FrontFunctions.Tests.Unit.Ingest;
 

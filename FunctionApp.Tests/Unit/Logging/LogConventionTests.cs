@@ -5,6 +5,7 @@ using FrontFunctions.Ingest;
 using FrontFunctions.Lookup;
 using FrontFunctions.Outbound;
 using Microsoft.Extensions.Logging;
+using FrontFunctions.Webhooks;
 
 namespace FrontFunctions.Tests.Unit.Logging;
 
@@ -22,6 +23,7 @@ public sealed class LogConventionTests
         [typeof(ImportLog)] = (4001, 4199),
         [typeof(OutboundLog)] = (5001, 5099),
         [typeof(FrontFunctions.Telemetry.TelemetryLog)] = (6001, 6099),
+        [typeof(FrontFunctions.Front.FrontLog)] = (7001, 7099),
     };
 
     private static IEnumerable<(MethodInfo Method, LoggerMessageAttribute Attribute)> LogMethods() =>

@@ -1,4 +1,6 @@
-namespace FrontFunctions.Operations;
+using FrontFunctions.Failures;
+
+namespace FrontFunctions.OperatorConsole;
 
 /// <summary>Checks of the console's inputs that the JSON shape alone does not make.</summary>
 public static class ConsoleInput

@@ -1,6 +1,7 @@
 using Microsoft.Net.Http.Headers;
+using FrontFunctions.Ingest;
 
-namespace FrontFunctions.Ingest;
+namespace FrontFunctions.Webhooks;
 
 /// <summary>
 /// What a webhook body may be declared as: identity-encoded JSON in UTF-8. Front's own Content-Type is not documented

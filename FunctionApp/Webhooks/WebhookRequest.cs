@@ -1,4 +1,6 @@
-namespace FrontFunctions.Ingest;
+using FrontFunctions.Ingest;
+
+namespace FrontFunctions.Webhooks;
 
 /// <summary>A webhook request as it arrived, before anything about it is trusted.</summary>
 /// <param name="Timestamp">X-Front-Request-Timestamp; all its values joined with ',' when it came more than once.</param>
@@ -11,3 +13,10 @@ public sealed record WebhookRequest(
     ReadOnlyMemory<byte> Body,
     string? ContentType = null,
     string? ContentEncoding = null);
+
+/// <summary>The webhook routes (under <c>/api</c>): declared here, used by the function attributes and by the answer to <c>authorization</c>.</summary>
+public static class WebhookRoutes
+{
+    public const string App = "front/channels";
+    public const string Channel = "front/channels/{channelId}";
+}

@@ -5,8 +5,9 @@ using FrontFunctions.Http;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using FrontFunctions.Ingest;
 
-namespace FrontFunctions.Ingest;
+namespace FrontFunctions.Webhooks;
 
 /// <summary>
 /// Decides what a webhook request from Front means and answers it. The order is fixed: method → signature → content type
@@ -176,7 +177,7 @@ public sealed class FrontWebhookHandler(
         }
 
         // The channel webhook's own route declaration (its [HttpTrigger] Route), under the host's "api" prefix.
-        var channelPath = Functions.FrontWebhookFunctions.ChannelRoute.Replace("{channelId}", channelId, StringComparison.Ordinal);
+        var channelPath = WebhookRoutes.Channel.Replace("{channelId}", channelId, StringComparison.Ordinal);
         var webhookUrl = new Uri(options.Value.PublicBaseUrl, "api/" + channelPath).AbsoluteUri;
         WebhookLog.Authorized(logger, channelId!);
         return HttpAnswer.Ok(new { type = "success", webhook_url = webhookUrl });

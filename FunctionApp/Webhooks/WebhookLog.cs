@@ -1,7 +1,8 @@
 using FrontFunctions.Front;
 using Microsoft.Extensions.Logging;
+using FrontFunctions.Ingest;
 
-namespace FrontFunctions.Ingest;
+namespace FrontFunctions.Webhooks;
 
 /// <summary>
 /// Every log line of the webhooks, source-generated, in one place (EventIds 1001–1099; enrichment uses 2001–2199, the

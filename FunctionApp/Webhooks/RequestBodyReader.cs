@@ -1,4 +1,6 @@
-namespace FrontFunctions.Ingest;
+using FrontFunctions.Ingest;
+
+namespace FrontFunctions.Webhooks;
 
 /// <summary>Reads a request body up to a limit, and no further.</summary>
 public static class RequestBodyReader

@@ -2,8 +2,9 @@ using System.Reflection;
 using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
+using FrontFunctions.Failures;
 
-namespace FrontFunctions.Operations;
+namespace FrontFunctions.OperatorConsole;
 
 /// <summary>
 /// Every answer of the console's functions (page, script, style sheet, JSON): the body as given, with a strict
@@ -53,7 +54,7 @@ public static class ConsoleAssets
 
     private static byte[] Read(string name)
     {
-        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("FrontFunctions.Operations.Assets." + name)
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("FrontFunctions.OperatorConsole.Assets." + name)
             ?? throw new InvalidOperationException($"The console asset {name} is not embedded.");
         using var memory = new MemoryStream();
         stream.CopyTo(memory);

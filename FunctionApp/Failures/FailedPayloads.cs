@@ -2,8 +2,9 @@ using System.Text.Json.Nodes;
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
+using FrontFunctions.Storage;
 
-namespace FrontFunctions.Storage;
+namespace FrontFunctions.Failures;
 
 /// <summary>
 /// What a poisoned item needs to stay re-queueable until an operator acts (issue 19 point 5: nothing expires silently):

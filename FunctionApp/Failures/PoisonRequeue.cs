@@ -6,7 +6,7 @@ using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
 using FrontFunctions.Storage;
 
-namespace FrontFunctions.Enrichment;
+namespace FrontFunctions.Failures;
 
 /// <summary>
 /// Moves messages from <c>front-ingest-poison</c> back to <c>front-ingest</c> after the cause is fixed (a channel

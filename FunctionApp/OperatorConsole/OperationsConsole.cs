@@ -4,13 +4,13 @@ using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
-using FrontFunctions.Enrichment;
 using FrontFunctions.Front;
 using FrontFunctions.IdMap;
 using FrontFunctions.Outbound;
 using FrontFunctions.Storage;
+using FrontFunctions.Failures;
 
-namespace FrontFunctions.Operations;
+namespace FrontFunctions.OperatorConsole;
 
 /// <summary>
 /// What the operator console shows and does, read from the app's own storage: the channel table, the id map, the ingest and
@@ -143,7 +143,7 @@ public sealed class OperationsConsole(
             // An outbound (partner delivery) failure waits in front-outbound-poison, an ingest one in front-ingest-poison (the
             // failure id is the row key, encoded as DeliveryFailures keys it).
             var queue = failureId.StartsWith(TableKeyEncoding.Encode(PartnerDelivery.FailureKeyPrefix), StringComparison.Ordinal) ? StorageNames.OutboundQueue
-                : failureId.StartsWith(TableKeyEncoding.Encode(ImportCheckPoisoning.FailureKeyPrefix), StringComparison.Ordinal) ? StorageNames.ImportCheckQueue
+                : failureId.StartsWith(TableKeyEncoding.Encode(FailureKeys.ImportCheckPrefix), StringComparison.Ordinal) ? StorageNames.ImportCheckQueue
                 : StorageNames.IngestQueue;
             moved = (await requeue.RequeueWhereAsync(text => FailureIdOf(text) == (channelId, failureId), int.MaxValue, cancellationToken, queue).ConfigureAwait(false)).RequeuedCount;
             if (moved == 0 && queue == StorageNames.IngestQueue)
@@ -243,9 +243,9 @@ public sealed class OperationsConsole(
 
         var partition = FrontIds.IsChannelId(channel) ? channel! : DeliveryFailures.UnknownChannelPartition;
         deliveryKey = string.IsNullOrEmpty(deliveryKey) && !string.IsNullOrEmpty(webhookId) ? PartnerDelivery.FailureKeyPrefix + webhookId : deliveryKey;
-        if (string.IsNullOrEmpty(deliveryKey) && ImportCheckPoisoning.Ids(text) is (not null, { } messageUid))
+        if (string.IsNullOrEmpty(deliveryKey) && FailureKeys.ImportCheckIds(text) is (not null, { } messageUid))
         {
-            deliveryKey = ImportCheckPoisoning.FailureKeyPrefix + messageUid; // an overdue import check (ImportCheckPoisoning)
+            deliveryKey = FailureKeys.ImportCheckPrefix + messageUid; // an overdue import check (Enrichment.ImportCheckPoisoning)
         }
         var row = string.IsNullOrEmpty(deliveryKey)
             ? "text-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)).AsSpan(0, 16))

@@ -5,7 +5,7 @@ using FrontFunctions.Front;
 using FrontFunctions.IdMap;
 using FrontFunctions.Storage;
 
-namespace FrontFunctions.Enrichment;
+namespace FrontFunctions.Failures;
 
 /// <summary>
 /// Why a delivery failed for good, in table <c>FrontDeliveryFailures</c>: PartitionKey = channel id (<c>_unknown</c> when the
@@ -46,9 +46,7 @@ public sealed class DeliveryFailures(TableServiceClient tables, StorageInitializ
         };
         await _table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
         metrics.Poisoned(
-            deliveryKey?.StartsWith(Outbound.PartnerDelivery.FailureKeyPrefix, StringComparison.Ordinal) == true ? StorageNames.OutboundQueue
-                : deliveryKey?.StartsWith(ImportCheckPoisoning.FailureKeyPrefix, StringComparison.Ordinal) == true ? StorageNames.ImportCheckQueue
-                : deliveryKey is null ? "unknown" : StorageNames.IngestQueue,
+            FailureKeys.QueueOf(deliveryKey),
             deliveryKey is null ? Telemetry.PoisonReasons.Unreadable : permanent ? Telemetry.PoisonReasons.Permanent : Telemetry.PoisonReasons.RetriesExhausted);
     }
 

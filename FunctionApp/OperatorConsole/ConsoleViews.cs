@@ -1,8 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using FrontFunctions.Front;
+using FrontFunctions.Failures;
 
-namespace FrontFunctions.Operations;
+namespace FrontFunctions.OperatorConsole;
 
 /// <summary>One channel as the console shows it (GET /api/console/channels).</summary>
 public sealed record ChannelView(
