@@ -2,7 +2,7 @@ using System.Text.Json;
 
 namespace FrontFunctions.Tests.Infrastructure;
 
-/// <summary>Envelopes shaped as Front sends them (shared/front-channel-api.md).</summary>
+/// <summary>Envelopes shaped as Front sends them (docs/front-channel-api.md).</summary>
 public static class FrontPayloads
 {
     public static string Authorization(string channelId) =>

@@ -7,7 +7,7 @@ using Microsoft.IdentityModel.Tokens;
 namespace FrontFunctions.Front;
 
 /// <summary>
-/// Issues the channel token Front expects on Channel API calls (shared/front-channel-api.md, "The channel token"):
+/// Issues the channel token Front expects on Channel API calls (docs/front-channel-api.md, "The channel token"):
 /// header <c>{"alg":"HS256","typ":"JWT"}</c>, claims <c>iss</c> = App UID, <c>sub</c> = channel id, a random <c>jti</c>,
 /// <c>iat</c> and <c>exp</c> = now + <c>Front:TokenLifetime</c> (≤ 30 s). One token per request.
 /// </summary>

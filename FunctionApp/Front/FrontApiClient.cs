@@ -6,7 +6,7 @@ using System.Text.Json.Serialization.Metadata;
 namespace FrontFunctions.Front;
 
 /// <summary>
-/// The Channel API reads enrichment needs (shared/front-channel-api.md, "Endpoints"), each signed with a fresh channel
+/// The Channel API reads enrichment needs (docs/front-channel-api.md, "The endpoints the app calls"), each signed with a fresh channel
 /// token. Registered as a typed client: retries (5xx, 408, 429, timeouts; never 401/403/404), the rate gate and the token
 /// handler sit in its pipeline (see <c>EnrichmentServices</c>); automatic redirects are off so a merged conversation's 301
 /// is seen and followed here.

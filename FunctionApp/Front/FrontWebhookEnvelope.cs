@@ -6,7 +6,7 @@ namespace FrontFunctions.Front;
 
 /// <summary>
 /// A request Front sends to a channel webhook: <c>{ "type": …, "payload": {…}, "metadata": {…}? }</c>
-/// (see shared/front-channel-api.md). Parsed from the raw bytes; the bytes themselves stay the source of truth.
+/// (see docs/front-channel-api.md). Parsed from the raw bytes; the bytes themselves stay the source of truth.
 /// </summary>
 public sealed record FrontWebhookEnvelope(string Type, JsonElement Root, JsonElement Payload, JsonElement? Metadata)
 {

@@ -2,7 +2,7 @@ namespace FrontFunctions.IdMap;
 
 /// <summary>
 /// The merge rules, as pure decisions on one row at a time (<see cref="IdMapStore"/> applies them with optimistic
-/// concurrency). Notifications arrive at least once, late and out of order (shared/front-channel-api.md); the rules make
+/// concurrency). Notifications arrive at least once, late and out of order (docs/front-channel-api.md); the rules make
 /// every write idempotent and monotonic, so a replay or an older notification never undoes a newer state:
 /// <list type="number">
 /// <item>External conversation ids are only ever ADDED to a conversation's list (a union), never removed.</item>

@@ -3,7 +3,7 @@ using FrontFunctions.Front;
 
 namespace FrontFunctions.Ingest;
 
-/// <summary>Reads the ids a <c>message_imported</c> notification carries (shared/front-channel-api.md, the seed).</summary>
+/// <summary>Reads the ids a <c>message_imported</c> notification carries (docs/front-channel-api.md, the seed).</summary>
 public static class ImportedMessageReader
 {
     /// <summary>Builds the queue item, or says what makes the payload unusable.</summary>

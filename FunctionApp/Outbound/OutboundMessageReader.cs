@@ -20,7 +20,7 @@ public sealed record OutboundMessage(
     string ExternalId,
     JsonObject Data);
 
-/// <summary>Reads <c>message</c> / <c>message_autoreply</c> payloads (shared/front-channel-api.md).</summary>
+/// <summary>Reads <c>message</c> / <c>message_autoreply</c> payloads (docs/front-channel-api.md).</summary>
 public static class OutboundMessageReader
 {
     /// <summary>Prefix of the external ids this app gives Front's own messages and conversations.</summary>

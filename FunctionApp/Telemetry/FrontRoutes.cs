@@ -3,7 +3,7 @@ namespace FrontFunctions.Telemetry;
 /// <summary>
 /// Front API paths as route templates for metric tags: <c>/messages/msg_123</c> → <c>/messages/{message_id}</c>. An id never
 /// reaches a tag (each would be its own time series); a path of no known shape is <c>other</c>. The templates are Front's
-/// own (shared/front-channel-api.md "Endpoints"), spelled as the simulator counts them.
+/// own (docs/front-channel-api.md "The endpoints the app calls"), spelled as the simulator counts them.
 /// </summary>
 public static class FrontRoutes
 {

@@ -4,7 +4,7 @@ using System.Net;
 namespace FrontFunctions.Telemetry;
 
 /// <summary>
-/// Why Front answered 429, as far as the answer tells (shared/front-channel-api.md "Rate limits"): the limit is per company
+/// Why Front answered 429, as far as the answer tells (docs/front-channel-api.md "Rate limits"): the limit is per company
 /// (50/100/200 a minute by plan) with a burst limit of about 5 a second per resource; a 429 with
 /// <c>x-ratelimit-remaining</c> &gt; 0 is the burst limit, one with 0 the company's minute. Without the header (a proxy, an
 /// injected fault) the cause is unknown. Our own rate gate never answers 429 (it makes callers wait: see

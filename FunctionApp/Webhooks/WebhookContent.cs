@@ -5,7 +5,7 @@ namespace FrontFunctions.Webhooks;
 
 /// <summary>
 /// What a webhook body may be declared as: identity-encoded JSON in UTF-8. Front's own Content-Type is not documented
-/// (shared/front-channel-api.md), so an absent one is accepted (the body is then checked as JSON anyway); a declared one
+/// (docs/front-channel-api.md), so an absent one is accepted (the body is then checked as JSON anyway); a declared one
 /// must be JSON (<c>application/json</c> or a <c>+json</c> type), with no charset or <c>utf-8</c> (<c>utf8</c> too, a common alias).
 /// </summary>
 public static class WebhookContent

@@ -6,7 +6,7 @@ namespace FrontFunctions.Tests.Integration.Outbound;
 
 /// <summary>
 /// Issue 19, point 9: an auto-reply's external id (and so its webhook-id) names one Front message. Front's auto-replies
-/// often have no <c>id</c> (shared/front-channel-api.md; the simulator sends them so): two auto-replies with the same text
+/// often have no <c>id</c> (docs/front-channel-api.md; the simulator sends them so): two auto-replies with the same text
 /// in the same conversation, sent at different times, are two messages; Front's retry of one is the same message.
 /// </summary>
 public sealed class AutoreplyIdTests

@@ -142,7 +142,7 @@ public sealed class WebhookBodyEncodingTests : WebhookTest
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }
 
-    // What Front really sends is not documented (shared/front-channel-api.md): JSON with or without a charset, or no
+    // What Front really sends is not documented (docs/front-channel-api.md): JSON with or without a charset, or no
     // Content-Type at all, must all still be accepted.
     [Theory]
     [InlineData("application/json")]
