@@ -53,6 +53,12 @@ public sealed class ImportFunctions(ImportService imports, Enrichment.OverdueImp
             return HttpAnswer.PayloadTooLarge($"The body is larger than {RequestBodyReader.MaxBodyBytes} bytes.").ToResult();
         }
 
-        return (await imports.ImportAsync(channelId, inbound, body, cancellationToken)).ToResult();
+        var answer = await imports.ImportAsync(channelId, inbound, body, cancellationToken);
+        if (answer.Body is ImportRetryLater later)
+        {
+            request.HttpContext.Response.Headers.RetryAfter = later.RetryAfterHeader; // nothing was imported: the same request may come again
+        }
+
+        return answer.ToResult();
     }
 }
