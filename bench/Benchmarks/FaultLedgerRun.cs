@@ -12,8 +12,6 @@ using FrontFunctions.Outbound;
 using FrontFunctions.Storage;
 using FrontSimulator;
 using FrontSimulator.Control;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 
 namespace FrontFunctions.Benchmarks;
 

@@ -1,17 +1,5 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
-using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
-using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
-using Azure.Data.Tables;
-using Azure.Storage.Queues;
-using FrontFunctions.Outbound;
-using FrontFunctions.Storage;
-using FrontSimulator;
-using FrontSimulator.Control;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 
