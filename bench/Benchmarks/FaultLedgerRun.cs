@@ -130,6 +130,11 @@ public static partial class FaultLedgerRun
                 {
                     await Task.Delay(TimeSpan.FromSeconds(15), stop.Token).ContinueWith(_ => { });
                     await control.SetFaultsAsync(new FaultSettings { Burst429 = Burst429 });
+                    // Front's burst limit is per second: 429s no request met within 2 s expire. Left pending, they went to
+                    // whoever called next — an idle app's one leased message, whose tries (5 per ~10 s) came slower than
+                    // the bursts were refilled (8 per 15 s), met a 429 on every try for 5 minutes (a CI run's small ledger).
+                    await Task.Delay(TimeSpan.FromSeconds(2), stop.Token).ContinueWith(_ => { });
+                    await control.SetFaultsAsync(new FaultSettings { Burst429 = 0 });
                 }
             });
 
