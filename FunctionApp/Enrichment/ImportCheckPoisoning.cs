@@ -1,4 +1,3 @@
-using System.Text.Json;
 using FrontFunctions.Storage;
 using Microsoft.Extensions.Logging;
 using FrontFunctions.Failures;
@@ -36,7 +35,7 @@ public sealed class ImportCheckPoisoning(DeliveryFailures failures, FailedPayloa
 
     private async Task<bool> TryPoisonAsync(string text, Exception e, long dequeueCount, CancellationToken cancellationToken)
     {
-        var (channelId, messageUid) = Ids(text);
+        var (channelId, messageUid) = FailureKeys.ImportCheckIds(text);
         var firstLine = e.Message.Split('\n', 2)[0].Trim();
         var reason = $"The overdue import check failed {dequeueCount} times: {e.GetType().Name}: {(firstLine.Length > 500 ? firstLine[..500] : firstLine)}";
         try
@@ -51,7 +50,4 @@ public sealed class ImportCheckPoisoning(DeliveryFailures failures, FailedPayloa
             return false;
         }
     }
-
-    /// <summary>The channel and the message uid an import check's text names (<see cref="FailureKeys.ImportCheckIds"/>).</summary>
-    internal static (string? ChannelId, string? MessageUid) Ids(string text) => FailureKeys.ImportCheckIds(text);
 }

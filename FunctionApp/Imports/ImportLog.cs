@@ -50,7 +50,4 @@ internal static partial class ImportLog
 
     [LoggerMessage(EventId = 4104, EventName = "ResolvedByLookup", Level = LogLevel.Information, Message = "Import {MessageUid} of channel {ChannelId} was overdue; found by alt:uid as {MessageId} and mapped.")]
     public static partial void ResolvedByLookup(ILogger logger, string channelId, string messageUid, string messageId);
-
-    [LoggerMessage(EventId = 4105, EventName = "CheckPoisoned", Level = LogLevel.Error, Message = "The overdue check of import {MessageUid} in channel {ChannelId} failed its last dequeue; recorded in the failure list.")]
-    public static partial void CheckPoisoned(ILogger logger, string channelId, string messageUid);
 }
