@@ -1,76 +1,49 @@
 using FrontFunctions.Channels;
 using FrontFunctions.Enrichment;
+using FrontFunctions.Failures;
 using FrontFunctions.Front;
+using FrontFunctions.IdMap;
+using FrontFunctions.Imports;
 using FrontFunctions.Ingest;
+using FrontFunctions.Lookup;
+using FrontFunctions.OperatorConsole;
 using FrontFunctions.Outbound;
 using FrontFunctions.Storage;
 using FrontFunctions.Telemetry;
+using FrontFunctions.Webhooks;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using FrontFunctions.Webhooks;
-using FrontFunctions.Failures;
 
 namespace FrontFunctions;
 
 /// <summary>
 /// The one composition of the app's services, shared by the Functions worker (<c>Program.cs</c>), the local host and
-/// the tests, so the three run the same code.
+/// the tests, so the three run the same code. One <c>AddXxx</c> per room, each defined in its room (<c>XxxServices.cs</c>),
+/// listed from the bottom of docs/architecture.md's picture up.
 /// </summary>
 public static class FrontFunctionsServices
 {
     public static IServiceCollection AddFrontFunctions(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<FrontOptions>()
-            .Bind(configuration.GetSection(FrontOptions.SectionName))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
-
         // Answers are UTF-8 JSON read by people and programs: ids such as "sms:+15550100" or "🚀" are written as they
         // are, not as \u002B or \uD83D\uDE80 (the default encoder's HTML-safety escapes; no answer is HTML).
         services.Configure<Microsoft.AspNetCore.Mvc.JsonOptions>(o => o.JsonSerializerOptions.Encoder = Http.HttpAnswer.JsonEncoder);
-
         services.TryAddSingleton(TimeProvider.System);
-        services.AddStorageClients(configuration);
-        services.AddFrontTelemetry(configuration); // the meter, the queue sampler (Telemetry/)
-        services.AddSingleton<StorageInitializer>();
-        services.AddSingleton<FailedPayloads>(); // poison never expires; failed items' blobs kept (issue 19 point 5)
 
-        // Front protocol
-        services.AddSingleton<FrontSignatureVerifier>();
-
-        // Ingest and channels
-        services.AddSingleton<IngestQueue>();
-        services.AddSingleton<ChannelRegistry>();
-        services.AddSingleton<ChannelDeletion>();
-        services.AddSingleton<ReplayGuard>();
-        services.AddSingleton<FrontWebhookHandler>();
-
-        // Two-way channel: answering Front's outbound messages, delivering them to the partner
+        services.AddStorage(configuration);
+        services.AddFrontTelemetry(configuration);
+        services.AddFront(configuration);
+        services.AddChannels();
+        services.AddIdMap();
+        services.AddFailures();
+        services.AddIngest();
+        services.AddImports(configuration);
         services.AddOutbound(configuration);
-
-        // Enrichment, the Front API client and the id map
         services.AddEnrichment(configuration);
-
-        services.AddSingleton<PoisonRequeue>();
-        services.AddSingleton<OperatorConsole.OperationsConsole>();
-
-        // Import API
-        services.AddOptions<Imports.ImportOptions>()
-            .Bind(configuration.GetSection(Imports.ImportOptions.SectionName))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
-        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<Imports.ImportOptions>, Imports.ImportOptionsValidator>();
-        services.AddSingleton<Imports.ImportStore>();
-        services.AddTransient<Imports.ImportCheck>();
-        services.AddTransient<Enrichment.OverdueImportCheck>();
-        services.AddTransient<Imports.ImportSender>();
-        services.AddTransient<Imports.ImportService>();
-        services.AddTransient<Imports.UnknownImports>();
-
-        // Lookup API
-        services.AddSingleton<Lookup.MapLookup>();
-
+        services.AddLookup();
+        services.AddWebhooks();
+        services.AddOperatorConsole();
         return services;
     }
 }

@@ -50,6 +50,11 @@ public sealed class FrontTestHost : IAsyncDisposable
             values[key] = value;
         }
 
+        if (withStorage)
+        {
+            TestStorage.EnsureAppStorage();
+        }
+
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
         var stub = new StubFrontHandler();
         var services = new ServiceCollection();

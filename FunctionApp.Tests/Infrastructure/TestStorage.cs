@@ -24,6 +24,18 @@ public static class TestStorage
 
     public static BlobServiceClient Blobs() => new(ConnectionString);
 
+    private static readonly Lazy<Task> Created = new(() => new StorageInitializer(Queues(), Tables(), Blobs()).EnsureCreatedAsync(CancellationToken.None));
+
+    /// <summary>
+    /// Creates the app's queues, tables and container in the test Azurite, once per test run: the app never creates storage
+    /// in a write path (Bicep creates it in Azure, the local host at start-up), so every fixture that reaches storage
+    /// without the local host (<see cref="FrontTestHost"/>, stores built by hand) calls this first.
+    /// </summary>
+    public static Task EnsureAppStorageAsync() => Created.Value;
+
+    /// <summary><see cref="EnsureAppStorageAsync"/> for constructors.</summary>
+    public static void EnsureAppStorage() => EnsureAppStorageAsync().GetAwaiter().GetResult();
+
     /// <summary>A channel id no other test uses, so tests sharing tables never see each other's rows.</summary>
     public static string NewChannelId() => "cha_" + Guid.NewGuid().ToString("N")[..12];
 

@@ -32,13 +32,11 @@ public sealed class ChannelRegistry
     // writes replace the entry at once (a delete made by another instance shows within 10 s).
     private readonly Caching.BoundedMemory<string, (ChannelRecord? Record, DateTimeOffset ReadAt)> _recent;
     private readonly TableClient _table;
-    private readonly StorageInitializer _storage;
     private readonly TimeProvider _time;
 
-    public ChannelRegistry(TableServiceClient tables, StorageInitializer storage, TimeProvider time)
+    public ChannelRegistry(TableServiceClient tables, TimeProvider time)
     {
         _table = tables.GetTableClient(StorageNames.ChannelsTable);
-        _storage = storage;
         _time = time;
         _recent = new(time, capacity: 10_000, timeToLive: TimeSpan.FromMinutes(1));
     }
@@ -46,7 +44,6 @@ public sealed class ChannelRegistry
     /// <summary>Records (or re-activates) a channel Front has just authorized.</summary>
     public async Task<ChannelRecord> AuthorizeAsync(string channelId, CancellationToken cancellationToken)
     {
-        await _storage.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         var now = _time.GetUtcNow();
         var entity = new TableEntity(Partition, channelId)
         {
@@ -63,7 +60,6 @@ public sealed class ChannelRegistry
     /// <summary>Marks the channel deleted, keeping everything else about it (a merge, not a replace).</summary>
     public async Task MarkDeletedAsync(string channelId, CancellationToken cancellationToken)
     {
-        await _storage.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         var entity = new TableEntity(Partition, channelId)
         {
             ["Status"] = nameof(ChannelStatus.Deleted),
@@ -100,7 +96,6 @@ public sealed class ChannelRegistry
     /// <summary>The channel's record, or null when Front never authorized or deleted it here.</summary>
     public async Task<ChannelRecord?> FindAsync(string channelId, CancellationToken cancellationToken)
     {
-        await _storage.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         var response = await _table.GetEntityIfExistsAsync<TableEntity>(Partition, channelId, cancellationToken: cancellationToken).ConfigureAwait(false);
         if (!response.HasValue || response.Value is not { } row)
         {

@@ -36,7 +36,6 @@ public sealed class IngestProcessor(
     FailedPayloads failed,
     QueueServiceClient queues,
     BlobServiceClient blobs,
-    StorageInitializer storage,
     IOptions<EnrichmentOptions> options,
     Telemetry.FrontMetrics metrics,
     TimeProvider time,
@@ -161,7 +160,6 @@ public sealed class IngestProcessor(
             return notification;
         }
 
-        await storage.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         BinaryData content;
         try
         {
@@ -250,7 +248,6 @@ public sealed class IngestProcessor(
 
     private async Task SendToPoisonAsync(string text, CancellationToken cancellationToken)
     {
-        await storage.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         // The client from DI encodes Base64, as the queue trigger expects (StorageClientRegistration); never expires.
         await failed.SendToPoisonAsync(StorageNames.IngestPoisonQueue, text, cancellationToken).ConfigureAwait(false);
     }
@@ -261,7 +258,6 @@ public sealed class IngestProcessor(
     /// </summary>
     private async Task PoisonKeepingPayloadAsync(string text, CancellationToken cancellationToken)
     {
-        await storage.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         var (kept, original) = await failed.KeepAsync(text, "envelope_blob", cancellationToken).ConfigureAwait(false);
         await SendToPoisonAsync(kept, cancellationToken).ConfigureAwait(false);
         await failed.ReleaseAsync(original, cancellationToken).ConfigureAwait(false);

@@ -14,7 +14,7 @@ namespace FrontFunctions.Failures;
 /// holds the message body) is in the poison queue, and nowhere else once that is emptied. A later failure of the same
 /// delivery replaces the row.
 /// </summary>
-public sealed class DeliveryFailures(TableServiceClient tables, StorageInitializer storage, TimeProvider time, Telemetry.FrontMetrics metrics)
+public sealed class DeliveryFailures(TableServiceClient tables, TimeProvider time, Telemetry.FrontMetrics metrics)
 {
     public const string UnknownChannelPartition = "_unknown";
 
@@ -30,7 +30,6 @@ public sealed class DeliveryFailures(TableServiceClient tables, StorageInitializ
         bool permanent,
         CancellationToken cancellationToken)
     {
-        await storage.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         var partition = FrontIds.IsChannelId(channelId) ? channelId! : UnknownChannelPartition;
         var row = string.IsNullOrEmpty(deliveryKey)
             ? "text-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(queueMessageText)).AsSpan(0, 16))

@@ -33,15 +33,13 @@ public sealed class ReplayGuard
     private const int SweepBatch = 100;
 
     private readonly TableClient _table;
-    private readonly StorageInitializer _storage;
     private readonly TimeSpan _tolerance;
     private readonly TimeProvider _time;
     private long _lastSweepTicks;
 
-    public ReplayGuard(TableServiceClient tables, StorageInitializer storage, IOptions<FrontOptions> options, TimeProvider time)
+    public ReplayGuard(TableServiceClient tables, IOptions<FrontOptions> options, TimeProvider time)
     {
         _table = tables.GetTableClient(StorageNames.SeenSignaturesTable);
-        _storage = storage;
         _tolerance = options.Value.SignatureTolerance;
         _time = time;
     }
@@ -81,7 +79,6 @@ public sealed class ReplayGuard
     {
         ArgumentException.ThrowIfNullOrEmpty(signatureKey);
         ArgumentException.ThrowIfNullOrEmpty(claimant);
-        await _storage.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         var partition = signatureKey[..2];
         var entity = new TableEntity(partition, signatureKey)
         {

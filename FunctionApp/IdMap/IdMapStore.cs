@@ -22,9 +22,9 @@ public sealed class IdMapStore
     private readonly MessageWriter _messages;
     private readonly ExternalConversationIds _answers;
 
-    public IdMapStore(TableServiceClient tables, StorageInitializer storage, TimeProvider time)
+    public IdMapStore(TableServiceClient tables, TimeProvider time)
     {
-        var table = new IdMapTable(new OptimisticTable(tables.GetTableClient(StorageNames.IdMapTable), storage.EnsureCreatedAsync));
+        var table = new IdMapTable(new OptimisticTable(tables.GetTableClient(StorageNames.IdMapTable)));
         var settled = new SettledConversations(time);
         var rows = new ConversationRows(table, time, settled);
         _reader = new IdMapReader(table, time);

@@ -8,7 +8,7 @@ namespace FrontFunctions.IdMap;
 /// (<c>AddEntity</c> when the row is missing, <c>UpdateEntity</c> with If-Match otherwise); on 409 or 412 someone else wrote
 /// first, so read again and decide again. No batches: Azurite ignores If-Match in batches (Azurite#1233).
 /// </summary>
-public sealed class OptimisticTable(TableClient table, Func<CancellationToken, Task> ensureCreated)
+public sealed class OptimisticTable(TableClient table)
 {
     private const int MaxAttempts = 20;
 
@@ -17,7 +17,6 @@ public sealed class OptimisticTable(TableClient table, Func<CancellationToken, T
     /// <summary>The row, or null.</summary>
     public async Task<T?> GetAsync<T>(string partitionKey, string rowKey, CancellationToken cancellationToken) where T : class, ITableEntity, new()
     {
-        await ensureCreated(cancellationToken).ConfigureAwait(false);
         var response = await table.GetEntityIfExistsAsync<T>(partitionKey, rowKey, cancellationToken: cancellationToken).ConfigureAwait(false);
         return response.HasValue ? response.Value : null;
     }
@@ -29,7 +28,6 @@ public sealed class OptimisticTable(TableClient table, Func<CancellationToken, T
     public async Task<bool> InsertFirstAsync<T>(T fresh, Func<T?, ValueTask<T?>> decide, CancellationToken cancellationToken)
         where T : class, ITableEntity, new()
     {
-        await ensureCreated(cancellationToken).ConfigureAwait(false);
         try
         {
             await table.AddEntityAsync(fresh, cancellationToken).ConfigureAwait(false);
@@ -47,7 +45,6 @@ public sealed class OptimisticTable(TableClient table, Func<CancellationToken, T
     /// </summary>
     public async Task<bool> InsertIfMissingAsync<T>(T fresh, CancellationToken cancellationToken) where T : class, ITableEntity, new()
     {
-        await ensureCreated(cancellationToken).ConfigureAwait(false);
         try
         {
             await table.AddEntityAsync(fresh, cancellationToken).ConfigureAwait(false);
@@ -66,7 +63,6 @@ public sealed class OptimisticTable(TableClient table, Func<CancellationToken, T
     /// </summary>
     public async Task<bool> InsertAllAsync<T>(IReadOnlyList<T> rows, CancellationToken cancellationToken) where T : class, ITableEntity, new()
     {
-        await ensureCreated(cancellationToken).ConfigureAwait(false);
         try
         {
             await table.SubmitTransactionAsync(rows.Select(r => new TableTransactionAction(TableTransactionActionType.Add, r)), cancellationToken).ConfigureAwait(false);

@@ -22,11 +22,10 @@ public sealed partial class ImportJsonContext : JsonSerializerContext;
 /// <see cref="ImportOptions.OverdueAfter"/> (durable, no timer, no table scan). When it becomes visible, the queue function
 /// runs <c>Enrichment.OverdueImportCheck</c>, which maps the message as its notification would have.
 /// </summary>
-public sealed class ImportCheck(QueueServiceClient queues, StorageInitializer storage, IOptions<ImportOptions> options)
+public sealed class ImportCheck(QueueServiceClient queues, IOptions<ImportOptions> options)
 {
     public async Task ScheduleAsync(string channelId, string externalId, string messageUid, CancellationToken cancellationToken)
     {
-        await storage.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         var text = JsonSerializer.Serialize(new ImportCheckMessage { ChannelId = channelId, ExternalId = externalId, MessageUid = messageUid }, ImportJsonContext.Default.ImportCheckMessage);
         await queues.GetQueueClient(StorageNames.ImportCheckQueue)
             .SendMessageAsync(text, visibilityTimeout: options.Value.OverdueAfter, timeToLive: TimeSpan.FromSeconds(-1), cancellationToken: cancellationToken)

@@ -14,9 +14,9 @@ public sealed class ImportStore
     private readonly OptimisticTable _table;
     private readonly TimeProvider _time;
 
-    public ImportStore(TableServiceClient tables, StorageInitializer storage, TimeProvider time)
+    public ImportStore(TableServiceClient tables, TimeProvider time)
     {
-        _table = new OptimisticTable(tables.GetTableClient(StorageNames.ImportsTable), storage.EnsureCreatedAsync);
+        _table = new OptimisticTable(tables.GetTableClient(StorageNames.ImportsTable));
         _time = time;
     }
 

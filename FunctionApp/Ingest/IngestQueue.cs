@@ -16,13 +16,11 @@ public sealed class IngestQueue
 
     private readonly QueueClient _queue;
     private readonly BlobContainerClient _payloads;
-    private readonly StorageInitializer _storage;
 
-    public IngestQueue(QueueServiceClient queues, BlobServiceClient blobs, StorageInitializer storage)
+    public IngestQueue(QueueServiceClient queues, BlobServiceClient blobs)
     {
         _queue = queues.GetQueueClient(StorageNames.IngestQueue);
         _payloads = blobs.GetBlobContainerClient(StorageNames.PayloadContainer);
-        _storage = storage;
     }
 
     /// <summary>
@@ -32,7 +30,6 @@ public sealed class IngestQueue
     /// </summary>
     public async Task EnqueueAsync(IngestNotification notification, ReadOnlyMemory<byte> rawEnvelope, CancellationToken cancellationToken)
     {
-        await _storage.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         var (traceParent, traceState) = Telemetry.FrontTracing.Current();
         notification = notification with { TraceParent = traceParent, TraceState = traceState };
 

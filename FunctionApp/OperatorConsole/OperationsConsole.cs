@@ -26,7 +26,6 @@ namespace FrontFunctions.OperatorConsole;
 public sealed class OperationsConsole(
     TableServiceClient tables,
     QueueServiceClient queues,
-    StorageInitializer storage,
     PoisonRequeue requeue,
     FrontRateGate gate,
     TimeProvider time,
@@ -46,7 +45,6 @@ public sealed class OperationsConsole(
 
     public async Task<ChannelsView> ChannelsAsync(CancellationToken cancellationToken)
     {
-        await storage.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         var channels = new List<ChannelView>();
         await foreach (var row in Channels.QueryAsync<TableEntity>(
             TableClient.CreateQueryFilter($"PartitionKey eq {ChannelPartition}"), select: ["RowKey", "Status", "AuthorizedAt", "DeletedAt"], cancellationToken: cancellationToken).ConfigureAwait(false))
@@ -77,7 +75,6 @@ public sealed class OperationsConsole(
 
     public async Task<PipelineView> PipelineAsync(CancellationToken cancellationToken)
     {
-        await storage.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         var now = time.GetUtcNow();
         var queueViews = await Task.WhenAll(PipelineQueues.Select(name => QueueAsync(name, now, cancellationToken))).ConfigureAwait(false);
         var since = now.AddHours(-1);
@@ -94,7 +91,6 @@ public sealed class OperationsConsole(
 
     public async Task<FailuresView> FailuresAsync(string? channelId, CancellationToken cancellationToken)
     {
-        await storage.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         var failures = new List<FailureView>();
         var truncated = false;
         await foreach (var row in OpenFailureRowsAsync(channelId, cancellationToken).ConfigureAwait(false))
@@ -127,7 +123,6 @@ public sealed class OperationsConsole(
     /// </summary>
     public async Task<RequeueView?> RequeueAsync(string? channelId, string? failureId, CancellationToken cancellationToken)
     {
-        await storage.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         List<TableEntity> rows = [];
         Dictionary<(string Partition, string RowKey), DateTimeOffset> taken = [];
         int moved;

@@ -13,19 +13,16 @@ public sealed class OutboundQueue
 
     private readonly QueueClient _queue;
     private readonly BlobContainerClient _payloads;
-    private readonly StorageInitializer _storage;
 
-    public OutboundQueue(QueueServiceClient queues, BlobServiceClient blobs, StorageInitializer storage)
+    public OutboundQueue(QueueServiceClient queues, BlobServiceClient blobs)
     {
         _queue = queues.GetQueueClient(StorageNames.OutboundQueue);
         _payloads = blobs.GetBlobContainerClient(StorageNames.PayloadContainer);
-        _storage = storage;
     }
 
     /// <summary>Returns only after the queue write succeeded; throws on any storage failure (the webhook answers 503).</summary>
     public async Task EnqueueAsync(OutboundItem item, CancellationToken cancellationToken)
     {
-        await _storage.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         var (traceParent, traceState) = Telemetry.FrontTracing.Current();
         item = item with { TraceParent = traceParent, TraceState = traceState };
         var inline = JsonSerializer.SerializeToUtf8Bytes(item, OutboundJsonContext.Default.OutboundItem);

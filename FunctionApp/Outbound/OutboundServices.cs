@@ -1,4 +1,5 @@
 using FrontFunctions.Http;
+using FrontFunctions.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -14,7 +15,7 @@ public static class OutboundServices
     public static IServiceCollection AddOutbound(this IServiceCollection services, IConfiguration configuration)
     {
         services.TryAddSingleton(TimeProvider.System);
-        services.AddOptions<PartnerOptions>().Bind(configuration.GetSection(PartnerOptions.SectionName)).ValidateOnStart();
+        services.AddValidatedOptions<PartnerOptions>(configuration, PartnerOptions.SectionName);
         services.AddSingleton<IValidateOptions<PartnerOptions>, PartnerOptionsValidator>();
 
         services.AddSingleton<OutboundQueue>();

@@ -23,7 +23,7 @@ public sealed record PartnerFailing(
 /// and not yet delivered or given up. Every update is read-modify-write with the row's ETag. A failure to update is only
 /// logged: the state is for people, the delivery does not depend on it.
 /// </summary>
-public sealed class PartnerHealth(TableServiceClient tables, StorageInitializer storage, TimeProvider time, ILogger<PartnerHealth> logger)
+public sealed class PartnerHealth(TableServiceClient tables, TimeProvider time, ILogger<PartnerHealth> logger)
 {
     public const string Partition = "partner";
 
@@ -91,7 +91,6 @@ public sealed class PartnerHealth(TableServiceClient tables, StorageInitializer 
     /// <summary>The channels whose partner is failing or has replies waiting (one partition read, a row per such channel).</summary>
     public async Task<IReadOnlyList<PartnerFailing>> ListAsync(CancellationToken cancellationToken)
     {
-        await storage.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         var list = new List<PartnerFailing>();
         await foreach (var row in _table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {Partition}"), cancellationToken: cancellationToken).ConfigureAwait(false))
         {
@@ -112,7 +111,6 @@ public sealed class PartnerHealth(TableServiceClient tables, StorageInitializer 
     {
         try
         {
-            await storage.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
             for (var attempt = 0; attempt < 8; attempt++)
             {
                 var found = await _table.GetEntityIfExistsAsync<TableEntity>(Partition, channelId, cancellationToken: cancellationToken).ConfigureAwait(false);

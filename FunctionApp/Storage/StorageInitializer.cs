@@ -5,8 +5,10 @@ using Azure.Storage.Queues;
 namespace FrontFunctions.Storage;
 
 /// <summary>
-/// Creates the queues, tables and container the app writes to, once per process (Bicep creates them in Azure; Azurite
-/// starts empty). A failed attempt is forgotten so the next request tries again.
+/// Creates the queues, tables and container the app uses, once per process. Called at start-up only, never in a write path:
+/// by the local host (<c>LocalHost/StorageAtStartup</c>) and the test fixtures, because Azurite starts empty. In Azure the
+/// Bicep template creates the same names (<c>infra/modules/storage.bicep</c>, pinned by <c>Infra.Tests</c>), so the app
+/// needs no right to create anything. A failed attempt is forgotten so the next call tries again.
 /// </summary>
 public sealed class StorageInitializer(QueueServiceClient queues, TableServiceClient tables, BlobServiceClient blobs)
 {
@@ -38,6 +40,7 @@ public sealed class StorageInitializer(QueueServiceClient queues, TableServiceCl
             tables.GetTableClient(StorageNames.FailuresTable).CreateIfNotExistsAsync(),
             tables.GetTableClient(StorageNames.ImportsTable).CreateIfNotExistsAsync(),
             tables.GetTableClient(StorageNames.SeenSignaturesTable).CreateIfNotExistsAsync(),
+            tables.GetTableClient(StorageNames.BudgetTable).CreateIfNotExistsAsync(),
             queues.GetQueueClient(StorageNames.ImportCheckQueue).CreateIfNotExistsAsync(),
             queues.GetQueueClient(StorageNames.ImportCheckPoisonQueue).CreateIfNotExistsAsync(),
             blobs.GetBlobContainerClient(StorageNames.PayloadContainer).CreateIfNotExistsAsync()).ConfigureAwait(false);

@@ -1,3 +1,4 @@
+using FrontFunctions.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -12,10 +13,7 @@ public static class TelemetryServices
     public static IServiceCollection AddFrontTelemetry(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddMetrics(); // IMeterFactory (the meter lives and dies with this container)
-        services.AddOptions<MetricsOptions>()
-            .Bind(configuration.GetSection(MetricsOptions.SectionName))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        services.AddValidatedOptions<MetricsOptions>(configuration, MetricsOptions.SectionName);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<QueueSnapshot>();
         services.AddSingleton<FrontMetrics>();

@@ -74,7 +74,7 @@ public sealed class NotificationEnricherTests : IAsyncDisposable
         var counter = new RequestCounter();
         var options = new Azure.Data.Tables.TableClientOptions();
         options.AddPolicy(counter, Azure.Core.HttpPipelinePosition.PerCall);
-        var map = new IdMapStore(new Azure.Data.Tables.TableServiceClient(TestStorage.ConnectionString, options), _host.Get<FrontFunctions.Storage.StorageInitializer>(), TimeProvider.System);
+        var map = new IdMapStore(new Azure.Data.Tables.TableServiceClient(TestStorage.ConnectionString, options), TimeProvider.System);
         var enricher = new NotificationEnricher(
             map, _host.Get<FrontApiClient>(), _host.Get<FrontConversationCache>(), _host.Get<FrontFunctions.Channels.ChannelRegistry>(),
             _host.Get<FrontFunctions.Imports.ImportStore>(), _host.Get<Microsoft.Extensions.Options.IOptions<EnrichmentOptions>>(), TimeProvider.System,

@@ -16,7 +16,8 @@ public sealed class IdMapTests
     public IdMapTests()
     {
         var tables = TestStorage.Tables();
-        _map = new IdMapStore(tables, new StorageInitializer(TestStorage.Queues(), tables, TestStorage.Blobs()), _time);
+        TestStorage.EnsureAppStorage();
+        _map = new IdMapStore(tables, _time);
     }
 
     private async Task<List<string>> SnapshotAsync()
@@ -421,7 +422,7 @@ public sealed class IdMapTests
         var options = new TableClientOptions();
         options.AddPolicy(policy, Azure.Core.HttpPipelinePosition.PerCall);
         var tables = new TableServiceClient(TestStorage.ConnectionString, options);
-        return new IdMapStore(tables, new StorageInitializer(TestStorage.Queues(), TestStorage.Tables(), TestStorage.Blobs()), _time);
+        return new IdMapStore(tables, _time);
     }
 
     /// <summary>The process "dies" right after its first successful write to a row: every later request fails.</summary>

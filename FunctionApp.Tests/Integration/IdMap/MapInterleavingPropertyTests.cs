@@ -213,7 +213,7 @@ public sealed class MapInterleavingPropertyTests(ITestOutputHelper output) : IAs
     {
         var options = new TableClientOptions();
         options.AddPolicy(policy, Azure.Core.HttpPipelinePosition.PerCall);
-        var map = new IdMapStore(new TableServiceClient(TestStorage.ConnectionString, options), host.Get<StorageInitializer>(), TimeProvider.System);
+        var map = new IdMapStore(new TableServiceClient(TestStorage.ConnectionString, options), TimeProvider.System);
         return new NotificationEnricher(
             map,
             host.Get<FrontApiClient>(),

@@ -20,8 +20,8 @@ public sealed class MintOnceTests
     public MintOnceTests()
     {
         var tables = TestStorage.Tables();
-        var storage = new StorageInitializer(TestStorage.Queues(), tables, TestStorage.Blobs());
-        _instances = [.. Enumerable.Range(0, 3).Select(_ => new IdMapStore(tables, storage, TimeProvider.System))];
+        TestStorage.EnsureAppStorage();
+        _instances = [.. Enumerable.Range(0, 3).Select(_ => new IdMapStore(tables, TimeProvider.System))];
         _map = _instances[0];
     }
 

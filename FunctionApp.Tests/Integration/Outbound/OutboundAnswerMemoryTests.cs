@@ -25,7 +25,7 @@ public sealed class OutboundAnswerMemoryTests : IAsyncDisposable
     public ValueTask DisposeAsync() => _host.DisposeAsync();
 
     private IdMapStore OtherInstance() =>
-        new(new TableServiceClient(TestStorage.ConnectionString), _host.Get<StorageInitializer>(), TimeProvider.System);
+        new(new TableServiceClient(TestStorage.ConnectionString), TimeProvider.System);
 
     [Fact]
     public async Task A_partner_id_another_instance_adds_is_answered_once_the_memory_is_older_than_its_bound()

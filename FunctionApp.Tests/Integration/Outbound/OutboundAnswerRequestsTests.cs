@@ -62,7 +62,7 @@ public sealed class OutboundAnswerRequestsTests : IAsyncDisposable
     public async Task A_reply_in_a_conversation_another_instance_mapped_costs_three_requests_in_three_round_trips()
     {
         await _host.Get<ChannelRegistry>().AuthorizeAsync(_channel, CancellationToken.None);
-        var otherInstance = new IdMapStore(new TableServiceClient(TestStorage.ConnectionString), _host.Get<FrontFunctions.Storage.StorageInitializer>(), TimeProvider.System);
+        var otherInstance = new IdMapStore(new TableServiceClient(TestStorage.ConnectionString), TimeProvider.System);
         await otherInstance.RecordConversationAsync(_channel, "cnv_0", ["sms:+15550000"]);
         await otherInstance.RecordConversationAsync(_channel, "cnv_1", ["sms:+15550100"]);
         await AnswerAsync("msg_1", "cnv_0"); // warm
