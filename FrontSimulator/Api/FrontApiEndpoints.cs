@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using FrontSimulator.Faults;
 using FrontSimulator.Importing;
@@ -91,14 +90,9 @@ internal static class ImportEndpoints
             return;
         }
 
-        JsonNode? root;
-        try
+        var (parsed, root) = await FrontErrors.ReadJsonAsync(context);
+        if (!parsed)
         {
-            root = await JsonNode.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted);
-        }
-        catch (JsonException)
-        {
-            await FrontErrors.WriteAsync(context, 400, "The body is not valid JSON.");
             return;
         }
 

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 
@@ -27,6 +28,20 @@ internal static class FrontErrors
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";
         return context.Response.WriteAsync(body.ToJsonString());
+    }
+
+    /// <summary>The request body as JSON; <c>Parsed</c> false after answering 400 when it is not valid JSON.</summary>
+    public static async Task<(bool Parsed, JsonNode? Root)> ReadJsonAsync(HttpContext context)
+    {
+        try
+        {
+            return (true, await JsonNode.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted));
+        }
+        catch (JsonException)
+        {
+            await WriteAsync(context, 400, "The body is not valid JSON.");
+            return (false, null);
+        }
     }
 
     private static string Title(int status) => status switch

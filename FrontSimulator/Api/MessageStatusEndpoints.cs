@@ -29,14 +29,9 @@ internal static class MessageStatusEndpoints
             return;
         }
 
-        JsonNode? root;
-        try
+        var (parsed, root) = await FrontErrors.ReadJsonAsync(context);
+        if (!parsed)
         {
-            root = await JsonNode.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted);
-        }
-        catch (JsonException)
-        {
-            await FrontErrors.WriteAsync(context, 400, "The body is not valid JSON.");
             return;
         }
 

@@ -1,8 +1,4 @@
-using System.Security.Cryptography;
-using System.Text;
 using Azure.Data.Tables;
-using FrontFunctions.Front;
-using FrontFunctions.IdMap;
 using FrontFunctions.Storage;
 
 namespace FrontFunctions.Failures;
@@ -30,10 +26,7 @@ public sealed class DeliveryFailures(TableServiceClient tables, TimeProvider tim
         bool permanent,
         CancellationToken cancellationToken)
     {
-        var partition = FrontIds.IsChannelId(channelId) ? channelId! : UnknownChannelPartition;
-        var row = string.IsNullOrEmpty(deliveryKey)
-            ? "text-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(queueMessageText)).AsSpan(0, 16))
-            : TableKeyEncoding.Encode(deliveryKey);
+        var (partition, row) = FailureKeys.RowOf(channelId, deliveryKey, queueMessageText);
         var entity = new TableEntity(partition, row)
         {
             ["Reason"] = reason.Length > 2_000 ? reason[..2_000] : reason,
@@ -55,7 +48,8 @@ public sealed class DeliveryFailures(TableServiceClient tables, TimeProvider tim
     /// </summary>
     public async Task AnnotateAsync(string channelId, string deliveryKey, IReadOnlyDictionary<string, object?> columns, CancellationToken cancellationToken)
     {
-        var entity = new TableEntity(FrontIds.IsChannelId(channelId) ? channelId : UnknownChannelPartition, TableKeyEncoding.Encode(deliveryKey));
+        var (partition, row) = FailureKeys.RowOf(channelId, deliveryKey, "");
+        var entity = new TableEntity(partition, row);
         foreach (var (name, value) in columns)
         {
             entity[name] = value;

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
@@ -137,9 +135,7 @@ public sealed class OperationsConsole(
             rows.Add(found.Value);
             // An outbound (partner delivery) failure waits in front-outbound-poison, an ingest one in front-ingest-poison (the
             // failure id is the row key, encoded as DeliveryFailures keys it).
-            var queue = failureId.StartsWith(TableKeyEncoding.Encode(PartnerDelivery.FailureKeyPrefix), StringComparison.Ordinal) ? StorageNames.OutboundQueue
-                : failureId.StartsWith(TableKeyEncoding.Encode(FailureKeys.ImportCheckPrefix), StringComparison.Ordinal) ? StorageNames.ImportCheckQueue
-                : StorageNames.IngestQueue;
+            var queue = FailureKeys.QueueOfRowKey(failureId);
             moved = (await requeue.RequeueWhereAsync(text => FailureIdOf(text) == (channelId, failureId), int.MaxValue, cancellationToken, queue).ConfigureAwait(false)).RequeuedCount;
             if (moved == 0 && queue == StorageNames.IngestQueue)
             {
@@ -236,16 +232,13 @@ public sealed class OperationsConsole(
         {
         }
 
-        var partition = FrontIds.IsChannelId(channel) ? channel! : DeliveryFailures.UnknownChannelPartition;
         deliveryKey = string.IsNullOrEmpty(deliveryKey) && !string.IsNullOrEmpty(webhookId) ? PartnerDelivery.FailureKeyPrefix + webhookId : deliveryKey;
         if (string.IsNullOrEmpty(deliveryKey) && FailureKeys.ImportCheckIds(text) is (not null, { } messageUid))
         {
             deliveryKey = FailureKeys.ImportCheckPrefix + messageUid; // an overdue import check (Enrichment.ImportCheckPoisoning)
         }
-        var row = string.IsNullOrEmpty(deliveryKey)
-            ? "text-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)).AsSpan(0, 16))
-            : TableKeyEncoding.Encode(deliveryKey);
-        return (partition, row);
+
+        return FailureKeys.RowOf(channel, deliveryKey, text);
 
         static string? String(JsonElement e, string name) =>
             e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;

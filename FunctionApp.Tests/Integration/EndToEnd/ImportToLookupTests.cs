@@ -11,29 +11,12 @@ namespace FrontFunctions.Tests.Integration.EndToEnd;
 /// webhook to the local host → the ingest queue → the WebJobs queue listener → enrichment → the id map → the lookup API.
 /// </summary>
 [Collection(SharedQueueCollection.Name)]
-public sealed class ImportToLookupTests : IAsyncLifetime
+public sealed class ImportToLookupTests(SimulatedFrontAndHost loop) : IClassFixture<SimulatedFrontAndHost>
 {
-    private RunningFrontSimulator _front = null!;
-    private RunningLocalHost _host = null!;
-    private readonly string _channelId = TestStorage.NewChannelId();
-
-    public async Task InitializeAsync()
-    {
-        _front = await FrontSimulatorServer.StartAsync();
-        _host = await RunningLocalHost.StartAsync(new Dictionary<string, string?>
-        {
-            ["Front:ApiBaseUrl"] = _front.BaseUrl.AbsoluteUri,
-            ["LocalHost:RunQueueListener"] = "true",
-        });
-        await _front.Control.CreateChannelAsync(
-            _channelId, RunningLocalHost.AppUid, RunningLocalHost.AppSecret, new Uri(_host.BaseUrl, $"api/front/channels/{_channelId}"));
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _host.DisposeAsync();
-        await _front.DisposeAsync();
-    }
+    // One simulator and one host for the class (12 cases); each case reads its own ids on the shared channel.
+    private readonly RunningFrontSimulator _front = loop.Front;
+    private readonly RunningLocalHost _host = loop.Host;
+    private readonly string _channelId = loop.ChannelId;
 
     /// <summary>The first 200 answer of <paramref name="path"/> (404 until then: not mapped yet).</summary>
     private Task<JsonElement> LookupAsync(string path, TimeSpan deadline) => _host.Lookup.WaitForAsync(path, done: null, deadline);

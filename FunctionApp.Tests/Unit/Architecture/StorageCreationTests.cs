@@ -14,9 +14,9 @@ public sealed class StorageCreationTests
     {
         var result = Types.InAssembly(typeof(FrontFunctionsServices).Assembly)
             .That().DoNotResideInNamespace("FrontFunctions.Storage")
-            .ShouldNot().HaveDependencyOn(typeof(StorageInitializer).FullName)
+            .Should().NotHaveDependencyOnAny(typeof(StorageInitializer).FullName!)
             .GetResult();
 
-        Assert.True(result.IsSuccessful, "Classes that create storage in their path: " + string.Join(", ", result.FailingTypeNames ?? []));
+        Assert.True(result.IsSuccessful, "Classes that create storage in their path: " + string.Join(", ", result.FailingTypes?.Select(t => t.FullName) ?? []));
     }
 }
