@@ -1,3 +1,4 @@
+using FrontFunctions.Storage;
 using FrontFunctions.Telemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -44,7 +45,7 @@ public static class LocalFunctionsHost
         builder.Logging.AddFilter("Azure.Core", LogLevel.Error);
         configure?.Invoke(builder);
         builder.Services.AddMvcCore(); // executes the IActionResult the functions return, as the Functions host does
-        builder.Services.AddHostedService<StorageAtStartup>(); // before the app's own hosted services and the queue listener
+        builder.Services.AddStorageCreationAtStartup(); // Azurite starts empty: created before the other hosted services and the listener start
         builder.Services.AddFrontFunctions(builder.Configuration);
         // The app's metrics and spans (Telemetry/): a Prometheus scrape endpoint at /metrics, and/or the console
         // (LocalHost__Metrics = prometheus (default), console, both, or none).

@@ -6,7 +6,7 @@ namespace FrontFunctions.Storage;
 
 /// <summary>
 /// Creates the queues, tables and container the app uses, once per process. Called at start-up only, never in a write path:
-/// by the local host (<c>LocalHost/StorageAtStartup</c>) and the test fixtures, because Azurite starts empty. In Azure the
+/// through <see cref="StorageAtStartup"/> (the local host; the Functions worker with <c>Storage__CreateAtStartup</c>) and by the test fixtures, because Azurite starts empty. In Azure the
 /// Bicep template creates the same names (<c>infra/modules/storage.bicep</c>, pinned by <c>Infra.Tests</c>), so the app
 /// needs no right to create anything. A failed attempt is forgotten so the next call tries again.
 /// </summary>
