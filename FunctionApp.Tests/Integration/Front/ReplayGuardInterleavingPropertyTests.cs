@@ -47,20 +47,7 @@ public sealed class ReplayGuardInterleavingPropertyTests(ITestOutputHelper outpu
         await using var host = FrontTestHost.Create();
         var options = host.Get<IOptions<FrontOptions>>();
         var table = TestStorage.Tables().GetTableClient(StorageNames.SeenSignaturesTable);
-        var ran = 0;
-
-        await CaseGen.SampleAsync(
-            async c =>
-            {
-                Interlocked.Increment(ref ran);
-                await RunAsync(c, options, table);
-            },
-            writeLine: output.WriteLine,
-            iter: Cases,
-            threads: 1,
-            print: c => c.ToString());
-
-        Assert.Equal(Cases, ran);
+        await InterleavingProperty.CheckAsync(CaseGen, Cases, c => RunAsync(c, options, table), output);
     }
 
     private static async Task RunAsync(Case c, IOptions<FrontOptions> options, TableClient table)

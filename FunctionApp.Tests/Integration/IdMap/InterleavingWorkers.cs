@@ -30,22 +30,9 @@ internal sealed class InterleavingWorkers : IAsyncDisposable
         }
     }
 
-    /// <summary>Runs <paramref name="run"/> on <paramref name="iterations"/> cases, one at a time; asserts that they all ran.</summary>
-    public static async Task CheckAsync<T>(Gen<T> cases, int iterations, Func<T, Task> run, ITestOutputHelper output)
-    {
-        var ran = 0;
-        await cases.SampleAsync(
-            async c =>
-            {
-                Interlocked.Increment(ref ran);
-                await run(c);
-            },
-            writeLine: output.WriteLine,
-            iter: iterations,
-            threads: 1,
-            print: c => c!.ToString()!);
-        Assert.True(ran >= iterations, $"{ran} cases ran");
-    }
+    /// <inheritdoc cref="InterleavingProperty.CheckAsync{T}"/>
+    public static Task CheckAsync<T>(Gen<T> cases, int iterations, Func<T, Task> run, ITestOutputHelper output) =>
+        InterleavingProperty.CheckAsync(cases, iterations, run, output);
 
     public async ValueTask DisposeAsync()
     {
