@@ -1,5 +1,4 @@
 using FrontFunctions.Http;
-using FrontFunctions.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -15,7 +14,9 @@ public static class OutboundServices
     public static IServiceCollection AddOutbound(this IServiceCollection services, IConfiguration configuration)
     {
         services.TryAddSingleton(TimeProvider.System);
-        services.AddValidatedOptions<PartnerOptions>(configuration, PartnerOptions.SectionName);
+        // Checked by PartnerOptionsValidator alone: the data-annotations validator reads every property, and the computed
+        // Endpoint of an invalid URL would throw there instead of the validator naming the setting.
+        services.AddOptions<PartnerOptions>().Bind(configuration.GetSection(PartnerOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<PartnerOptions>, PartnerOptionsValidator>();
 
         services.AddSingleton<OutboundQueue>();
