@@ -66,6 +66,9 @@ public sealed class RunningLocalHost : IAsyncDisposable
             builder.Logging.SetMinimumLevel(LogLevel.Trace);
             builder.Logging.AddFilter("Azure.Core", LogLevel.Error); // 409 "already exists" answers of CreateIfNotExists
             builder.Logging.AddFilter<Microsoft.Extensions.Logging.Console.ConsoleLoggerProvider>(null, LogLevel.Warning);
+            // A provider's own rule outranks the category rule above: without this the console prints every 409 of the
+            // start-up creation, forwarded from the Azure SDK's process-wide event source by every host alive in the run.
+            builder.Logging.AddFilter<Microsoft.Extensions.Logging.Console.ConsoleLoggerProvider>("Azure.Core", LogLevel.Error);
             builder.Logging.AddProvider(logs);
         });
         await app.StartAsync();
