@@ -72,6 +72,8 @@ if uses_receiver; then
   pids+=($!)
 fi
 
+# Front's notifications go to Front__PublicBaseUrl (local.settings.json: the default port): on another port, to this one.
+if [[ "$app_port" != 7071 && -z "${Front__PublicBaseUrl:-}" ]]; then export Front__PublicBaseUrl="$app_url"; fi
 dotnet run --project LocalHost --no-build --no-launch-profile -- --urls "$app_url" &
 pids+=($!)
 
