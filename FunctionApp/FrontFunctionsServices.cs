@@ -34,6 +34,7 @@ public static class FrontFunctionsServices
         services.AddStorageClients(configuration);
         services.AddFrontTelemetry(configuration); // the meter, the queue sampler (Telemetry/)
         services.AddSingleton<StorageInitializer>();
+        services.AddSingleton<Http.HttpEdge>(); // every HTTP function's edge: body reading, 503, answer counting
         services.AddSingleton<FailedPayloads>(); // poison never expires; failed items' blobs kept (issue 19 point 5)
 
         // Front protocol
