@@ -31,22 +31,24 @@ public sealed class SlowBodyTests(ITestOutputHelper output)
         }
 
         var baseline = host.ResidentBytes();
+        var dataBaseline = host.DataBytes();
         var clock = Stopwatch.StartNew();
         var connections = await Task.WhenAll(Enumerable.Range(0, Connections).Select(_ => SlowConnection.OpenAsync(host.BaseUrl)));
         var trickles = connections.Select(c => c.TrickleAsync(CutOffDeadline)).ToArray();
         var all = Task.WhenAll(trickles);
 
-        var peak = baseline;
+        var (peak, dataPeak) = (baseline, dataBaseline);
         while (!all.IsCompleted && clock.Elapsed < CutOffDeadline + TimeSpan.FromSeconds(5))
         {
-            peak = Math.Max(peak, host.ResidentBytes());
+            (peak, dataPeak) = (Math.Max(peak, host.ResidentBytes()), Math.Max(dataPeak, host.DataBytes()));
             await Task.WhenAny(all, Task.Delay(200));
         }
 
-        peak = Math.Max(peak, host.ResidentBytes());
+        (peak, dataPeak) = (Math.Max(peak, host.ResidentBytes()), Math.Max(dataPeak, host.DataBytes()));
         var results = await all;
         var cut = results.Count(r => r.ClosedAt is not null);
         output.WriteLine($"RSS baseline {baseline / 1048576.0:F1} MiB, peak {peak / 1048576.0:F1} MiB (growth {(peak - baseline) / 1048576.0:F1} MiB); " +
+            $"committed (VmData) growth {(dataPeak - dataBaseline) / 1048576.0:F1} MiB; " +
             $"{cut}/{Connections} cut off, last after {results.Max(r => r.ClosedAt ?? CutOffDeadline).TotalSeconds:F1} s; " +
             $"answers: {string.Join(", ", results.GroupBy(r => r.StatusLine ?? "(none)").Select(g => $"{g.Key} ×{g.Count()}"))}");
 
