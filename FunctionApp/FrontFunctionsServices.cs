@@ -33,6 +33,7 @@ public static class FrontFunctionsServices
 
         services.AddStorage(configuration);
         services.AddFrontTelemetry(configuration);
+        services.AddHttp();
         services.AddFront(configuration);
         services.AddChannels();
         services.AddIdMap();

@@ -11,6 +11,10 @@ using Microsoft.Azure.Functions.Worker.OpenTelemetry;
 using OpenTelemetry;
 
 var builder = FunctionsApplication.CreateBuilder(args);
+// HTTP functions take ASP.NET Core's HttpRequest and return an IActionResult (Http/HttpAnswer.cs). What every HTTP function
+// does at the edge — read and check its body, answer 503 when storage is unavailable, count its answer — is Http/HttpEdge.cs,
+// a wrapper the functions call rather than an IFunctionsWorkerMiddleware: the local host (LocalHost/) calls the functions'
+// methods itself, so a worker middleware would run on Azure only and the tests would never exercise it.
 builder.ConfigureFunctionsWebApplication();
 
 // Traces, requests, dependencies (Front API calls, storage) and logs to Application Insights when

@@ -35,6 +35,9 @@ public static class LocalFunctionsHost
             builder.WebHost.UseUrls(DefaultUrl);
         }
 
+        // Kestrel's limits: slow senders cut off, connections and bodies bounded (ConnectionLimits).
+        builder.WebHost.ConfigureKestrel((context, kestrel) => ConnectionLimits.Apply(kestrel, context.Configuration));
+
         // host.json's log levels, as the Functions host applies them: framework categories (ASP.NET Core, WebJobs, HttpClient,
         // Polly) from Warning up, the app's own lines at Information — and so no request URL (with its ?code= key) is logged.
         builder.Logging.AddConfiguration(builder.Configuration.GetSection(HostJson.Prefix + ":logging"));

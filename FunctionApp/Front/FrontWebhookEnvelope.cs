@@ -1,6 +1,4 @@
-using System.Text;
 using System.Text.Json;
-using System.Text.Unicode;
 
 namespace FrontFunctions.Front;
 
@@ -27,24 +25,14 @@ public sealed record FrontWebhookEnvelope(string Type, JsonElement Root, JsonEle
     /// </summary>
     public static FrontWebhookEnvelope? TryParse(ReadOnlyMemory<byte> body, out string? problem)
     {
-        problem = TextProblem(body.Span);
-        if (problem is not null)
+        // The text checks every JSON body of the app gets (Http/JsonText.cs), worded for an envelope.
+        if (Http.JsonText.Problem(body, MaxDepth) is { } text)
         {
+            problem = Http.JsonText.Sentence(text.Replace("the body repeats a key", "the envelope repeats a key", StringComparison.Ordinal));
             return null;
         }
 
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = MaxDepth, AllowDuplicateProperties = false });
-        }
-        catch (JsonException)
-        {
-            // The syntax was checked by TextProblem: what is left is a repeated key.
-            problem = "The envelope repeats a key within one JSON object (a duplicate key); each key may appear once per object.";
-            return null;
-        }
-
+        var document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = MaxDepth });
         using (document)
         {
             // One copy of the whole envelope: Payload and Metadata are elements of it, and Root is what gets queued.
@@ -88,66 +76,5 @@ public sealed record FrontWebhookEnvelope(string Type, JsonElement Root, JsonEle
             problem = null;
             return new FrontWebhookEnvelope(typeName, root, payload, metadata);
         }
-    }
-
-    private static ReadOnlySpan<byte> ByteOrderMark => [0xEF, 0xBB, 0xBF];
-
-    /// <summary>One pass over the bytes as UTF-8, one as JSON tokens: what keeps them from being JSON text, or null.</summary>
-    private static string? TextProblem(ReadOnlySpan<byte> body)
-    {
-        if (body.StartsWith(ByteOrderMark))
-        {
-            return "The body starts with a UTF-8 byte order mark; JSON sent between systems must not have one (RFC 8259 §8.1).";
-        }
-
-        if (!Utf8.IsValid(body))
-        {
-            return $"The body is not valid UTF-8 (an invalid, overlong or surrogate byte sequence at byte {FirstInvalidUtf8(body)}); JSON must be UTF-8 (RFC 8259 §8.1).";
-        }
-
-        var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = MaxDepth });
-        try
-        {
-            while (reader.Read())
-            {
-                // Valid UTF-8 can still spell a lone surrogate as an escape ("\ud800"): such a string is not Unicode text.
-                if (reader.TokenType is (JsonTokenType.String or JsonTokenType.PropertyName) && reader.ValueIsEscaped && !DecodesToText(ref reader))
-                {
-                    return $"A string in the body escapes a lone surrogate (at byte {reader.TokenStartIndex}); JSON strings must be Unicode text.";
-                }
-            }
-        }
-        catch (JsonException e)
-        {
-            return reader.CurrentDepth >= MaxDepth - 1 // the depth of the last container opened, one below the one refused
-                ? $"The body is nested deeper than {MaxDepth} levels."
-                : $"The body is not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine}).";
-        }
-
-        return null;
-    }
-
-    private static bool DecodesToText(ref Utf8JsonReader reader)
-    {
-        try
-        {
-            _ = reader.GetString();
-            return true;
-        }
-        catch (InvalidOperationException)
-        {
-            return false;
-        }
-    }
-
-    private static int FirstInvalidUtf8(ReadOnlySpan<byte> body)
-    {
-        var at = 0;
-        while (at < body.Length && Rune.DecodeFromUtf8(body[at..], out _, out var consumed) == System.Buffers.OperationStatus.Done)
-        {
-            at += consumed;
-        }
-
-        return at;
     }
 }

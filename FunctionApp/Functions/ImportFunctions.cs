@@ -1,19 +1,18 @@
 using FrontFunctions.Http;
 using FrontFunctions.Imports;
-using FrontFunctions.Ingest;
 using FrontFunctions.Storage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
-using FrontFunctions.Webhooks;
 
 namespace FrontFunctions.Functions;
 
 /// <summary>
 /// The import API for the partner system, mirroring Front's sync endpoints (function-key protected), and the queue function
-/// that checks overdue imports. All decisions are in <see cref="ImportService"/> and <see cref="Enrichment.OverdueImportCheck"/>.
+/// that checks overdue imports. All decisions are in <see cref="ImportService"/> and <see cref="Enrichment.OverdueImportCheck"/>;
+/// the body (JSON, at most 1 MiB) is read and checked by the HTTP edge (<see cref="HttpEdge.AnswerJsonAsync"/>).
 /// </summary>
-public sealed class ImportFunctions(ImportService imports, Enrichment.OverdueImportCheck checks, Enrichment.ImportCheckPoisoning lastAttempt, Microsoft.Extensions.Options.IOptions<Enrichment.EnrichmentOptions> queueOptions)
+public sealed class ImportFunctions(ImportService imports, HttpEdge edge, Enrichment.OverdueImportCheck checks, Enrichment.ImportCheckPoisoning lastAttempt, Microsoft.Extensions.Options.IOptions<Enrichment.EnrichmentOptions> queueOptions)
 {
     public const string InboundRoute = "channels/{channelId}/inbound_messages";
     public const string OutboundRoute = "channels/{channelId}/outbound_messages";
@@ -23,14 +22,16 @@ public sealed class ImportFunctions(ImportService imports, Enrichment.OverdueImp
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = InboundRoute)] HttpRequest request,
         string channelId,
         CancellationToken cancellationToken) =>
-        ImportAsync(request, channelId, inbound: true, cancellationToken);
+        edge.AnswerJsonAsync(request, RequestBody.MaxBodyBytes, (body, ct) => imports.ImportAsync(channelId, inbound: true, body, ct),
+            cancellationToken, ImportService.BodyRefused);
 
     [Function("ImportOutboundMessage")]
     public Task<IActionResult> ImportOutbound(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = OutboundRoute)] HttpRequest request,
         string channelId,
         CancellationToken cancellationToken) =>
-        ImportAsync(request, channelId, inbound: false, cancellationToken);
+        edge.AnswerJsonAsync(request, RequestBody.MaxBodyBytes, (body, ct) => imports.ImportAsync(channelId, inbound: false, body, ct),
+            cancellationToken, ImportService.BodyRefused);
 
     [Function("CheckOverdueImport")]
     public Task CheckOverdue(
@@ -38,27 +39,4 @@ public sealed class ImportFunctions(ImportService imports, Enrichment.OverdueImp
         long dequeueCount,
         CancellationToken cancellationToken) =>
         lastAttempt.RunAsync(message, dequeueCount, queueOptions.Value.MaxDequeueCount, () => checks.RunAsync(message, cancellationToken), cancellationToken);
-
-    private async Task<IActionResult> ImportAsync(HttpRequest request, string channelId, bool inbound, CancellationToken cancellationToken)
-    {
-        if (request.ContentType is { Length: > 0 } contentType
-            && !contentType.Contains("json", StringComparison.OrdinalIgnoreCase))
-        {
-            return HttpAnswer.UnsupportedMediaType("The body must be JSON (Content-Type application/json).").ToResult();
-        }
-
-        var body = await RequestBodyReader.ReadAsync(request.Body, request.ContentLength, RequestBodyReader.MaxBodyBytes, cancellationToken);
-        if (body is null)
-        {
-            return HttpAnswer.PayloadTooLarge($"The body is larger than {RequestBodyReader.MaxBodyBytes} bytes.").ToResult();
-        }
-
-        var answer = await imports.ImportAsync(channelId, inbound, body, cancellationToken);
-        if (answer.Body is ImportRetryLater later)
-        {
-            request.HttpContext.Response.Headers.RetryAfter = later.RetryAfterHeader; // nothing was imported: the same request may come again
-        }
-
-        return answer.ToResult();
-    }
 }

@@ -7,24 +7,26 @@ using Microsoft.Azure.Functions.Worker;
 namespace FrontFunctions.Functions;
 
 /// <summary>The id map for the partner system. Function-key protected (the host checks <c>x-functions-key</c> or <c>code</c>).</summary>
-public sealed class MapLookupFunctions(MapLookup lookup)
+public sealed class MapLookupFunctions(MapLookup lookup, HttpEdge edge)
 {
     public const string MessagesRoute = "map/{channelId}/messages";
     public const string ConversationsRoute = "map/{channelId}/conversations";
 
     [Function("LookupMessage")]
-    public async Task<IActionResult> LookupMessage(
+    public Task<IActionResult> LookupMessage(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = MessagesRoute)] HttpRequest request,
         string channelId,
         CancellationToken cancellationToken) =>
-        (RepeatedParameter(request) ?? await lookup.FindMessageAsync(channelId, Query(request, "external_id"), Query(request, "front_id"), cancellationToken)).ToResult();
+        edge.AnswerAsync(request, async ct =>
+            RepeatedParameter(request) ?? await lookup.FindMessageAsync(channelId, Query(request, "external_id"), Query(request, "front_id"), ct), cancellationToken);
 
     [Function("LookupConversation")]
-    public async Task<IActionResult> LookupConversation(
+    public Task<IActionResult> LookupConversation(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = ConversationsRoute)] HttpRequest request,
         string channelId,
         CancellationToken cancellationToken) =>
-        (RepeatedParameter(request) ?? await lookup.FindConversationAsync(channelId, Query(request, "external_id"), Query(request, "front_id"), cancellationToken)).ToResult();
+        edge.AnswerAsync(request, async ct =>
+            RepeatedParameter(request) ?? await lookup.FindConversationAsync(channelId, Query(request, "external_id"), Query(request, "front_id"), ct), cancellationToken);
 
     /// <summary>A query parameter's value; null when absent.</summary>
     private static string? Query(HttpRequest request, string name) =>

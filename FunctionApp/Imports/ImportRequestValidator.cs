@@ -24,36 +24,17 @@ public static class ImportRequestValidator
     public static int IdLength(string value) => value.EnumerateRunes().Count();
 
     /// <summary>
-    /// Parses the body: not JSON (or nested deeper than 64) and a key repeated within one object (as the webhook refuses it,
-    /// <see cref="FrontWebhookEnvelope"/>: which copy would Front read?) are each a problem.
+    /// Parses the body: what <see cref="Http.JsonText"/> refuses for every JSON body (not UTF-8, not JSON, nested deeper than
+    /// 64, a key repeated within one object: which copy would Front read?) is a problem.
     /// </summary>
     public static (JsonNode? Root, string? Problem) Parse(ReadOnlyMemory<byte> body)
     {
-        try
+        if (Http.JsonText.Problem(body) is { } problem)
         {
-            using (JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 64 }))
-            {
-            }
-        }
-        catch (JsonException e)
-        {
-            return (null, e.LineNumber is { } line
-                ? $"the body is not valid JSON (line {line + 1}, byte {e.BytePositionInLine})"
-                : "the body is not valid JSON");
+            return (null, problem);
         }
 
-        try
-        {
-            using (JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 64, AllowDuplicateProperties = false }))
-            {
-            }
-        }
-        catch (JsonException)
-        {
-            return (null, "the body repeats a key within one JSON object (a duplicate key); each key may appear once per object");
-        }
-
-        return (JsonNode.Parse(body.Span, documentOptions: new JsonDocumentOptions { MaxDepth = 64 }), null);
+        return (JsonNode.Parse(body.Span, documentOptions: new JsonDocumentOptions { MaxDepth = Http.JsonText.DefaultMaxDepth }), null);
     }
 
     public static (ImportDraft? Draft, IReadOnlyList<string> Problems) Validate(JsonNode? root, bool inbound)

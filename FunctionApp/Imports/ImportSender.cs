@@ -126,7 +126,7 @@ public sealed class ImportSender(ImportStore imports, ImportCheck checks, FrontA
     }
 
     private static HttpAnswer RetryLater(string type, string message) =>
-        new(StatusCodes.Status503ServiceUnavailable, new ImportRetryLater(type, message, RetryAfterSeconds));
+        new HttpAnswer(StatusCodes.Status503ServiceUnavailable, new ImportRetryLater(type, message, RetryAfterSeconds)).WithRetryAfter(RetryAfterSeconds);
 
     private async Task ReleaseQuietlyAsync(ImportEntity reservation, string channelId)
     {
@@ -141,7 +141,7 @@ public sealed class ImportSender(ImportStore imports, ImportCheck checks, FrontA
     }
 }
 
-/// <summary>A 503 answer's body: nothing was imported; <c>retry_after_seconds</c> is also sent as <c>Retry-After</c>.</summary>
+/// <summary>A 503 answer's body: nothing was imported; <c>retry_after_seconds</c> is also sent as <c>Retry-After</c> (the answer's header).</summary>
 public sealed record ImportRetryLater(
     [property: System.Text.Json.Serialization.JsonPropertyName("type")] string Type,
     [property: System.Text.Json.Serialization.JsonPropertyName("message")] string Message,

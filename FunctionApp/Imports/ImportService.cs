@@ -42,30 +42,22 @@ public sealed class ImportService(
             return Invalid(problems);
         }
 
-        ImportEntity? reservation;
-        try
+        // Storage failing here (nothing reserved, Front not called) is answered 503 by the HTTP edge (Http/HttpEdge.cs).
+        var channel = await channels.FindAsync(channelId, cancellationToken).ConfigureAwait(false);
+        if (channel is null)
         {
-            var channel = await channels.FindAsync(channelId, cancellationToken).ConfigureAwait(false);
-            if (channel is null)
-            {
-                return HttpAnswer.NotFound("This channel is unknown here: Front has not authorized it with this app.");
-            }
-
-            if (channel.Status == ChannelStatus.Deleted)
-            {
-                return HttpAnswer.Error(StatusCodes.Status410Gone, "channel_deleted", $"This channel was deleted at {channel.DeletedAt:O}; it takes no imports.");
-            }
-
-            (reservation, var existing) = await imports.ReserveAsync(channelId, draft, options.Value.ReservationLease, cancellationToken).ConfigureAwait(false);
-            if (reservation is null)
-            {
-                return await RepeatAsync(channelId, existing!).ConfigureAwait(false);
-            }
+            return HttpAnswer.NotFound("This channel is unknown here: Front has not authorized it with this app.");
         }
-        catch (Exception e) when (FailurePolicy.IsStorageUnavailable(e, cancellationToken))
+
+        if (channel.Status == ChannelStatus.Deleted)
         {
-            ImportLog.StorageUnavailable(logger, channelId, e.GetType().Name);
-            return HttpAnswer.StorageUnavailable("Storage is unavailable; retry later.");
+            return HttpAnswer.Error(StatusCodes.Status410Gone, "channel_deleted", $"This channel was deleted at {channel.DeletedAt:O}; it takes no imports.");
+        }
+
+        var (reservation, existing) = await imports.ReserveAsync(channelId, draft, options.Value.ReservationLease, cancellationToken).ConfigureAwait(false);
+        if (reservation is null)
+        {
+            return await RepeatAsync(channelId, existing!).ConfigureAwait(false);
         }
 
         return await sender.SendAsync(reservation, body, cancellationToken).ConfigureAwait(false);
@@ -91,6 +83,9 @@ public sealed class ImportService(
     }
 
     /// <summary>400 listing at most <see cref="ImportRequestValidator.MaxProblems"/> problems (the message says how many more).</summary>
+    /// <summary>The 400 for a body that is not JSON text (<see cref="JsonText"/>), in the import API's shape.</summary>
+    public static HttpAnswer BodyRefused(string problem) => Invalid([problem]);
+
     private static HttpAnswer Invalid(IReadOnlyList<string> problems)
     {
         var shown = problems.Take(ImportRequestValidator.MaxProblems).ToArray();

@@ -2,7 +2,6 @@ using FrontFunctions.Caching;
 using FrontFunctions.Front;
 using FrontFunctions.Http;
 using FrontFunctions.IdMap;
-using Microsoft.Extensions.Logging;
 
 namespace FrontFunctions.Lookup;
 
@@ -14,7 +13,7 @@ namespace FrontFunctions.Lookup;
 /// knows it for a mapped message: <c>imported</c> never changes, and "not imported through the app" is trusted for
 /// <see cref="ImportStatusMemory"/> (an import of an external id already mapped some other way shows after that long).
 /// </summary>
-public sealed class MapLookup(IdMapStore map, Imports.ImportStore imports, TimeProvider time, ILogger<MapLookup> logger)
+public sealed class MapLookup(IdMapStore map, Imports.ImportStore imports, TimeProvider time)
 {
     /// <summary>External ids are at most 200 characters (Front's InboundMessage schema).</summary>
     public const int MaxExternalIdLength = 200;
@@ -37,64 +36,57 @@ public sealed class MapLookup(IdMapStore map, Imports.ImportStore imports, TimeP
         MappedMessage? message;
         Imports.ImportEntity? import;
         var importRead = true; // false when the status came from this instance's memory
-        try
+        if (externalId is not null)
         {
-            if (externalId is not null)
+            // The map row and the import row (status) are read at once, unless the status is known.
+            var mapped = map.FindMessageByExternalIdAsync(channelId, externalId, cancellationToken);
+            var imported = TryKnownImportStatus(channelId, externalId, out var known) ? null : imports.GetAsync(channelId, externalId, cancellationToken);
+            try
             {
-                // The map row and the import row (status) are read at once, unless the status is known.
-                var mapped = map.FindMessageByExternalIdAsync(channelId, externalId, cancellationToken);
-                var imported = TryKnownImportStatus(channelId, externalId, out var known) ? null : imports.GetAsync(channelId, externalId, cancellationToken);
-                try
-                {
-                    message = await mapped.ConfigureAwait(false);
-                }
-                catch when (imported is not null)
-                {
-                    await SpeculativeRead.ObserveAsync(imported).ConfigureAwait(false);
-                    throw;
-                }
+                message = await mapped.ConfigureAwait(false);
+            }
+            catch when (imported is not null)
+            {
+                await SpeculativeRead.ObserveAsync(imported).ConfigureAwait(false);
+                throw;
+            }
 
-                if (imported is not null)
-                {
-                    import = await imported.ConfigureAwait(false);
-                }
-                else if (message is not null)
-                {
-                    import = known;
-                    importRead = false;
-                }
-                else
-                {
-                    import = await imports.GetAsync(channelId, externalId, cancellationToken).ConfigureAwait(false); // known when mapped, not mapped now: read
-                }
+            if (imported is not null)
+            {
+                import = await imported.ConfigureAwait(false);
+            }
+            else if (message is not null)
+            {
+                import = known;
+                importRead = false;
             }
             else
             {
-                message = await map.FindMessageByFrontIdAsync(channelId, frontId!, cancellationToken).ConfigureAwait(false);
-                import = null;
-                importRead = false;
-                if (message?.ExternalId is { } externalIdOfMessage)
-                {
-                    if (TryKnownImportStatus(channelId, externalIdOfMessage, out var known))
-                    {
-                        import = known;
-                    }
-                    else
-                    {
-                        import = await imports.GetAsync(channelId, externalIdOfMessage, cancellationToken).ConfigureAwait(false);
-                        importRead = true;
-                    }
-                }
-            }
-
-            if (importRead && message?.ExternalId is { } remembered && (import is null || import.Status == Imports.ImportStatus.Imported))
-            {
-                _importStatus.Set((channelId, remembered), (import?.Status, time.GetUtcNow()));
+                import = await imports.GetAsync(channelId, externalId, cancellationToken).ConfigureAwait(false); // known when mapped, not mapped now: read
             }
         }
-        catch (Exception e) when (FailurePolicy.IsStorageUnavailable(e, cancellationToken))
+        else
         {
-            return StorageUnavailable(e, "message", channelId);
+            message = await map.FindMessageByFrontIdAsync(channelId, frontId!, cancellationToken).ConfigureAwait(false);
+            import = null;
+            importRead = false;
+            if (message?.ExternalId is { } externalIdOfMessage)
+            {
+                if (TryKnownImportStatus(channelId, externalIdOfMessage, out var known))
+                {
+                    import = known;
+                }
+                else
+                {
+                    import = await imports.GetAsync(channelId, externalIdOfMessage, cancellationToken).ConfigureAwait(false);
+                    importRead = true;
+                }
+            }
+        }
+
+        if (importRead && message?.ExternalId is { } remembered && (import is null || import.Status == Imports.ImportStatus.Imported))
+        {
+            _importStatus.Set((channelId, remembered), (import?.Status, time.GetUtcNow()));
         }
 
         if (import is { Status: Imports.ImportStatus.Sending })
@@ -144,16 +136,9 @@ public sealed class MapLookup(IdMapStore map, Imports.ImportStore imports, TimeP
         }
 
         MappedConversation? conversation;
-        try
-        {
-            conversation = externalId is not null
-                ? await map.FindConversationByExternalIdAsync(channelId, externalId, cancellationToken).ConfigureAwait(false)
-                : await map.FindConversationByFrontIdAsync(channelId, frontId!, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (FailurePolicy.IsStorageUnavailable(e, cancellationToken))
-        {
-            return StorageUnavailable(e, "conversation", channelId);
-        }
+        conversation = externalId is not null
+            ? await map.FindConversationByExternalIdAsync(channelId, externalId, cancellationToken).ConfigureAwait(false)
+            : await map.FindConversationByFrontIdAsync(channelId, frontId!, cancellationToken).ConfigureAwait(false);
 
         if (conversation is null)
         {
@@ -200,12 +185,6 @@ public sealed class MapLookup(IdMapStore map, Imports.ImportStore imports, TimeP
             ? " The id contains a space: if it had a '+', URL-encode it (%2B), since a query string reads '+' as a space."
             : "";
         return HttpAnswer.NotFound($"No {what} with {(externalId is not null ? "external" : "Front")} id \"{id}\" is mapped in this channel.{hint}");
-    }
-
-    private HttpAnswer StorageUnavailable(Exception e, string resource, string channelId)
-    {
-        LookupLog.StorageUnavailable(logger, e, resource, channelId, e.GetType().Name);
-        return HttpAnswer.StorageUnavailable("Storage is unavailable; retry later.");
     }
 
     private static HttpAnswer? Validate(string channelId, string? externalId, string? frontId, string frontPrefix)

@@ -1,41 +1,36 @@
 using System.Reflection;
-using System.Text;
+using FrontFunctions.Http;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
-using FrontFunctions.Failures;
 
 namespace FrontFunctions.OperatorConsole;
 
 /// <summary>
-/// Every answer of the console's functions (page, script, style sheet, JSON): the body as given, with a strict
+/// The console's answers are the app's one answer type (<see cref="HttpAnswer"/>), with the console's headers: a strict
 /// Content-Security-Policy (scripts, styles and requests from this origin only; no inline script or style, no plugins, no
-/// framing), <c>nosniff</c>, no referrer and no caching.
+/// framing), <c>nosniff</c>, no referrer and no caching. Its page, script and style sheet are bytes; its views are JSON
+/// written by <see cref="ConsoleJsonContext"/>; its errors are the app's <c>{"type", "message"}</c>.
 /// </summary>
-public sealed class ConsoleResponse(int statusCode, string contentType, byte[] body) : IActionResult
+public static class ConsoleResponse
 {
     public const string ContentSecurityPolicy =
         "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; " +
         "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-    public int StatusCode => statusCode;
+    private static readonly KeyValuePair<string, string>[] Headers =
+    [
+        new("Content-Security-Policy", ContentSecurityPolicy),
+        new("X-Content-Type-Options", "nosniff"),
+        new("Referrer-Policy", "no-referrer"),
+        new("Cache-Control", "no-store"),
+    ];
 
-    public static ConsoleResponse Json<T>(T value, int statusCode = StatusCodes.Status200OK) =>
-        new(statusCode, "application/json; charset=utf-8", Encoding.UTF8.GetBytes(ConsoleJson.Serialize(value)));
+    /// <summary><paramref name="answer"/> with the console's headers.</summary>
+    public static HttpAnswer WithConsoleHeaders(this HttpAnswer answer) => answer with { Headers = [.. answer.Headers, .. Headers] };
 
-    public static ConsoleResponse Error(int statusCode, string type, string message) => Json(new ConsoleError(type, message), statusCode);
+    public static HttpAnswer Json<T>(T value, int statusCode = StatusCodes.Status200OK) =>
+        HttpAnswer.Bytes(statusCode, "application/json; charset=utf-8", System.Text.Encoding.UTF8.GetBytes(ConsoleJson.Serialize(value))).WithConsoleHeaders();
 
-    public async Task ExecuteResultAsync(ActionContext context)
-    {
-        var response = context.HttpContext.Response;
-        response.StatusCode = statusCode;
-        response.ContentType = contentType;
-        response.Headers.ContentSecurityPolicy = ContentSecurityPolicy;
-        response.Headers.XContentTypeOptions = "nosniff";
-        response.Headers["Referrer-Policy"] = "no-referrer";
-        response.Headers.CacheControl = "no-store";
-        response.ContentLength = body.Length;
-        await response.Body.WriteAsync(body, context.HttpContext.RequestAborted).ConfigureAwait(false);
-    }
+    public static HttpAnswer Error(int statusCode, string type, string message) => HttpAnswer.Error(statusCode, type, message).WithConsoleHeaders();
 }
 
 /// <summary>The console's page, script and style sheet, embedded in the assembly (no front-end build step).</summary>
@@ -49,8 +44,8 @@ public static class ConsoleAssets
     };
 
     /// <summary>The named asset, or null for any other name (only these three are served).</summary>
-    public static ConsoleResponse? Find(string? name) =>
-        name is not null && Files.TryGetValue(name, out var file) ? new ConsoleResponse(StatusCodes.Status200OK, file.ContentType, file.Body) : null;
+    public static HttpAnswer? Find(string? name) =>
+        name is not null && Files.TryGetValue(name, out var file) ? HttpAnswer.Bytes(StatusCodes.Status200OK, file.ContentType, file.Body).WithConsoleHeaders() : null;
 
     private static byte[] Read(string name)
     {

@@ -22,7 +22,7 @@ public sealed class PartnerStatusReports(IdMapStore map, FrontApiClient front, I
     public const int MaxReasonLength = 500;
     public const string DefaultReason = "The partner system reported the message failed.";
 
-    public async Task<HttpAnswer> ReportAsync(string channelId, byte[] body, CancellationToken cancellationToken)
+    public async Task<HttpAnswer> ReportAsync(string channelId, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {
         if (!FrontIds.IsChannelId(channelId))
         {
@@ -35,15 +35,8 @@ public sealed class PartnerStatusReports(IdMapStore map, FrontApiClient front, I
             return HttpAnswer.BadRequest(problem!);
         }
 
-        MappedMessage? message;
-        try
-        {
-            message = await map.FindMessageByExternalIdAsync(channelId, report.ExternalId, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (FailurePolicy.IsStorageUnavailable(e, cancellationToken))
-        {
-            return HttpAnswer.StorageUnavailable("Storage is unavailable; retry later.");
-        }
+        // Storage failing here is answered 503 by the HTTP edge (Http/HttpEdge.cs).
+        var message = await map.FindMessageByExternalIdAsync(channelId, report.ExternalId, cancellationToken).ConfigureAwait(false);
 
         if (message is null)
         {
@@ -97,7 +90,7 @@ public sealed class PartnerStatusReports(IdMapStore map, FrontApiClient front, I
 
     private sealed record Report(string ExternalId, string Reason, string? ExternalConversationId);
 
-    private static (Report? Report, string? Problem) Parse(byte[] body)
+    private static (Report? Report, string? Problem) Parse(ReadOnlyMemory<byte> body)
     {
         JsonDocument document;
         try

@@ -13,7 +13,7 @@ namespace FrontFunctions.Webhooks;
 /// Decides what a webhook request from Front means and answers it. The order is fixed: method → signature → content type
 /// and encoding → envelope (UTF-8, JSON, no duplicate keys, shape) → type. Nothing is written before the signature and the
 /// envelope have been accepted, and an answer of 200 for <c>message_imported</c> is given only after the queue write
-/// succeeded. Storage failures answer 503 (<see cref="FailurePolicy"/>).
+/// succeeded. Storage failures are thrown on to the HTTP edge (<see cref="HttpEdge"/>), which answers 503 and counts the answer.
 /// <para>
 /// Replays (<see cref="ReplayGuard"/>): a signature accepted once is claimed for what it did — <c>delete|{channel}</c>,
 /// <c>authorization|{channel}</c> here, on the answer path (rare requests); a <c>message_imported</c>'s signature rides in the
@@ -30,7 +30,6 @@ public sealed class FrontWebhookHandler(
     Outbound.OutboundAnswerer outbound,
     IOptions<FrontOptions> options,
     TimeProvider time,
-    Telemetry.FrontMetrics metrics,
     ILogger<FrontWebhookHandler> logger)
 {
     /// <summary><c>POST /api/front/channels</c>: the app-level URL, where Front sends <c>authorization</c>.</summary>
@@ -62,14 +61,15 @@ public sealed class FrontWebhookHandler(
             return HandleAsync(request, seen, cancellationToken);
         });
 
-    /// <summary>Runs one request in its span and counts its answer by type (<c>front.webhooks</c>).</summary>
-    private async Task<HttpAnswer> MeasuredAsync(WebhookRequest request, Func<StrongBox<string?>, Task<HttpAnswer>> handle)
+    /// <summary>
+    /// Runs one request in its span; the envelope's type, once read, goes to <see cref="WebhookRequest.SeenType"/>, which the
+    /// HTTP edge counts the answer under (<c>front.webhooks</c>).
+    /// </summary>
+    private static async Task<HttpAnswer> MeasuredAsync(WebhookRequest request, Func<StrongBox<string?>, Task<HttpAnswer>> handle)
     {
         using var activity = Telemetry.FrontTracing.StartWebhook(request.ChannelId);
-        var seen = new StrongBox<string?>(); // the envelope's type, once read
-        var answer = await handle(seen).ConfigureAwait(false);
-        activity?.SetTag("front.webhook_type", seen.Value).SetTag("http.response.status_code", answer.StatusCode);
-        metrics.WebhookAnswered(seen.Value, answer.StatusCode);
+        var answer = await handle(request.SeenType).ConfigureAwait(false);
+        activity?.SetTag("front.webhook_type", request.SeenType.Value).SetTag("http.response.status_code", answer.StatusCode);
         return answer;
     }
 
@@ -77,7 +77,8 @@ public sealed class FrontWebhookHandler(
     /// Front waits about 7 s for an answer. The storage clients' retry budget (3 tries of up to 2 s each, plus back-off) alone
     /// does not keep a webhook under that when storage hangs — a frozen account accepts the connection and never answers, and
     /// on a loaded machine it answered after 7.0 s (StorageOutageTests) — so the whole answer has this deadline: past it, the
-    /// storage work is cancelled and Front gets 503 and retries.
+    /// storage work is cancelled (an <see cref="OperationCanceledException"/> the caller did not cause) and the HTTP edge
+    /// answers Front 503 (<see cref="FailurePolicy.IsStorageUnavailable"/>), so Front retries.
     /// </summary>
     public static readonly TimeSpan AnswerDeadline = TimeSpan.FromSeconds(4.5);
 
@@ -85,15 +86,7 @@ public sealed class FrontWebhookHandler(
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(requestAborted);
         deadline.CancelAfter(AnswerDeadline);
-        try
-        {
-            return await HandleWithinDeadlineAsync(request, seen, deadline.Token).ConfigureAwait(false);
-        }
-        catch (Exception e) when (deadline.IsCancellationRequested && !requestAborted.IsCancellationRequested
-            && e is OperationCanceledException or AggregateException)
-        {
-            return StorageUnavailable(e, "webhook", request.ChannelId ?? "(app)");
-        }
+        return await HandleWithinDeadlineAsync(request, seen, deadline.Token).ConfigureAwait(false);
     }
 
     private async Task<HttpAnswer> HandleWithinDeadlineAsync(WebhookRequest request, StrongBox<string?> seen, CancellationToken cancellationToken)
@@ -116,7 +109,7 @@ public sealed class FrontWebhookHandler(
         }
 
         // Only a correctly signed request is told what is wrong with its body.
-        if (WebhookContent.UnsupportedProblem(request.ContentType, request.ContentEncoding) is { } unsupported)
+        if (JsonContent.UnsupportedProblem(request.ContentType, request.ContentEncoding) is { } unsupported)
         {
             WebhookLog.BodyRejected(logger, request.Method, request.ChannelId, unsupported);
             return HttpAnswer.UnsupportedMediaType(unsupported);
@@ -153,28 +146,21 @@ public sealed class FrontWebhookHandler(
             return HttpAnswer.BadRequest("The authorization payload has no usable channel_id (a \"cha_…\" id).");
         }
 
-        try
+        if (!await replays.ClaimAsync(signed.Key, signed.At, "authorization|" + channelId, cancellationToken).ConfigureAwait(false))
         {
-            if (!await replays.ClaimAsync(signed.Key, signed.At, "authorization|" + channelId, cancellationToken).ConfigureAwait(false))
-            {
-                return Replayed("authorization", channelId!);
-            }
-
-            // An authorization signed before the channel was deleted here is an old request (a replay of it would bring a
-            // removed channel back): Front's real re-authorization is signed after the delete.
-            if (await channels.FindAsync(channelId!, cancellationToken).ConfigureAwait(false) is { Status: ChannelStatus.Deleted, DeletedAt: { } deletedAt }
-                && signed.At < deletedAt)
-            {
-                WebhookLog.AuthorizationOlderThanDelete(logger, channelId!);
-                return HttpAnswer.Error(StatusCodes.Status409Conflict, "conflict", "This authorization was signed before the channel was deleted; nothing was changed.");
-            }
-
-            await channels.AuthorizeAsync(channelId!, cancellationToken).ConfigureAwait(false);
+            return Replayed("authorization", channelId!);
         }
-        catch (Exception e) when (FailurePolicy.IsStorageUnavailable(e, cancellationToken))
+
+        // An authorization signed before the channel was deleted here is an old request (a replay of it would bring a
+        // removed channel back): Front's real re-authorization is signed after the delete.
+        if (await channels.FindAsync(channelId!, cancellationToken).ConfigureAwait(false) is { Status: ChannelStatus.Deleted, DeletedAt: { } deletedAt }
+            && signed.At < deletedAt)
         {
-            return StorageUnavailable(e, "authorization", channelId!);
+            WebhookLog.AuthorizationOlderThanDelete(logger, channelId!);
+            return HttpAnswer.Error(StatusCodes.Status409Conflict, "conflict", "This authorization was signed before the channel was deleted; nothing was changed.");
         }
+
+        await channels.AuthorizeAsync(channelId!, cancellationToken).ConfigureAwait(false);
 
         // The channel webhook's own route declaration (its [HttpTrigger] Route), under the host's "api" prefix.
         var channelPath = WebhookRoutes.Channel.Replace("{channelId}", channelId, StringComparison.Ordinal);
@@ -197,20 +183,12 @@ public sealed class FrontWebhookHandler(
 
     private async Task<HttpAnswer> DeleteAsync(string channelId, Signed signed, CancellationToken cancellationToken)
     {
-        ChannelDeletionOutcome outcome;
-        try
+        if (!await replays.ClaimAsync(signed.Key, signed.At, "delete|" + channelId, cancellationToken).ConfigureAwait(false))
         {
-            if (!await replays.ClaimAsync(signed.Key, signed.At, "delete|" + channelId, cancellationToken).ConfigureAwait(false))
-            {
-                return Replayed("delete", channelId);
-            }
+            return Replayed("delete", channelId);
+        }
 
-            outcome = await deletion.DeleteAsync(channelId, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (FailurePolicy.IsStorageUnavailable(e, cancellationToken))
-        {
-            return StorageUnavailable(e, "delete", channelId);
-        }
+        var outcome = await deletion.DeleteAsync(channelId, cancellationToken).ConfigureAwait(false);
 
         switch (outcome)
         {
@@ -248,14 +226,7 @@ public sealed class FrontWebhookHandler(
         // Claimed when the item is enriched (IngestProcessor), not here: nothing but a hash on the answer path.
         notification = notification with { SignatureKey = signed.Key, SignedAt = signed.At };
 
-        try
-        {
-            await queue.EnqueueAsync(notification, body, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (FailurePolicy.IsStorageUnavailable(e, cancellationToken))
-        {
-            return StorageUnavailable(e, "message_imported", channelId);
-        }
+        await queue.EnqueueAsync(notification, body, cancellationToken).ConfigureAwait(false);
 
         WebhookLog.Queued(logger, channelId, notification.MessageId, notification.DeliveryKey);
         return HttpAnswer.Success;
@@ -263,26 +234,13 @@ public sealed class FrontWebhookHandler(
 
     private async Task<HttpAnswer> AnswerOutboundAsync(string channelId, FrontWebhookEnvelope envelope, CancellationToken cancellationToken)
     {
-        try
+        var answer = await outbound.AnswerAsync(channelId, envelope, cancellationToken).ConfigureAwait(false);
+        if (answer.StatusCode == 400)
         {
-            var answer = await outbound.AnswerAsync(channelId, envelope, cancellationToken).ConfigureAwait(false);
-            if (answer.StatusCode == 400)
-            {
-                WebhookLog.BodyRejected(logger, "POST", channelId, "the " + envelope.Type + " payload is unusable");
-            }
-
-            return answer;
+            WebhookLog.BodyRejected(logger, "POST", channelId, "the " + envelope.Type + " payload is unusable");
         }
-        catch (Exception e) when (FailurePolicy.IsStorageUnavailable(e, cancellationToken))
-        {
-            return StorageUnavailable(e, envelope.Type, channelId);
-        }
-    }
 
-    private HttpAnswer StorageUnavailable(Exception e, string requestType, string channelId)
-    {
-        WebhookLog.StorageUnavailable(logger, e, requestType, channelId, e.GetType().Name);
-        return HttpAnswer.StorageUnavailable("Storage is unavailable; nothing was recorded. Retry later.");
+        return answer;
     }
 
     private static HttpAnswer MethodNotAllowed(string method, string allowed) =>

@@ -18,10 +18,6 @@ internal static partial class WebhookLog
         Message = "Rejected {Method} webhook for channel {ChannelId}: {Problem}")]
     public static partial void BodyRejected(ILogger logger, string method, string? channelId, string problem);
 
-    [LoggerMessage(EventId = 1003, EventName = "WebhookStorageUnavailable", Level = LogLevel.Error,
-        Message = "Storage unavailable while handling {RequestType} for channel {ChannelId} ({ErrorType}); answered 503")]
-    public static partial void StorageUnavailable(ILogger logger, Exception exception, string requestType, string channelId, string errorType);
-
     [LoggerMessage(EventId = 1004, EventName = "ChannelAuthorized", Level = LogLevel.Information,
         Message = "Channel {ChannelId} authorized")]
     public static partial void Authorized(ILogger logger, string channelId);

@@ -1,4 +1,4 @@
-using FrontFunctions.Ingest;
+using System.Runtime.CompilerServices;
 
 namespace FrontFunctions.Webhooks;
 
@@ -12,7 +12,11 @@ public sealed record WebhookRequest(
     string? Signature,
     ReadOnlyMemory<byte> Body,
     string? ContentType = null,
-    string? ContentEncoding = null);
+    string? ContentEncoding = null)
+{
+    /// <summary>The envelope's type once read (null before): the type the HTTP edge counts the answer under.</summary>
+    public StrongBox<string?> SeenType { get; init; } = new();
+}
 
 /// <summary>The webhook routes (under <c>/api</c>): declared here, used by the function attributes and by the answer to <c>authorization</c>.</summary>
 public static class WebhookRoutes

@@ -40,7 +40,7 @@ public sealed class WebhookFuzzTests(ITestOutputHelper output) : IAsyncLifetime
     {
         _host = FrontTestHost.Create(configure: services =>
             services.AddAzureClients(clients => clients.ConfigureDefaults(o => o.AddPolicy(_writes, HttpPipelinePosition.PerCall))));
-        _webhooks = new FrontWebhookFunctions(_host.Get<FrontWebhookHandler>(), _host.Get<FrontFunctions.Telemetry.FrontMetrics>());
+        _webhooks = new FrontWebhookFunctions(_host.Get<FrontWebhookHandler>(), _host.Get<FrontFunctions.Http.HttpEdge>());
         return Task.CompletedTask;
     }
 
@@ -75,7 +75,7 @@ public sealed class WebhookFuzzTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task Any_lookup_request_answers_200_400_or_404_and_writes_nothing()
     {
-        var lookups = new MapLookupFunctions(_host.Get<MapLookup>());
+        var lookups = new MapLookupFunctions(_host.Get<MapLookup>(), _host.Get<FrontFunctions.Http.HttpEdge>());
         var text = Gen.OneOf<string>(Gen.String[0, 30], Gen.String[Gen.Char["%&=+?#/\\ ~|xX0-_cha_msg_cnv_\u00e9\ud800\udc00"], 0, 60], Gen.Const(new string('x', 5000)));
         var gen = Gen.Select(Gen.OneOf<string>(Gen.Const("cha_1"), text), text, Gen.Bool);
         await gen.SampleAsync(async (channelId, query, messages) =>
@@ -89,7 +89,7 @@ public sealed class WebhookFuzzTests(ITestOutputHelper output) : IAsyncLifetime
                 ? await lookups.LookupMessage(context.Request, channelId, CancellationToken.None)
                 : await lookups.LookupConversation(context.Request, channelId, CancellationToken.None);
 
-            var status = Assert.IsType<ObjectResult>(result, exactMatch: false).StatusCode ?? 200;
+            var status = Assert.IsType<FrontFunctions.Http.HttpAnswer>(result).StatusCode;
             Assert.True(LookupAnswers.Contains(status), $"Answered {status}.");
             Assert.Equal(before, _writes.Writes);
         }, iter: 500, threads: 1);
@@ -110,7 +110,7 @@ public sealed class WebhookFuzzTests(ITestOutputHelper output) : IAsyncLifetime
         var result = fuzz.ChannelId is null
             ? await _webhooks.AppWebhook(request, CancellationToken.None)
             : await _webhooks.ChannelWebhook(request, fuzz.ChannelId, CancellationToken.None);
-        return Assert.IsType<ObjectResult>(result, exactMatch: false).StatusCode ?? 200;
+        return Assert.IsType<FrontFunctions.Http.HttpAnswer>(result).StatusCode;
     }
 }
 
@@ -245,7 +245,7 @@ internal static class GenWebhook
     /// <summary>Bodies just over 1 MiB (413) and just under (still read and answered).</summary>
     private static readonly Gen<byte[]> NearTheLimit = Gen.Int[-64, 64].Select(delta =>
     {
-        var pad = RequestBodyReader.MaxBodyBytes + delta - 60;
+        var pad = FrontFunctions.Http.RequestBody.MaxBodyBytes + delta - 60;
         return Encoding.UTF8.GetBytes("{\"type\":\"message_imported\",\"payload\":{\"body\":\"" + new string('x', pad) + "\"}}");
     });
 

@@ -26,7 +26,7 @@ public sealed class RoomDependencyTests
         ["Channels"] = ["Front", "Caching", "Storage", "Telemetry"],
         ["Front"] = ["Storage", "Telemetry", "Http"],
         ["Telemetry"] = ["Storage"],
-        ["Http"] = ["Storage"],
+        ["Http"] = ["Storage", "Telemetry"],
         ["Storage"] = [],
         ["Caching"] = [],
     };

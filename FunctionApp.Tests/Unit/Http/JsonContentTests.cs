@@ -1,10 +1,9 @@
-using FrontFunctions.Ingest;
-using FrontFunctions.Webhooks;
+using FrontFunctions.Http;
 
-namespace FrontFunctions.Tests.Unit.Ingest;
+namespace FrontFunctions.Tests.Unit.Http;
 
-/// <summary>What a webhook body may be declared as: identity-encoded JSON in UTF-8, or undeclared.</summary>
-public class WebhookContentTests
+/// <summary>What a JSON body (webhook, import, status report, console post) may be declared as: identity-encoded JSON in UTF-8, or undeclared.</summary>
+public class JsonContentTests
 {
     [Theory]
     [InlineData(null, null)]
@@ -16,7 +15,7 @@ public class WebhookContentTests
     [InlineData("application/vnd.front+json", null)]
     [InlineData("application/problem+json; charset=utf-8", "identity, identity")]
     public void Json_in_utf8_without_a_coding_is_accepted(string? contentType, string? contentEncoding) =>
-        Assert.Null(WebhookContent.UnsupportedProblem(contentType, contentEncoding));
+        Assert.Null(JsonContent.UnsupportedProblem(contentType, contentEncoding));
 
     [Theory]
     [InlineData("text/plain", null, "Content-Type")]
@@ -30,5 +29,5 @@ public class WebhookContentTests
     [InlineData("application/json", "identity, br", "Content-Encoding")]
     [InlineData(null, "deflate", "Content-Encoding")]
     public void Anything_else_is_refused_naming_the_header(string? contentType, string? contentEncoding, string named) =>
-        Assert.Contains(named, WebhookContent.UnsupportedProblem(contentType, contentEncoding), StringComparison.Ordinal);
+        Assert.Contains(named, JsonContent.UnsupportedProblem(contentType, contentEncoding), StringComparison.Ordinal);
 }

@@ -1,14 +1,14 @@
 using Microsoft.Net.Http.Headers;
-using FrontFunctions.Ingest;
 
-namespace FrontFunctions.Webhooks;
+namespace FrontFunctions.Http;
 
 /// <summary>
-/// What a webhook body may be declared as: identity-encoded JSON in UTF-8. Front's own Content-Type is not documented
-/// (docs/front-channel-api.md), so an absent one is accepted (the body is then checked as JSON anyway); a declared one
-/// must be JSON (<c>application/json</c> or a <c>+json</c> type), with no charset or <c>utf-8</c> (<c>utf8</c> too, a common alias).
+/// What a JSON body may be declared as, for every HTTP function that takes one: identity-encoded JSON in UTF-8. An absent
+/// Content-Type is accepted (Front's own is not documented, docs/front-channel-api.md; the body is checked as JSON by
+/// <see cref="JsonText"/> anyway); a declared one must be JSON (<c>application/json</c> or a <c>+json</c> type), with no
+/// charset or <c>utf-8</c> (<c>utf8</c> too, a common alias).
 /// </summary>
-public static class WebhookContent
+public static class JsonContent
 {
     /// <summary>Why the body cannot be read as declared (answered 415), or null when it can.</summary>
     public static string? UnsupportedProblem(string? contentType, string? contentEncoding)
