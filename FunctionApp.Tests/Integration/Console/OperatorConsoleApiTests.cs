@@ -126,9 +126,11 @@ public sealed class OperatorConsoleApiTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Oversized_bodies_and_bad_filters_are_400_and_unknown_failures_404()
+    public async Task Oversized_bodies_are_413_bad_filters_400_and_unknown_failures_404()
     {
-        Assert.Equal(HttpStatusCode.BadRequest, (await SendAsync(HttpMethod.Post, "api/console/requeue", "{\"channel_id\":\"" + new string('a', 5000) + "\"}")).Status);
+        var (tooLarge, refusal) = await SendAsync(HttpMethod.Post, "api/console/requeue", "{\"channel_id\":\"" + new string('a', 5000) + "\"}");
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, tooLarge); // the one HTTP edge's answer to a body over its cap (4 KiB here)
+        Assert.Equal("payload_too_large", refusal.GetProperty("type").GetString());
         Assert.Equal(HttpStatusCode.BadRequest, (await SendAsync(HttpMethod.Get, "api/console/failures?channel_id=nope")).Status);
         Assert.Equal(HttpStatusCode.BadRequest, (await SendAsync(HttpMethod.Get, "api/console/failures?channel_id=cha_a&channel_id=cha_b")).Status);
         var (status, body) = await SendAsync(HttpMethod.Post, "api/console/requeue", "{\"channel_id\":\"cha_nosuch\",\"failure_id\":\"nosuch\"}");

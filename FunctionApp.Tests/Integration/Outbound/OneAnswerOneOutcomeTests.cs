@@ -181,8 +181,16 @@ public sealed class OneAnswerOneOutcomeTests : IAsyncLifetime
     {
         var bytes = Encoding.UTF8.GetBytes(json);
         var timestamp = FrontWebhookSigner.Timestamp();
-        var request = new WebhookRequest("POST", _channel, timestamp, FrontWebhookSigner.Sign(FrontTestHost.AppSecret, timestamp, bytes), bytes, "application/json");
-        var answer = await _host.Get<FrontWebhookHandler>().HandleChannelRequestAsync(request, CancellationToken.None);
+        var context = new Microsoft.AspNetCore.Http.DefaultHttpContext();
+        context.Request.Method = "POST";
+        context.Request.Body = new MemoryStream(bytes);
+        context.Request.ContentLength = bytes.Length;
+        context.Request.ContentType = "application/json";
+        context.Request.Headers["X-Front-Request-Timestamp"] = timestamp;
+        context.Request.Headers["X-Front-Signature"] = FrontWebhookSigner.Sign(FrontTestHost.AppSecret, timestamp, bytes);
+        // Through the function and its HTTP edge, which turns storage unavailability into the 503 (Http/HttpEdge.cs).
+        var functions = new FrontFunctions.Functions.FrontWebhookFunctions(_host.Get<FrontWebhookHandler>(), _host.Get<FrontFunctions.Http.HttpEdge>());
+        var answer = Assert.IsType<FrontFunctions.Http.HttpAnswer>(await functions.ChannelWebhook(context.Request, _channel, CancellationToken.None));
         return (answer.StatusCode, answer.Body is null ? "" : JsonSerializer.Serialize(answer.Body, answer.Body.GetType()));
     }
 
