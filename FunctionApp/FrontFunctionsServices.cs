@@ -2,6 +2,7 @@ using FrontFunctions.Channels;
 using FrontFunctions.Enrichment;
 using FrontFunctions.Failures;
 using FrontFunctions.Front;
+using FrontFunctions.Http;
 using FrontFunctions.IdMap;
 using FrontFunctions.Imports;
 using FrontFunctions.Ingest;
