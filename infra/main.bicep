@@ -10,7 +10,7 @@ import { alwaysReadyInstance } from 'modules/function-app.bicep'
 @maxLength(64)
 param environmentName string
 
-@description('Region of every resource: the Flex Consumption regions of the official quickstart (Azure-Samples/functions-quickstart-dotnet-azd infra/main.bicep, commit fe74255, all 32). The set changes: `az functionapp list-flexconsumption-locations` is the current truth, and `az functionapp list-flexconsumption-runtimes --location <region> --runtime dotnet-isolated` shows whether .NET 10 runs there.')
+@description('Region of every resource: the Flex Consumption regions of the official quickstart (Azure-Samples/functions-quickstart-dotnet-azd infra/main.bicep, commit fe74255) minus its canary region eastus2euap, which only early-access subscriptions may use: 31. The set changes: `az functionapp list-flexconsumption-locations` is the current truth, and `az functionapp list-flexconsumption-runtimes --location <region> --runtime dotnet-isolated` shows whether .NET 10 runs there.')
 @minLength(1)
 @allowed([
   'australiaeast'
@@ -22,7 +22,6 @@ param environmentName string
   'eastasia'
   'eastus'
   'eastus2'
-  'eastus2euap'
   'francecentral'
   'germanywestcentral'
   'italynorth'
@@ -161,7 +160,7 @@ param operatorPrincipalId string = ''
 ])
 param operatorPrincipalType string = ''
 
-@description('E-mail address for the alerts (poison messages, ingest backlog, webhook 5xx, Front 429s); empty creates the alerts without a receiver.')
+@description('E-mail address for the alerts (poison messages, ingest backlog, webhook 5xx, Front 429s); empty sends them to the subscription\'s Owners (an Azure Resource Manager role receiver), so an alert never fires into nothing.')
 param alertEmailAddress string = ''
 
 var abbrs = loadJsonContent('abbreviations.json')
@@ -362,9 +361,8 @@ module functionApp 'modules/function-app.bicep' = {
     serviceName: 'api'
     identityId: identity.outputs.id
     identityClientId: identity.outputs.clientId
+    storageAccountName: storage.outputs.name
     blobEndpoint: storage.outputs.blobEndpoint
-    queueEndpoint: storage.outputs.queueEndpoint
-    tableEndpoint: storage.outputs.tableEndpoint
     deploymentContainerName: deploymentContainerName
     applicationInsightsName: applicationInsightsName
     instanceMemoryMB: instanceMemoryMB

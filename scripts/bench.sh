@@ -11,7 +11,7 @@ fi
 source scripts/azurite.sh
 install_azurite
 dotnet build bench/Benchmarks -c Release --nologo -v quiet
-if [[ "${1:-}" =~ ^(budget|faults|all)$ ]]; then
+if [[ "${1:-}" =~ ^(budget|faults|soak|all)$ ]]; then
   dotnet build LocalHost -c Release --nologo -v quiet # these benchmarks start it as separate processes
 fi
 trap stop_azurite EXIT

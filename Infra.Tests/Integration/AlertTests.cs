@@ -22,10 +22,21 @@ public sealed partial class AlertTests
         Assert.True(given.Property(group, "enabled").AsBool);
         var receivers = given.Property(group, "emailReceivers").Node as JsonArray;
         Assert.Equal("ops@example.com", Assert.Single(receivers!)!["emailAddress"]?.GetValue<string>());
+        Assert.Empty((given.Property(group, "armRoleReceivers").Node as JsonArray)!);
+    }
 
+    /// <summary>Without ALERT_EMAIL the alerts go to the subscription's Owners (an ARM role receiver), never into nothing.</summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Action_group_without_an_address_mails_the_subscriptions_Owners(bool vnetEnabled)
+    {
         var none = ArmDeployment.Of(Main, vnetEnabled);
-        var withoutEmail = Assert.Single(none.OfType("Microsoft.Insights/actionGroups"));
-        Assert.Empty((none.Property(withoutEmail, "emailReceivers").Node as JsonArray)!);
+        var group = Assert.Single(none.OfType("Microsoft.Insights/actionGroups"));
+        Assert.Empty((none.Property(group, "emailReceivers").Node as JsonArray)!);
+        var owners = Assert.Single((none.Property(group, "armRoleReceivers").Node as JsonArray)!)!;
+        Assert.Equal("8e3af657-a8ff-443c-a75c-2fe8c4bcb635", owners["roleId"]?.GetValue<string>()); // built-in Owner
+        Assert.True(owners["useCommonAlertSchema"]?.GetValue<bool>());
     }
 
     [Theory]

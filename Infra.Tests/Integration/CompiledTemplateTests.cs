@@ -234,16 +234,24 @@ public sealed partial class CompiledTemplateTests
         Assert.Equal(fallback, Value("Front__SharedBudget__FallbackRequestsPerMinute"));
     }
 
+    /// <summary>
+    /// Identity-based, in the account-name form: the service-URI form (<c>__blobServiceUri</c> and its siblings) gave Flex hosts
+    /// intermittent 401s, https://github.com/Azure/azure-functions-host/issues/11782, whose workaround is <c>__accountName</c>.
+    /// </summary>
     [Fact]
-    public void AzureWebJobsStorage_is_identity_based()
+    public void AzureWebJobsStorage_is_identity_based_by_account_name()
     {
         string Value(string name) => Assert.Single(Settings, s => s.Name == name).ValueText;
 
         Assert.Equal("managedidentity", Value("AzureWebJobsStorage__credential"));
         Assert.False(string.IsNullOrEmpty(Value("AzureWebJobsStorage__clientId")));
-        Assert.False(string.IsNullOrEmpty(Value("AzureWebJobsStorage__blobServiceUri")));
-        Assert.False(string.IsNullOrEmpty(Value("AzureWebJobsStorage__queueServiceUri")));
-        Assert.False(string.IsNullOrEmpty(Value("AzureWebJobsStorage__tableServiceUri")));
+        Assert.Equal("[parameters('storageAccountName')]", Value("AzureWebJobsStorage__accountName"));
+        // ...which main.bicep fills with the storage module's account name output.
+        var module = Assert.Single(ArmTemplate.AllResources(Main), r => r.Resource["name"]?.ToString() == "functionApp");
+        var passed = ArmTemplate.TextOf(module.Properties?["parameters"]?["storageAccountName"]?["value"]);
+        Assert.Contains("'storage'", passed, StringComparison.Ordinal);
+        Assert.Contains("outputs.name.value", passed, StringComparison.Ordinal);
+        Assert.DoesNotContain(Settings, s => s.Name.EndsWith("ServiceUri", StringComparison.OrdinalIgnoreCase));
         Assert.DoesNotContain(Settings, s => s.Name == "AzureWebJobsStorage");
     }
 

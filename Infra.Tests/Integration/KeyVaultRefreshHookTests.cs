@@ -66,9 +66,24 @@ public sealed class KeyVaultRefreshHookTests : IDisposable
         Assert.DoesNotContain(calls, c => c.Contains("--method get", StringComparison.Ordinal));
     }
 
+    /// <summary>
+    /// Learn: a role assignment can take up to 10 minutes to take effect ("Troubleshoot Azure RBAC", "Role assignment changes
+    /// are not being detected"), and the identity's Key Vault role is created in the same deployment, so by default the hook
+    /// waits 15 minutes. A fake <c>date</c> makes the clock jump: at 899 s it still waits, at 900 s it gives up.
+    /// </summary>
+    [Fact]
+    public void Waits_up_to_15_minutes_by_default()
+    {
+        var (exitCode, output, calls) = RunHook(unresolvedPolls: int.MaxValue, timeoutSeconds: null, clock: [1000, 1000 + 899, 1000 + 900]);
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("still unresolved after 900 s", output, StringComparison.Ordinal);
+        Assert.Equal(2, calls.Count(c => c.Contains("--method get", StringComparison.Ordinal)));
+    }
+
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    private (int ExitCode, string Output, string[] Calls) RunHook(int unresolvedPolls, int timeoutSeconds, bool failRefresh = false)
+    private (int ExitCode, string Output, string[] Calls) RunHook(int unresolvedPolls, int? timeoutSeconds, bool failRefresh = false, long[]? clock = null)
     {
         var log = Path.Combine(_directory, "az.log");
         var fakeAz = Path.Combine(_directory, "az");
@@ -90,6 +105,19 @@ public sealed class KeyVaultRefreshHookTests : IDisposable
         }
 
         File.SetUnixFileMode(fakeAz, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        if (clock is not null)
+        {
+            // date +%s answers the given times in turn (the last one repeated).
+            var fakeDate = Path.Combine(_directory, "date");
+            File.WriteAllText(fakeDate, """
+                #!/bin/sh
+                n=0; [ -f "$FAKE_DATE_COUNT" ] && read -r n < "$FAKE_DATE_COUNT"; n=$((n + 1)); echo "$n" > "$FAKE_DATE_COUNT"
+                i=0; last=0
+                for t in $FAKE_DATE_TIMES; do i=$((i + 1)); last=$t; [ "$i" -eq "$n" ] && { echo "$t"; exit 0; }; done
+                echo "$last"
+                """.Replace("\r\n", "\n", StringComparison.Ordinal));
+            File.SetUnixFileMode(fakeDate, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
 
         var start = new ProcessStartInfo("sh") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(Hook);
@@ -97,7 +125,17 @@ public sealed class KeyVaultRefreshHookTests : IDisposable
         start.Environment["AZURE_SUBSCRIPTION_ID"] = "sub-1";
         start.Environment["AZURE_RESOURCE_GROUP"] = "rg-front";
         start.Environment["AZURE_FUNCTION_NAME"] = "func-front-abc";
-        start.Environment["KEYVAULT_REFRESH_TIMEOUT_SECONDS"] = timeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (timeoutSeconds is { } timeout)
+        {
+            start.Environment["KEYVAULT_REFRESH_TIMEOUT_SECONDS"] = timeout.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        else
+        {
+            start.Environment.Remove("KEYVAULT_REFRESH_TIMEOUT_SECONDS");
+        }
+
+        start.Environment["FAKE_DATE_COUNT"] = Path.Combine(_directory, "date.count");
+        start.Environment["FAKE_DATE_TIMES"] = string.Join(' ', clock ?? []);
         start.Environment["KEYVAULT_REFRESH_INTERVAL_SECONDS"] = "0";
         start.Environment["FAKE_AZ_LOG"] = log;
         start.Environment["FAKE_AZ_UNRESOLVED_POLLS"] = Math.Min(unresolvedPolls, 1_000_000).ToString(System.Globalization.CultureInfo.InvariantCulture);

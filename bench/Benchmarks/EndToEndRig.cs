@@ -54,7 +54,10 @@ public sealed class EndToEndRig : IAsyncDisposable
     public WarningCounter Warnings { get; private init; } = new();
     public TableClient IdMapTable => _idMap;
 
-    public static async Task<EndToEndRig> StartAsync(string storage, int appRequestsPerMinute, int appBurstPerSecond, bool recordArrivals)
+    /// <param name="more">Settings added to (or overriding) the rig's, e.g. the partner's endpoint.</param>
+    /// <param name="configure">Called on the host builder last, e.g. to add a storage request counter.</param>
+    public static async Task<EndToEndRig> StartAsync(string storage, int appRequestsPerMinute, int appBurstPerSecond, bool recordArrivals,
+        IReadOnlyDictionary<string, string?>? more = null, Action<WebApplicationBuilder>? configure = null)
     {
         var front = await FrontSimulatorServer.StartAsync();
         var arrivals = new NotificationArrivals();
@@ -80,6 +83,11 @@ public sealed class EndToEndRig : IAsyncDisposable
             settings["Front:BurstPerSecond"] = appBurstPerSecond.ToString(CultureInfo.InvariantCulture);
         }
 
+        foreach (var (key, value) in more ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+
         var host = LocalFunctionsHost.Build([], builder =>
         {
             builder.Configuration.AddInMemoryCollection(settings);
@@ -95,6 +103,8 @@ public sealed class EndToEndRig : IAsyncDisposable
             {
                 builder.Services.AddSingleton<IStartupFilter>(new ArrivalFilter(arrivals));
             }
+
+            configure?.Invoke(builder);
         });
         await host.StartAsync();
         var hostUrl = new Uri(host.Urls.First().TrimEnd('/') + "/");

@@ -12,6 +12,9 @@ internal sealed class HostProcess(string dll, string workDir, int port, string l
     public int Generation => _logs.Count - 1;
     public IReadOnlyList<string> Generations => _logs;
 
+    /// <summary>The running host's process id (null before the first start), for sampling /proc/&lt;pid&gt;.</summary>
+    public int? Pid => _process?.Id;
+
     public async Task StartAsync(HttpClient http)
     {
         var file = Path.Combine(logDir, $"host-{_logs.Count}.log");

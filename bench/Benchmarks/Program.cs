@@ -23,6 +23,7 @@ var storage = Environment.GetEnvironmentVariable("AzureWebJobsStorage")
     ?? throw new InvalidOperationException("AzureWebJobsStorage is not set: run the benchmarks through scripts/bench.sh.");
 var which = args.ElementAtOrDefault(0) ?? "ingest";
 int Arg(int index, int fallback) => int.TryParse(args.ElementAtOrDefault(index), out var v) ? v : fallback;
+static int EnvInt(string name, int fallback) => int.TryParse(Environment.GetEnvironmentVariable(name), out var v) ? v : fallback;
 int[] Args(int index, int[] fallback) => args.ElementAtOrDefault(index) is { Length: > 0 } list
     ? [.. list.Split(',').Select(int.Parse)]
     : fallback;
@@ -44,6 +45,10 @@ try
         "imports" => await ImportStatusBenchmark.RunAsync(storage, Arg(1, 200), Arg(2, 10)),
         "outbound" => await OutboundBenchmark.RunAsync(storage, Arg(1, 1000), Arg(2, 16), Arg(3, 3), Arg(4, 1000), Arg(5, 20)),
         "enrich" => await EnrichBenchmark.RunAsync(storage, Arg(1, 2000), Arg(2, 2)),
+        "replies" => await ReplyLatencyBenchmark.RunAsync(storage, Arg(1, 300), Arg(2, 10), Arg(3, 10)),
+        "storage" => await StorageCallsBenchmark.RunAsync(storage, Arg(1, 500), Arg(2, 200)),
+        "soak" => await SoakRun.RunAsync(storage, Arg(1, EnvInt("SOAK_NOTIFICATIONS", 100_000)), Arg(2, EnvInt("SOAK_REPLIES", 5_000)),
+            Arg(3, EnvInt("SOAK_MINUTES", 30)), Environment.GetEnvironmentVariable("SOAK_OUTPUT") ?? "bench-results"),
         "faults" => LedgerGoal(await FaultLedgerRun.RunAsync(storage, new FaultLedgerRun.Plan(
             Arg(1, 2000), Arg(2, 20), Arg(3, 2), Arg(4, 10), Arg(5, 100), Environment.GetEnvironmentVariable("FAULTS_OUTPUT") ?? "bench-results"))),
         _ => throw new ArgumentException($"Unknown benchmark '{which}'. Usage:\n{usage}"),

@@ -119,5 +119,8 @@ public sealed class StorageRequestCounter : HttpPipelinePolicy
     }
 
     public long Requests => _stats.Values.Sum(s => s.Count);
+
+    /// <summary>Requests of one operation as <see cref="Operation"/> names it (0 when none).</summary>
+    public long CountOf(string operation) => _stats.TryGetValue(operation, out var s) ? s.Count : 0;
     public long Conflicts => _stats.Values.Sum(s => s.Conflicts);
 }

@@ -3,7 +3,7 @@ $ErrorActionPreference = 'Stop'
 foreach ($name in 'AZURE_SUBSCRIPTION_ID', 'AZURE_RESOURCE_GROUP', 'AZURE_FUNCTION_NAME') {
     if (-not [Environment]::GetEnvironmentVariable($name)) { throw "$name is not set (azd sets it)." }
 }
-$timeout = [int]($env:KEYVAULT_REFRESH_TIMEOUT_SECONDS ?? 300)
+$timeout = [int]($env:KEYVAULT_REFRESH_TIMEOUT_SECONDS ?? 900)
 $interval = [int]($env:KEYVAULT_REFRESH_INTERVAL_SECONDS ?? 15)
 $api = '2024-11-01'
 $site = "/subscriptions/$($env:AZURE_SUBSCRIPTION_ID)/resourceGroups/$($env:AZURE_RESOURCE_GROUP)/providers/Microsoft.Web/sites/$($env:AZURE_FUNCTION_NAME)"

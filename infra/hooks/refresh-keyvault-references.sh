@@ -10,14 +10,15 @@
 #
 # Needs: az (logged in; azd's login is not shared with az), AZURE_SUBSCRIPTION_ID, AZURE_RESOURCE_GROUP and
 # AZURE_FUNCTION_NAME (azd exports the environment and the template outputs to hooks).
-# KEYVAULT_REFRESH_TIMEOUT_SECONDS (default 300) bounds the wait; KEYVAULT_REFRESH_INTERVAL_SECONDS (default 15) paces it.
+# KEYVAULT_REFRESH_TIMEOUT_SECONDS (default 900: Learn says a role assignment can take up to 10 minutes
+# to take effect, "Troubleshoot Azure RBAC", "Symptom - Role assignment changes are not being detected") bounds the wait; KEYVAULT_REFRESH_INTERVAL_SECONDS (default 15) paces it.
 set -eu
 
 : "${AZURE_SUBSCRIPTION_ID:?AZURE_SUBSCRIPTION_ID is not set (azd sets it; run through azd or export it)}"
 : "${AZURE_RESOURCE_GROUP:?AZURE_RESOURCE_GROUP is not set}"
 : "${AZURE_FUNCTION_NAME:?AZURE_FUNCTION_NAME is not set (an output of infra/main.bicep)}"
 
-timeout="${KEYVAULT_REFRESH_TIMEOUT_SECONDS:-300}"
+timeout="${KEYVAULT_REFRESH_TIMEOUT_SECONDS:-900}"
 interval="${KEYVAULT_REFRESH_INTERVAL_SECONDS:-15}"
 api="2024-11-01"
 # A resource id without a host: az rest prefixes the ARM endpoint of the current cloud.

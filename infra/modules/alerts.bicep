@@ -15,7 +15,7 @@ param location string
 @description('Tags applied to every resource.')
 param tags object
 
-@description('E-mail address the alerts go to; empty leaves the action group without receivers (alerts still show in the portal).')
+@description('E-mail address the alerts go to; empty sends them to the members of the subscription\'s Owner role instead (armRoleReceivers), so the action group is never without a receiver.')
 param alertEmailAddress string
 
 @description('Base URL of Front\'s API: the 429 alert counts dependency calls to it.')
@@ -32,6 +32,9 @@ param oldestMessageAgeSeconds int = 900
 // customMetrics: name = the instrument's name, tags in customDimensions. Every instance samples the same queues, so the
 // age is the max over instances, never a sum.
 var ageQueues = partnerDeliveryEnabled ? '"front-ingest", "front-import-checks", "front-outbound"' : '"front-ingest", "front-import-checks"'
+
+// Built-in role Owner (Learn, "Azure built-in roles", Privileged: Owner).
+var ownerRoleId = '8e3af657-a8ff-443c-a75c-2fe8c4bcb635'
 
 resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: applicationInsightsName
@@ -53,6 +56,17 @@ resource actionGroup 'Microsoft.Insights/actionGroups@2023-01-01' = {
             useCommonAlertSchema: true
           }
         ]
+    // Without an address, the subscription's Owners get the mail: an Azure Resource Manager role receiver e-mails the
+    // users holding that role on the subscription (Learn, "Action groups", Azure Resource Manager role). Owner's built-in id.
+    armRoleReceivers: empty(alertEmailAddress)
+      ? [
+          {
+            name: 'subscription-owners'
+            roleId: ownerRoleId
+            useCommonAlertSchema: true
+          }
+        ]
+      : []
   }
 }
 

@@ -35,14 +35,11 @@ param identityId string
 @description('Client id of the user-assigned identity.')
 param identityClientId string
 
-@description('Blob endpoint of the storage account (https://<account>.blob.<suffix>/).')
+@description('Name of the storage account (AzureWebJobsStorage__accountName: the host and the app derive the blob, queue and table endpoints from it).')
+param storageAccountName string
+
+@description('Blob endpoint of the storage account (https://<account>.blob.<suffix>/): where the Flex plan deploys the package from.')
 param blobEndpoint string
-
-@description('Queue endpoint of the storage account.')
-param queueEndpoint string
-
-@description('Table endpoint of the storage account.')
-param tableEndpoint string
 
 @description('Blob container the Flex plan deploys the package from.')
 param deploymentContainerName string
@@ -199,9 +196,12 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
     // Identity-based AzureWebJobsStorage: read by the Functions host and by StorageClientRegistration.
     AzureWebJobsStorage__credential: 'managedidentity'
     AzureWebJobsStorage__clientId: identityClientId
-    AzureWebJobsStorage__blobServiceUri: blobEndpoint
-    AzureWebJobsStorage__queueServiceUri: queueEndpoint
-    AzureWebJobsStorage__tableServiceUri: tableEndpoint
+    // The account name, not __blobServiceUri/__queueServiceUri/__tableServiceUri: with the service URIs, Flex hosts had
+    // intermittent 401s and an unhealthy host; the account-name form is the workaround given in
+    // https://github.com/Azure/azure-functions-host/issues/11782 (tracked on in
+    // https://github.com/Azure/azure-functions-host/issues/11787). The endpoints are then the public cloud's
+    // (<account>.<service>.core.windows.net), which the private DNS zones resolve to the private endpoints with VNET_ENABLED.
+    AzureWebJobsStorage__accountName: storageAccountName
 
     APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsights.properties.ConnectionString
     // Entra auth for telemetry: the component has local auth disabled.
