@@ -202,6 +202,7 @@ var storageTableNames = [
   'FrontImports'
   'FrontBudget'
   'FrontSeenSignatures'
+  'FrontConsole'
 ]
 var storageContainerNames = [
   'front-ingest-payloads'

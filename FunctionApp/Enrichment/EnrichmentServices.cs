@@ -81,6 +81,7 @@ public static class EnrichmentServices
         services.AddSingleton<IdMap.IdMapStore>();
         services.AddSingleton<FrontConversationCache>();
         services.AddTransient<NotificationEnricher>();
+        services.AddSingleton<FailureIndex>();
         services.AddSingleton<DeliveryFailures>();
         services.AddSingleton<ImportCheckPoisoning>();
         services.AddTransient<IngestProcessor>();

@@ -35,6 +35,11 @@ public sealed class ConsoleFunctions(OperationsConsole console)
         [HttpTrigger(AuthorizationLevel.Admin, "get", Route = "console/pipeline")] HttpRequest request, CancellationToken cancellationToken) =>
         ConsoleResponse.Json(await console.PipelineAsync(cancellationToken));
 
+    [Function("ConsoleCharts")]
+    public async Task<IActionResult> Charts(
+        [HttpTrigger(AuthorizationLevel.Admin, "get", Route = "console/charts")] HttpRequest request, CancellationToken cancellationToken) =>
+        ConsoleResponse.Json(await console.ChartsAsync(cancellationToken));
+
     [Function("ConsoleFailures")]
     public async Task<IActionResult> Failures(
         [HttpTrigger(AuthorizationLevel.Admin, "get", Route = "console/failures")] HttpRequest request, CancellationToken cancellationToken)

@@ -18,7 +18,10 @@ public static class TelemetryServices
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<QueueSnapshot>();
+        services.AddSingleton<MinuteTally>();
         services.AddSingleton<FrontMetrics>();
+        services.AddSingleton<ConsoleStatsWriter>();
+        services.AddHostedService(provider => provider.GetRequiredService<ConsoleStatsWriter>());
         services.AddSingleton<QueueSampler>();
         services.AddHostedService(provider => provider.GetRequiredService<QueueSampler>());
         return services;

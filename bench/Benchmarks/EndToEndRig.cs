@@ -54,6 +54,9 @@ public sealed class EndToEndRig : IAsyncDisposable
     public WarningCounter Warnings { get; private init; } = new();
     public TableClient IdMapTable => _idMap;
 
+    /// <summary>The app's services (to record through its own classes, as the console benchmark records failures).</summary>
+    public IServiceProvider Services => _host.Services;
+
     public static async Task<EndToEndRig> StartAsync(string storage, int appRequestsPerMinute, int appBurstPerSecond, bool recordArrivals)
     {
         var front = await FrontSimulatorServer.StartAsync();
