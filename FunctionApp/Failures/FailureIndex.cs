@@ -41,37 +41,17 @@ public sealed class FailureIndex(TableServiceClient tables)
             Table.UpsertEntityAsync(Entry(ChannelPartition(partition), key, partition, rowKey, failedAt), TableUpdateMode.Replace, cancellationToken)).ConfigureAwait(false);
     }
 
-    /// <summary>The indexed failures newest first, all channels' or one's (<paramref name="channel"/>): stale entries included.</summary>
+    /// <summary>
+    /// The indexed failures newest first, all channels' or one's (<paramref name="channel"/>): stale entries included. The
+    /// table is created with the others (<c>StorageInitializer</c>).
+    /// </summary>
     public async IAsyncEnumerable<FailureIndexEntry> NewestAsync(
         string? channel, [EnumeratorCancellation] CancellationToken cancellationToken, int pageSize = 100)
     {
         var index = channel is null ? AllPartition : ChannelPartition(channel);
-        AsyncPageable<TableEntity> rows;
-        try
+        await foreach (var row in Table.QueryAsync<TableEntity>(
+            TableClient.CreateQueryFilter($"PartitionKey eq {index}"), maxPerPage: pageSize, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
-            rows = Table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {index}"), maxPerPage: pageSize, cancellationToken: cancellationToken);
-        }
-        catch (RequestFailedException e) when (e.Status == 404)
-        {
-            yield break;
-        }
-
-        await using var rowsEnumerator = rows.GetAsyncEnumerator(cancellationToken);
-        while (true)
-        {
-            try
-            {
-                if (!await rowsEnumerator.MoveNextAsync().ConfigureAwait(false))
-                {
-                    yield break;
-                }
-            }
-            catch (RequestFailedException e) when (e.Status == 404)
-            {
-                yield break; // no failure was ever indexed: the table is not there yet
-            }
-
-            var row = rowsEnumerator.Current;
             if (row.GetString(ChannelColumn) is { Length: > 0 } partition && row.GetString(FailureIdColumn) is { Length: > 0 } failureId
                 && row.GetDateTimeOffset(FailedAtColumn) is { } failedAt)
             {
