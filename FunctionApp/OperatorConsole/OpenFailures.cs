@@ -62,13 +62,14 @@ internal sealed class OpenFailures(TableServiceClient tables, FailureIndex index
         {
             var found = await Failures.GetEntityIfExistsAsync<TableEntity>(entry.Channel, entry.FailureId, cancellationToken: cancellationToken).ConfigureAwait(false);
             var row = found.HasValue ? found.Value : null;
-            if ((row is null || !FailureIndex.Indexes(entry, row.GetDateTimeOffset("FailedAt"))) && entry.FailedAt > time.GetUtcNow() - RecordingGrace)
+            var rowFailedAt = row?.GetDateTimeOffset("FailedAt");
+            var current = FailureIndex.Indexes(entry, rowFailedAt);
+            if (!current && !(rowFailedAt > entry.FailedAt) && entry.FailedAt > time.GetUtcNow() - RecordingGrace)
             {
-                continue;
+                continue; // no row yet, or an older one: perhaps this failure is being recorded (a later one has its own entry)
             }
 
-            if (row is null || !FailureIndex.Indexes(entry, row.GetDateTimeOffset("FailedAt"))
-                || row.ContainsKey(RequeuedAtColumn) || await MappedSinceAsync(row, cancellationToken).ConfigureAwait(false))
+            if (row is null || !current || row.ContainsKey(RequeuedAtColumn) || await MappedSinceAsync(row, cancellationToken).ConfigureAwait(false))
             {
                 await index.ForgetAsync(entry, cancellationToken).ConfigureAwait(false);
                 continue;
