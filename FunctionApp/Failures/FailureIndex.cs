@@ -29,12 +29,7 @@ public sealed class FailureIndex(TableServiceClient tables)
     /// <summary>Indexes the failure row (<paramref name="partition"/>, <paramref name="rowKey"/>) recorded at <paramref name="failedAt"/>.</summary>
     public async Task AddAsync(string partition, string rowKey, DateTimeOffset failedAt, CancellationToken cancellationToken)
     {
-        if (!_created)
-        {
-            await Table.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
-            _created = true;
-        }
-
+        await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
         var key = IndexKey(partition, rowKey, failedAt);
         await Task.WhenAll(
             Table.UpsertEntityAsync(Entry(AllPartition, key, partition, rowKey, failedAt), TableUpdateMode.Replace, cancellationToken),
@@ -42,12 +37,12 @@ public sealed class FailureIndex(TableServiceClient tables)
     }
 
     /// <summary>
-    /// The indexed failures newest first, all channels' or one's (<paramref name="channel"/>): stale entries included. The
-    /// table is created with the others (<c>StorageInitializer</c>).
+    /// The indexed failures newest first, all channels' or one's (<paramref name="channel"/>): stale entries included.
     /// </summary>
     public async IAsyncEnumerable<FailureIndexEntry> NewestAsync(
         string? channel, [EnumeratorCancellation] CancellationToken cancellationToken, int pageSize = 100)
     {
+        await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
         var index = channel is null ? AllPartition : ChannelPartition(channel);
         await foreach (var row in Table.QueryAsync<TableEntity>(
             TableClient.CreateQueryFilter($"PartitionKey eq {index}"), maxPerPage: pageSize, cancellationToken: cancellationToken).ConfigureAwait(false))
@@ -87,6 +82,16 @@ public sealed class FailureIndex(TableServiceClient tables)
             catch (RequestFailedException e) when (e.Status == 404)
             {
             }
+        }
+    }
+
+    /// <summary>Creates the table once per process (also created with the others by <c>StorageInitializer</c>).</summary>
+    private async Task EnsureTableAsync(CancellationToken cancellationToken)
+    {
+        if (!_created)
+        {
+            await Table.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
+            _created = true;
         }
     }
 
