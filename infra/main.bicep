@@ -201,6 +201,7 @@ var storageTableNames = [
   'FrontImports'
   'FrontBudget'
   'FrontSeenSignatures'
+  'FrontConsole'
 ]
 var storageContainerNames = [
   'front-ingest-payloads'

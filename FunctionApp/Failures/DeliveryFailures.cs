@@ -10,7 +10,7 @@ namespace FrontFunctions.Failures;
 /// holds the message body) is in the poison queue, and nowhere else once that is emptied. A later failure of the same
 /// delivery replaces the row.
 /// </summary>
-public sealed class DeliveryFailures(TableServiceClient tables, TimeProvider time, Telemetry.FrontMetrics metrics)
+public sealed class DeliveryFailures(TableServiceClient tables, TimeProvider time, Telemetry.FrontMetrics metrics, FailureIndex index)
 {
     public const string UnknownChannelPartition = "_unknown";
 
@@ -27,12 +27,14 @@ public sealed class DeliveryFailures(TableServiceClient tables, TimeProvider tim
         CancellationToken cancellationToken)
     {
         var (partition, row) = FailureKeys.RowOf(channelId, deliveryKey, queueMessageText);
+        var failedAt = time.GetUtcNow();
+        await index.AddAsync(partition, row, failedAt, cancellationToken).ConfigureAwait(false); // first: every failure row is indexed
         var entity = new TableEntity(partition, row)
         {
             ["Reason"] = reason.Length > 2_000 ? reason[..2_000] : reason,
             ["MessageId"] = messageId is { Length: > 200 } ? messageId[..200] : messageId,
             ["DequeueCount"] = dequeueCount,
-            ["FailedAt"] = time.GetUtcNow(),
+            ["FailedAt"] = failedAt,
             ["Permanent"] = permanent,
             ["QueueMessageLength"] = queueMessageText.Length,
         };

@@ -7,6 +7,7 @@ public static class FailureServices
 {
     public static IServiceCollection AddFailures(this IServiceCollection services)
     {
+        services.AddSingleton<FailureIndex>();
         services.AddSingleton<DeliveryFailures>();
         services.AddSingleton<FailedPayloads>(); // poison never expires; failed items' blobs kept (issue 19 point 5)
         services.AddSingleton<PoisonRequeue>();

@@ -34,6 +34,11 @@ public sealed class ConsoleFunctions(OperationsConsole console, HttpEdge edge)
         [HttpTrigger(AuthorizationLevel.Admin, "get", Route = "console/pipeline")] HttpRequest request, CancellationToken cancellationToken) =>
         edge.AnswerAsync(request, async ct => ConsoleResponse.Json(await console.PipelineAsync(ct)), cancellationToken);
 
+    [Function("ConsoleCharts")]
+    public async Task<IActionResult> Charts(
+        [HttpTrigger(AuthorizationLevel.Admin, "get", Route = "console/charts")] HttpRequest request, CancellationToken cancellationToken) =>
+        ConsoleResponse.Json(await console.ChartsAsync(cancellationToken));
+
     [Function("ConsoleFailures")]
     public Task<IActionResult> Failures(
         [HttpTrigger(AuthorizationLevel.Admin, "get", Route = "console/failures")] HttpRequest request, CancellationToken cancellationToken) =>

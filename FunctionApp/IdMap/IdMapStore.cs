@@ -22,7 +22,8 @@ public sealed class IdMapStore
     private readonly MessageWriter _messages;
     private readonly ExternalConversationIds _answers;
 
-    public IdMapStore(TableServiceClient tables, TimeProvider time)
+    /// <param name="metrics">Told of each message row added (the console's per-channel count); none in some tests.</param>
+    public IdMapStore(TableServiceClient tables, TimeProvider time, Telemetry.FrontMetrics? metrics = null)
     {
         var table = new IdMapTable(new OptimisticTable(tables.GetTableClient(StorageNames.IdMapTable)));
         var settled = new SettledConversations(time);
@@ -30,7 +31,7 @@ public sealed class IdMapStore
         _reader = new IdMapReader(table, time);
         _moves = new MergeMove(table, _reader, rows);
         _conversations = new ConversationWriter(table, time, settled, rows, _moves);
-        _messages = new MessageWriter(table, time, settled, rows, _moves);
+        _messages = new MessageWriter(table, time, settled, rows, _moves, metrics);
         _answers = new ExternalConversationIds(table, time, settled, rows, _moves);
     }
 

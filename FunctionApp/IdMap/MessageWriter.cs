@@ -6,7 +6,8 @@ namespace FrontFunctions.IdMap;
 /// teammate's reply, on the answer path) and an auto-reply without a Front message id. The common inbound message takes
 /// the settled-conversation fast path: written at once when this instance saw its conversation settled with its ids.
 /// </summary>
-internal sealed class MessageWriter(IdMapTable table, TimeProvider time, SettledConversations settled, ConversationRows conversations, MergeMove moves)
+internal sealed class MessageWriter(
+    IdMapTable table, TimeProvider time, SettledConversations settled, ConversationRows conversations, MergeMove moves, Telemetry.FrontMetrics? metrics)
 {
     /// <summary>
     /// Records a Front message (rule 5): <c>fm|</c> always, <c>xm|</c> when the external id is known, and returns the
@@ -128,7 +129,11 @@ internal sealed class MessageWriter(IdMapTable table, TimeProvider time, Settled
             new() { PartitionKey = channelId, RowKey = IdMapKeys.FrontMessage(messageId), MessageId = messageId, ExternalId = externalId, ConversationId = survivor },
             new() { PartitionKey = channelId, RowKey = IdMapKeys.ExternalMessage(externalId), MessageId = messageId, ExternalId = externalId, ConversationId = survivor },
         ];
-        if (!await table.Rows.InsertAllAsync(rows, cancellationToken).ConfigureAwait(false))
+        if (await table.Rows.InsertAllAsync(rows, cancellationToken).ConfigureAwait(false))
+        {
+            metrics?.MessageStored(channelId);
+        }
+        else
         {
             await WriteMessageRowsAsync(channelId, messageId, survivor, externalId, null, cancellationToken).ConfigureAwait(false);
         }
@@ -152,10 +157,12 @@ internal sealed class MessageWriter(IdMapTable table, TimeProvider time, Settled
     private async Task WriteMessageRowsAsync(string channelId, string messageId, string survivor, string? externalId, string? messageUid, CancellationToken cancellationToken)
     {
         var frontKey = IdMapKeys.FrontMessage(messageId);
-        var front = table.Rows.InsertFirstAsync(
+        var existed = false; // the fm| row was there before (a redelivery): not a new message for the channel's count
+        var front = CountNewAsync(channelId, () => existed, table.Rows.InsertFirstAsync(
             new MessageEntity { PartitionKey = channelId, RowKey = frontKey, MessageId = messageId, ExternalId = externalId, MessageUid = messageUid, ConversationId = survivor },
             async existing =>
             {
+                existed = existing is not null;
                 var entity = existing ?? IdMapTable.New<MessageEntity>(channelId, frontKey);
                 var changed = existing is null;
                 entity.MessageId = messageId;
@@ -164,7 +171,7 @@ internal sealed class MessageWriter(IdMapTable table, TimeProvider time, Settled
                 changed |= await MoveConversationAsync(entity, survivor, cancellationToken).ConfigureAwait(false);
                 return changed ? entity : null;
             },
-            cancellationToken);
+            cancellationToken));
 
         if (externalId is null)
         {
@@ -193,6 +200,14 @@ internal sealed class MessageWriter(IdMapTable table, TimeProvider time, Settled
             cancellationToken);
 
         await Task.WhenAll(front, external).ConfigureAwait(false);
+    }
+
+    private async Task CountNewAsync(string channelId, Func<bool> existed, Task<bool> write)
+    {
+        if (await write.ConfigureAwait(false) && !existed())
+        {
+            metrics?.MessageStored(channelId);
+        }
     }
 
     private static bool FillOnce(string? current, string? value, Action<string> set)

@@ -41,9 +41,13 @@ public static class ConsoleAssets
         ["console.html"] = ("text/html; charset=utf-8", Read("console.html")),
         ["console.js"] = ("text/javascript; charset=utf-8", Read("console.js")),
         ["console.css"] = ("text/css; charset=utf-8", Read("console.css")),
+        // uPlot 1.6.32 (npm uplot, MIT: uPlot.LICENSE), vendored as built: https://github.com/leeoniya/uPlot
+        ["uPlot.iife.min.js"] = ("text/javascript; charset=utf-8", Read("uPlot.iife.min.js")),
+        ["uPlot.min.css"] = ("text/css; charset=utf-8", Read("uPlot.min.css")),
+        ["uPlot.LICENSE"] = ("text/plain; charset=utf-8", Read("uPlot.LICENSE")),
     };
 
-    /// <summary>The named asset, or null for any other name (only these three are served).</summary>
+    /// <summary>The named asset, or null for any other name (only these are served).</summary>
     public static HttpAnswer? Find(string? name) =>
         name is not null && Files.TryGetValue(name, out var file) ? HttpAnswer.Bytes(StatusCodes.Status200OK, file.ContentType, file.Body).WithConsoleHeaders() : null;
 

@@ -50,6 +50,16 @@ public sealed record RequeueRequest(string? ChannelId, string? FailureId, bool? 
 /// <summary>What a re-queue did: messages moved back to the ingest queue, failure rows closed.</summary>
 public sealed record RequeueView(int Requeued, int FailuresClosed);
 
+/// <summary>
+/// One chart line of the last hour: <see cref="Name"/> (notifications_in, messages_mapped, replies_delivered, front_calls,
+/// front_429s, backlog, oldest_age_seconds), the company (Front calls and 429s) or queue (backlog, age) it is for, and one
+/// value per minute of <see cref="ChartsView.Minutes"/> (null: no sample that minute).
+/// </summary>
+public sealed record ChartSeries(string Name, string? Company, string? Queue, IReadOnlyList<double?> Values);
+
+/// <summary>GET /api/console/charts: the last 60 minutes (each minute's start, oldest first) and the series over them.</summary>
+public sealed record ChartsView(DateTimeOffset GeneratedAt, IReadOnlyList<DateTimeOffset> Minutes, IReadOnlyList<ChartSeries> Series);
+
 public sealed record ConsoleError(string Type, string Message);
 
 [JsonSourceGenerationOptions(
@@ -61,6 +71,7 @@ public sealed record ConsoleError(string Type, string Message);
 [JsonSerializable(typeof(FailuresView))]
 [JsonSerializable(typeof(RequeueRequest))]
 [JsonSerializable(typeof(RequeueView))]
+[JsonSerializable(typeof(ChartsView))]
 [JsonSerializable(typeof(ConsoleError))]
 internal sealed partial class ConsoleJsonContext : JsonSerializerContext;
 

@@ -41,6 +41,7 @@ public sealed class StorageInitializer(QueueServiceClient queues, TableServiceCl
             tables.GetTableClient(StorageNames.ImportsTable).CreateIfNotExistsAsync(),
             tables.GetTableClient(StorageNames.SeenSignaturesTable).CreateIfNotExistsAsync(),
             tables.GetTableClient(StorageNames.BudgetTable).CreateIfNotExistsAsync(),
+            tables.GetTableClient(StorageNames.ConsoleTable).CreateIfNotExistsAsync(),
             queues.GetQueueClient(StorageNames.ImportCheckQueue).CreateIfNotExistsAsync(),
             queues.GetQueueClient(StorageNames.ImportCheckPoisonQueue).CreateIfNotExistsAsync(),
             blobs.GetBlobContainerClient(StorageNames.PayloadContainer).CreateIfNotExistsAsync()).ConfigureAwait(false);

@@ -52,6 +52,12 @@ public static class StorageNames
     public const string BudgetTable = "FrontBudget";
 
     /// <summary>
+    /// What the operator console reads by key instead of scanning: per-minute counts of each instance, a counter row per
+    /// channel (<c>Telemetry/ConsoleStatsRows</c>) and the newest-first index of delivery failures (<c>Failures/FailureIndex</c>).
+    /// </summary>
+    public const string ConsoleTable = "FrontConsole";
+
+    /// <summary>
     /// The largest JSON a queue message carries inline (a queue message holds 64 KiB; Base64 makes 46 KiB of JSON about
     /// 62 KiB): anything larger goes to a blob in <see cref="PayloadContainer"/> and the message carries its name.
     /// </summary>

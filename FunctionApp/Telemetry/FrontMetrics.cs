@@ -32,10 +32,13 @@ public sealed class FrontMetrics
     private readonly Counter<long> _poison;
     private readonly Counter<long> _partnerDeliveries;
     private readonly TimeProvider _time;
+    private readonly MinuteTally _tally;
 
-    public FrontMetrics(IMeterFactory meterFactory, QueueSnapshot queues, TimeProvider time)
+    /// <param name="tally">The console's per-minute and per-channel counts, kept beside the instruments (one place counts).</param>
+    public FrontMetrics(IMeterFactory meterFactory, QueueSnapshot queues, TimeProvider time, MinuteTally? tally = null)
     {
         _time = time;
+        _tally = tally ?? new MinuteTally(time);
         var meter = meterFactory.Create(MeterName);
         _webhooks = meter.CreateCounter<long>("front.webhooks", "{webhook}",
             "Webhook requests Front sent, by request type and the HTTP status answered.");
@@ -62,14 +65,21 @@ public sealed class FrontMetrics
     }
 
     /// <summary>A webhook was answered. <paramref name="type"/> is the envelope's type (null when refused before it was read).</summary>
-    public void WebhookAnswered(string? type, int status) =>
+    public void WebhookAnswered(string? type, int status)
+    {
         _webhooks.Add(1, new("type", type is null ? "none" : KnownWebhookTypes.Contains(type) ? type : "other"), new("status", StatusTag(status)));
+        if (type == "message_imported" && status is >= 200 and < 300)
+        {
+            _tally.Count(MinuteSeries.NotificationsIn);
+        }
+    }
 
     /// <summary>A message is in the id map; <paramref name="receivedAt"/> is when its notification reached the webhook (null: unknown).</summary>
     public void Mapped(string via, DateTimeOffset? receivedAt)
     {
         var tag = new KeyValuePair<string, object?>("via", via);
         _mapped.Add(1, tag);
+        _tally.Count(MinuteSeries.Mapped);
         if (receivedAt is { } received)
         {
             _mappingLatency.Record(Math.Max(0, (_time.GetUtcNow() - received).TotalSeconds), tag);
@@ -83,17 +93,33 @@ public sealed class FrontMetrics
         var method = request.Method.Method;
         _gateWait.Record(gateWait.TotalSeconds);
         _frontCalls.Add(1, new("method", method), new("route", route), new("status", response is null ? "error" : StatusTag((int)response.StatusCode)));
-        if (response is not null && ThrottleCauses.Of(response) is { } cause)
+        var cause = response is null ? null : ThrottleCauses.Of(response);
+        if (cause is not null)
         {
             _throttled.Add(1, new("cause", cause), new("route", route));
         }
+
+        _tally.FrontCall(FrontCompanies.Of(request.RequestUri), cause is not null);
     }
+
+    /// <summary>
+    /// A message row was added to <paramref name="channelId"/>'s id map (counted per channel for the console only: a
+    /// channel id is never a metric tag).
+    /// </summary>
+    public void MessageStored(string channelId) => _tally.MessageStored(channelId);
 
     /// <summary>A failure was recorded for good (see <see cref="PoisonReasons"/>).</summary>
     public void Poisoned(string queue, string reason) => _poison.Add(1, new("queue", queue), new("reason", reason));
 
     /// <summary><c>delivered</c>, <c>rejected</c> (partner 4xx: poisoned), <c>failed</c> (retried by the queue), <c>unreadable</c>.</summary>
-    public void PartnerDelivery(string outcome) => _partnerDeliveries.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+    public void PartnerDelivery(string outcome)
+    {
+        _partnerDeliveries.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+        if (outcome == "delivered")
+        {
+            _tally.Count(MinuteSeries.RepliesDelivered);
+        }
+    }
 
     private static string StatusTag(int status) => status is >= 100 and <= 599 ? status.ToString(System.Globalization.CultureInfo.InvariantCulture) : "other";
 }

@@ -16,7 +16,10 @@ public static class TelemetryServices
         services.AddValidatedOptions<MetricsOptions>(configuration, MetricsOptions.SectionName);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<QueueSnapshot>();
+        services.AddSingleton<MinuteTally>();
         services.AddSingleton<FrontMetrics>();
+        services.AddSingleton<ConsoleStatsWriter>();
+        services.AddHostedService(provider => provider.GetRequiredService<ConsoleStatsWriter>());
         services.AddSingleton<QueueSampler>();
         services.AddHostedService(provider => provider.GetRequiredService<QueueSampler>());
         return services;

@@ -54,6 +54,9 @@ public sealed class EndToEndRig : IAsyncDisposable
     public WarningCounter Warnings { get; private init; } = new();
     public TableClient IdMapTable => _idMap;
 
+    /// <summary>The app's services (to record through its own classes, as the console benchmark records failures).</summary>
+    public IServiceProvider Services => _host.Services;
+
     /// <param name="more">Settings added to (or overriding) the rig's, e.g. the partner's endpoint.</param>
     /// <param name="configure">Called on the host builder last, e.g. to add a storage request counter.</param>
     public static async Task<EndToEndRig> StartAsync(string storage, int appRequestsPerMinute, int appBurstPerSecond, bool recordArrivals,

@@ -44,6 +44,7 @@ try
         "latency" => await LatencyBenchmark.RunAsync(storage, Arg(1, 300), Arg(2, 10), Arg(3, 16), Arg(4, 3000), Arg(5, 30)),
         "imports" => await ImportStatusBenchmark.RunAsync(storage, Arg(1, 200), Arg(2, 10)),
         "outbound" => await OutboundBenchmark.RunAsync(storage, Arg(1, 1000), Arg(2, 16), Arg(3, 3), Arg(4, 1000), Arg(5, 20)),
+        "console" => await ConsoleBenchmark.RunAsync(storage, Arg(1, 1000), Arg(2, 100_000), Arg(3, 20)),
         "enrich" => await EnrichBenchmark.RunAsync(storage, Arg(1, 2000), Arg(2, 2)),
         "replies" => await ReplyLatencyBenchmark.RunAsync(storage, Arg(1, 300), Arg(2, 10), Arg(3, 10)),
         "storage" => await StorageCallsBenchmark.RunAsync(storage, Arg(1, 500), Arg(2, 200)),

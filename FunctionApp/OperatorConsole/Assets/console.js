@@ -187,6 +187,55 @@
     }
   }
 
+  // The last hour as charts (uPlot, served beside this script). Each chart is rebuilt only when its lines change (a new
+  // company), otherwise given the new data. Labels (company and queue names) are set by uPlot as text.
+  const charts = {};
+  const palette = ["#2f6fde", "#1b7f3b", "#b35c00", "#8e44ad", "#b3261e", "#00838f", "#6d4c41", "#5c6bc0"];
+
+  function draw(id, title, minutes, lines, unit) {
+    const element = $(id);
+    const data = [minutes.map((m) => Date.parse(m) / 1000), ...lines.map((l) => l.values)];
+    const signature = lines.map((l) => l.label).join("\n");
+    const existing = charts[id];
+    if (existing && existing.signature === signature) {
+      existing.plot.setData(data);
+      return;
+    }
+    if (existing) existing.plot.destroy();
+    const options = {
+      title, width: Math.max(320, element.clientWidth || 480), height: 200,
+      series: [{}, ...lines.map((l, i) => ({ label: l.label, stroke: palette[i % palette.length], width: 2, points: { show: false } }))],
+      axes: [{}, { label: unit, size: 60 }],
+      scales: { x: { time: true } },
+    };
+    charts[id] = { signature, plot: new uPlot(options, data, element) };
+  }
+
+  const total = (values) => values.reduce((sum, v) => sum + (v || 0), 0);
+  const latest = (values) => { for (let i = values.length - 1; i >= 0; i--) if (values[i] !== null && values[i] !== undefined) return values[i]; return null; };
+  const named = (body, name) => body.series.filter((s) => s.name === name);
+
+  async function loadCharts() {
+    const { status, body } = await call("console/charts");
+    if (status !== 200) throw new Error("charts: HTTP " + status);
+    if (typeof uPlot === "undefined") throw new Error("charts: the chart library did not load");
+    const traffic = [["notifications_in", "notifications in"], ["messages_mapped", "messages mapped"], ["replies_delivered", "replies delivered"]]
+      .map(([name, label]) => ({ label, values: named(body, name)[0].values }));
+    draw("chart-traffic", "Notifications, mapped messages, delivered replies", body.minutes, traffic, "per minute");
+    $("totals-traffic").textContent = traffic.map((l) => l.label + ": " + total(l.values)).join(" · ");
+    const front = [...named(body, "front_calls").map((s) => ({ label: "calls " + s.company, values: s.values })),
+      ...named(body, "front_429s").map((s) => ({ label: "429s " + s.company, values: s.values }))];
+    draw("chart-front", "Front API calls and 429s, per company", body.minutes, front.length ? front : [{ label: "calls", values: body.minutes.map(() => 0) }], "per minute");
+    $("totals-front").textContent = front.length ? front.map((l) => l.label + ": " + total(l.values)).join(" · ") : "no Front calls this hour";
+    const backlog = named(body, "backlog").map((s) => ({ label: s.queue, values: s.values }));
+    draw("chart-backlog", "Backlog (messages waiting)", body.minutes, backlog, "messages");
+    $("totals-backlog").textContent = backlog.map((l) => l.label + " now: " + (latest(l.values) ?? "–")).join(" · ");
+    const ages = named(body, "oldest_age_seconds").map((s) => ({ label: s.queue, values: s.values }));
+    draw("chart-age", "Oldest message age", body.minutes, ages, "seconds");
+    $("totals-age").textContent = ages.map((l) => l.label + " now: " + age(latest(l.values))).join(" · ");
+    $("charts-updated").textContent = "updated " + when(body.generated_at);
+  }
+
   let refreshing = false;
 
   async function refresh() {
@@ -194,7 +243,7 @@
     refreshing = true;
     let results;
     try {
-      results = await Promise.allSettled([loadPipeline(), loadChannels(), loadFailures(), loadUnknownImports()]);
+      results = await Promise.allSettled([loadPipeline(), loadChannels(), loadFailures(), loadUnknownImports(), loadCharts()]);
     } finally {
       refreshing = false;
     }
@@ -207,7 +256,9 @@
 
   function clearData() {
     for (const id of ["queues", "partners", "channels", "failures"]) replaceRows($(id).tBodies[0], []);
-    for (const id of ["mapped-last-hour", "budget-used", "budget-last-429", "budget-paused"]) $(id).textContent = "–";
+    for (const id of ["mapped-last-hour", "budget-used", "budget-last-429", "budget-paused", "totals-traffic", "totals-front", "totals-backlog", "totals-age"]) $(id).textContent = "–";
+    for (const id of Object.keys(charts)) { charts[id].plot.destroy(); delete charts[id]; }
+    $("charts-updated").textContent = "";
     $("pipeline-updated").textContent = "";
     $("lookup-result").textContent = "";
     setState("failures-state", "", false);
