@@ -35,9 +35,9 @@ public sealed class ConsoleFunctions(OperationsConsole console, HttpEdge edge)
         edge.AnswerAsync(request, async ct => ConsoleResponse.Json(await console.PipelineAsync(ct)), cancellationToken);
 
     [Function("ConsoleCharts")]
-    public async Task<IActionResult> Charts(
+    public Task<IActionResult> Charts(
         [HttpTrigger(AuthorizationLevel.Admin, "get", Route = "console/charts")] HttpRequest request, CancellationToken cancellationToken) =>
-        ConsoleResponse.Json(await console.ChartsAsync(cancellationToken));
+        edge.AnswerAsync(request, async ct => ConsoleResponse.Json(await console.ChartsAsync(ct)), cancellationToken);
 
     [Function("ConsoleFailures")]
     public Task<IActionResult> Failures(
