@@ -279,14 +279,21 @@ public sealed partial class AzureTableLimits : HttpPipelinePolicy
             return new Refusal(202, $"multipart/mixed; boundary={batch}", Encoding.UTF8.GetBytes(text), null);
         }
 
-        private static byte[] ErrorBody(string code, string message) => JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>
+        // Azure's OData error, and the same code as "error" too: the SDK reads the first where it builds the exception with the
+        // Tables parser, the second where it uses Azure.Core's default one (which the pipeline sets only on responses it received).
+        private static byte[] ErrorBody(string code, string message)
         {
-            ["odata.error"] = new Dictionary<string, object>
+            var text = message + " (refused by the tests' AzureTableLimits policy)";
+            return JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>
             {
-                ["code"] = code,
-                ["message"] = new Dictionary<string, string> { ["lang"] = "en-US", ["value"] = message + " (refused by the tests' AzureTableLimits policy)" },
-            },
-        });
+                ["odata.error"] = new Dictionary<string, object>
+                {
+                    ["code"] = code,
+                    ["message"] = new Dictionary<string, string> { ["lang"] = "en-US", ["value"] = text },
+                },
+                ["error"] = new Dictionary<string, string> { ["code"] = code, ["message"] = text },
+            });
+        }
 
         public override int Status => _status;
 

@@ -23,8 +23,14 @@ public sealed class IdMapStore
     private readonly ExternalConversationIds _answers;
 
     public IdMapStore(TableServiceClient tables, StorageInitializer storage, TimeProvider time)
+        : this(tables, storage, time, ConversationIdList.MaxColumnChars)
     {
-        var table = new IdMapTable(new OptimisticTable(tables.GetTableClient(StorageNames.IdMapTable), storage.EnsureCreatedAsync));
+    }
+
+    /// <summary>A store whose external-id lists spill onto pages past <paramref name="maxColumnChars"/> (tests make it tiny).</summary>
+    internal IdMapStore(TableServiceClient tables, StorageInitializer storage, TimeProvider time, int maxColumnChars)
+    {
+        var table = new IdMapTable(IdMapTable.Open(tables.GetTableClient(StorageNames.IdMapTable), storage.EnsureCreatedAsync), maxColumnChars);
         var settled = new SettledConversations(time);
         var rows = new ConversationRows(table, time, settled);
         _reader = new IdMapReader(table, time);

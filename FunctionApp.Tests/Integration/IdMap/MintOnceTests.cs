@@ -19,8 +19,8 @@ public sealed class MintOnceTests
 
     public MintOnceTests()
     {
-        var tables = TestStorage.Tables();
-        var storage = new StorageInitializer(TestStorage.Queues(), tables, TestStorage.Blobs());
+        var tables = TestStorage.LimitedTables();
+        var storage = new StorageInitializer(TestStorage.Queues(), TestStorage.Tables(), TestStorage.Blobs());
         _instances = [.. Enumerable.Range(0, 3).Select(_ => new IdMapStore(tables, storage, TimeProvider.System))];
         _map = _instances[0];
     }
