@@ -22,6 +22,12 @@ public static class TestStorage
 
     public static TableServiceClient Tables() => new(ConnectionString);
 
+    /// <summary>
+    /// A table client that refuses what Azure refuses and Azurite does not (<see cref="AzureTableLimits"/>: property and
+    /// entity sizes, property count, key characters and lengths), so a test on it fails where Azure would.
+    /// </summary>
+    public static TableServiceClient LimitedTables() => new(ConnectionString, AzureTableLimits.Options());
+
     public static BlobServiceClient Blobs() => new(ConnectionString);
 
     private static readonly Lazy<Task> Created = new(() => new StorageInitializer(Queues(), Tables(), Blobs()).EnsureCreatedAsync(CancellationToken.None));

@@ -95,21 +95,25 @@ internal sealed class ConversationRows(IdMapTable table, TimeProvider time, Sett
             var isSettled = false;
             var current = target;
             var key = IdMapKeys.FrontConversation(current);
-            await table.Rows.MutateAsync<ConversationEntity>(channelId, key, existing =>
+            var written = new List<string>();
+            IReadOnlyCollection<string> committed = [];
+            var wrote = await table.Rows.MutateAsync<ConversationEntity>(channelId, key, async existing =>
             {
                 forwardTo = null;
+                committed = [];
                 if (existing?.MergedInto is { Length: > 0 } next && !seen.Contains(next) && seen.Count < IdMapTable.MaxMergeHops)
                 {
                     forwardTo = next;
                     return null;
                 }
 
-                var entity = existing ?? IdMapTable.New<ConversationEntity>(channelId, key);
-                var list = entity.GetIds();
-                var changed = MergeRules.AddIds(list, ids) | (existing is null);
+                var entity = existing ?? ConversationEntity.New(channelId, current);
+                var list = existing is null ? [] : await table.Lists.ReadAsync(existing, cancellationToken).ConfigureAwait(false);
+                var onPages = ConversationIdList.OnPages(existing, list);
+                var grew = MergeRules.AddIds(list, ids);
+                var changed = grew | (existing is null);
                 result = list;
                 entity.ConversationId = current;
-                entity.SetIds(list);
                 if (movingIn is not null && entity.GetMovesIn() is var moves && !moves.Contains(movingIn, StringComparer.Ordinal))
                 {
                     moves.Add(movingIn);
@@ -125,8 +129,23 @@ internal sealed class ConversationRows(IdMapTable table, TimeProvider time, Sett
                 }
 
                 isSettled = entity.GetMovesIn().Count == 0;
-                return changed ? entity : null;
+                if (!changed)
+                {
+                    return null;
+                }
+
+                if (grew || existing is null)
+                {
+                    await table.Lists.SetAsync(entity, onPages, list, written, cancellationToken).ConfigureAwait(false);
+                }
+
+                committed = entity.GetPages();
+                return entity;
             }, cancellationToken).ConfigureAwait(false);
+            if (written.Count > 0)
+            {
+                await table.Lists.ForgetUncommittedAsync(channelId, current, written, wrote ? committed : []).ConfigureAwait(false);
+            }
 
             if (forwardTo is null)
             {

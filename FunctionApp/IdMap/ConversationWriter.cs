@@ -110,7 +110,7 @@ internal sealed class ConversationWriter(IdMapTable table, TimeProvider time, Se
 
         await table.Rows.MutateAsync<ConversationEntity>(channelId, IdMapKeys.FrontConversation(mergedId), existing =>
         {
-            var entity = existing ?? IdMapTable.New<ConversationEntity>(channelId, IdMapKeys.FrontConversation(mergedId));
+            var entity = existing ?? ConversationEntity.New(channelId, mergedId);
             switch (MergeRules.DecideMark(entity.MergedInto, entity.MergeConfirmed, survivorId, confirmedByFront))
             {
                 case MergeRules.MarkDecision.Confirm:

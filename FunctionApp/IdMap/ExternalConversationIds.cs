@@ -117,7 +117,7 @@ internal sealed class ExternalConversationIds(IdMapTable table, TimeProvider tim
             string? forwardTo = null;
             IReadOnlyList<string>? decided = null;
             var key = IdMapKeys.FrontConversation(survivor);
-            ConversationEntity? Decide(ConversationEntity? existing)
+            async ValueTask<ConversationEntity?> Decide(ConversationEntity? existing)
             {
                 answer = null;
                 forwardTo = null;
@@ -128,7 +128,7 @@ internal sealed class ExternalConversationIds(IdMapTable table, TimeProvider tim
                     return null;
                 }
 
-                var list = existing?.GetIds() ?? [];
+                var list = existing is null ? [] : await table.Lists.ReadAsync(existing, cancellationToken).ConfigureAwait(false);
                 decided = existing?.GetMovesIn() is null or { Count: 0 } ? list : null;
                 if (list.Count > 0)
                 {
@@ -136,9 +136,9 @@ internal sealed class ExternalConversationIds(IdMapTable table, TimeProvider tim
                     return null;
                 }
 
-                var entity = existing ?? IdMapTable.New<ConversationEntity>(channelId, key);
+                var entity = existing ?? ConversationEntity.New(channelId, survivor);
                 entity.ConversationId = survivor;
-                entity.SetIds([minted]);
+                entity.ExternalConversationIds = IdMapJson.Write([minted]); // the list was empty: no pages
                 answer = minted;
                 decided = [minted];
                 return entity;
@@ -148,8 +148,8 @@ internal sealed class ExternalConversationIds(IdMapTable table, TimeProvider tim
             {
                 // No row was there a moment ago: insert it (a 409 means another writer was first: read and decide again),
                 // instead of reading the row just read.
-                var fresh = Decide(null)!;
-                await table.Rows.InsertFirstAsync(fresh, existing => ValueTask.FromResult(Decide(existing)), cancellationToken).ConfigureAwait(false);
+                var fresh = (await Decide(null).ConfigureAwait(false))!;
+                await table.Rows.InsertFirstAsync(fresh, Decide, cancellationToken).ConfigureAwait(false);
             }
             else
             {

@@ -54,7 +54,8 @@ internal sealed class IdMapReader(IdMapTable table, TimeProvider time)
             var conversation = await speculative.ConfigureAwait(false);
             if (conversation is null or { MergedInto: null or "" })
             {
-                return new MappedMessage(channelId, row.MessageId ?? "", IdMapTable.NullIfEmpty(row.ExternalId), conversationId, conversation?.GetIds() ?? [], IdMapTable.NullIfEmpty(row.MessageUid));
+                var ids = conversation is null ? [] : await table.Lists.ReadAsync(conversation, cancellationToken).ConfigureAwait(false);
+                return new MappedMessage(channelId, row.MessageId ?? "", IdMapTable.NullIfEmpty(row.ExternalId), conversationId, ids, IdMapTable.NullIfEmpty(row.MessageUid));
             }
         }
         else if (speculative is not null)
@@ -102,9 +103,7 @@ internal sealed class IdMapReader(IdMapTable table, TimeProvider time)
 
     /// <summary>The <c>fc|</c> row of exactly this conversation (no merge resolution), or null.</summary>
     public async Task<ConversationRow?> GetConversationRowAsync(string channelId, string conversationId, CancellationToken cancellationToken) =>
-        (await table.GetAsync<ConversationEntity>(channelId, IdMapKeys.FrontConversation(conversationId), cancellationToken).ConfigureAwait(false))?.ToRow() is { } row
-            ? row with { ConversationId = conversationId }
-            : null;
+        (await table.GetConversationAsync(channelId, conversationId, cancellationToken).ConfigureAwait(false)).Row;
 
     /// <summary>The <c>fm|</c> row of a Front message, or null.</summary>
     public async Task<MessageRow?> GetMessageRowAsync(string channelId, string messageId, CancellationToken cancellationToken)

@@ -37,8 +37,16 @@ public sealed class ExternalConversationEntity : IdMapEntity
 /// </summary>
 public sealed class ConversationEntity : IdMapEntity
 {
-    /// <summary>The external ids, as a JSON list (<see cref="GetIds"/>, <see cref="SetIds"/>).</summary>
+    /// <summary>
+    /// The external ids after those on <see cref="IdPages"/>, as a JSON list (<see cref="GetInlineIds"/>): the whole list
+    /// while it fits in one column (every row written before issue 22 is read so). The full list is
+    /// <see cref="ConversationIdList.ReadAsync"/>'s.
+    /// </summary>
     public string? ExternalConversationIds { get; set; }
+
+    /// <summary>The <c>fi|</c> pages holding the first ids, in order (JSON list of page names; null when none).</summary>
+    public string? IdPages { get; set; }
+
     public string? MergedInto { get; set; }
     public bool? MergeConfirmed { get; set; }
     public bool? MovePending { get; set; }
@@ -48,19 +56,69 @@ public sealed class ConversationEntity : IdMapEntity
 
     public DateTimeOffset? RefreshedAt { get; set; }
 
-    public List<string> GetIds() =>
-        ExternalConversationIds is { Length: > 0 } json ? JsonSerializer.Deserialize(json, IdMapJsonContext.Default.ListString) ?? [] : [];
+    /// <summary>
+    /// True on rows created since issue 22: every row that points at this conversation has its <c>ml|</c> link, so a merge
+    /// reads the links; a row without it (created before) is moved by filtering the partition once (<see cref="MergeMove"/>).
+    /// </summary>
+    public bool? LinkedRows { get; set; }
 
-    public void SetIds(List<string> ids) => ExternalConversationIds = JsonSerializer.Serialize(ids, IdMapJsonContext.Default.ListString);
+    public List<string> GetInlineIds() => IdMapJson.ReadList(ExternalConversationIds);
 
-    public List<string> GetMovesIn() =>
-        MovesIn is { Length: > 0 } json ? JsonSerializer.Deserialize(json, IdMapJsonContext.Default.ListString) ?? [] : [];
+    public List<string> GetPages() => IdMapJson.ReadList(IdPages);
 
-    public void SetMovesIn(List<string> moves) => MovesIn = moves.Count == 0 ? null : JsonSerializer.Serialize(moves, IdMapJsonContext.Default.ListString);
+    public List<string> GetMovesIn() => IdMapJson.ReadList(MovesIn);
 
-    public ConversationRow ToRow() =>
-        new(ConversationId ?? "", GetIds(), string.IsNullOrEmpty(MergedInto) ? null : MergedInto, RefreshedAt, MovePending == true, GetMovesIn());
+    public void SetMovesIn(List<string> moves) => MovesIn = moves.Count == 0 ? null : IdMapJson.Write(moves);
+
+    /// <summary>A new <c>fc|</c> row (links kept from the start).</summary>
+    public static ConversationEntity New(string channelId, string conversationId) =>
+        new() { PartitionKey = channelId, RowKey = IdMapKeys.FrontConversation(conversationId), ConversationId = conversationId, LinkedRows = true };
+
+    public ConversationRow ToRow(IReadOnlyList<string> ids) =>
+        new(ConversationId ?? "", ids, string.IsNullOrEmpty(MergedInto) ? null : MergedInto, RefreshedAt, MovePending == true, GetMovesIn());
+}
+
+/// <summary>An <c>fi|</c> row: a page of a conversation's external ids (JSON list), written once, never changed.</summary>
+public sealed class IdsPageEntity : ITableEntity
+{
+    public string PartitionKey { get; set; } = "";
+    public string RowKey { get; set; } = "";
+    public DateTimeOffset? Timestamp { get; set; }
+    public ETag ETag { get; set; }
+    public string? Ids { get; set; }
+}
+
+/// <summary>An <c>ml|</c> row: <see cref="Target"/>, the key of a row that pointed at the conversation when it was written.</summary>
+public sealed class LinkEntity : ITableEntity
+{
+    public string PartitionKey { get; set; } = "";
+    public string RowKey { get; set; } = "";
+    public DateTimeOffset? Timestamp { get; set; }
+    public ETag ETag { get; set; }
+    public string? Target { get; set; }
+}
+
+/// <summary>
+/// The id map's JSON lists. Written without escaping non-ASCII text (storage, never HTML): an id of 200 CJK characters
+/// takes 200 characters, not the 1,200 of <c>\uXXXX</c> escapes; rows written with the default escaping read the same.
+/// </summary>
+internal static class IdMapJson
+{
+    private static readonly JsonSerializerOptions Relaxed = new()
+    {
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        TypeInfoResolver = IdMapJsonContext.Default,
+    };
+
+    public static List<string> ReadList(string? json) =>
+        json is { Length: > 0 } ? JsonSerializer.Deserialize(json, IdMapJsonContext.Default.ListString) ?? [] : [];
+
+    public static string Write(IEnumerable<string> list) => JsonSerializer.Serialize(list.ToList(), Relaxed);
+
+    /// <summary>The characters <paramref name="id"/> adds to a JSON list (its escaped form, quotes and comma).</summary>
+    public static int Cost(string id) => JsonSerializer.Serialize(id, Relaxed).Length + 1;
 }
 
 [System.Text.Json.Serialization.JsonSerializable(typeof(List<string>))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(string))]
 internal sealed partial class IdMapJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

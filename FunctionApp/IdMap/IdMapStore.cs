@@ -24,8 +24,14 @@ public sealed class IdMapStore
 
     /// <param name="metrics">Told of each message row added (the console's per-channel count); none in some tests.</param>
     public IdMapStore(TableServiceClient tables, TimeProvider time, Telemetry.FrontMetrics? metrics = null)
+        : this(tables, time, ConversationIdList.MaxColumnChars, metrics)
     {
-        var table = new IdMapTable(new OptimisticTable(tables.GetTableClient(StorageNames.IdMapTable)));
+    }
+
+    /// <summary>A store whose external-id lists spill onto pages past <paramref name="maxColumnChars"/> (tests make it tiny).</summary>
+    internal IdMapStore(TableServiceClient tables, TimeProvider time, int maxColumnChars, Telemetry.FrontMetrics? metrics = null)
+    {
+        var table = new IdMapTable(IdMapTable.Open(tables.GetTableClient(StorageNames.IdMapTable)), maxColumnChars);
         var settled = new SettledConversations(time);
         var rows = new ConversationRows(table, time, settled);
         _reader = new IdMapReader(table, time);

@@ -58,7 +58,7 @@ internal sealed class MergeMove(IdMapTable table, IdMapReader reader, Conversati
     /// </summary>
     public async Task<bool> CompleteAsync(string channelId, string mergedId, CancellationToken cancellationToken)
     {
-        var merged = await reader.GetConversationRowAsync(channelId, mergedId, cancellationToken).ConfigureAwait(false);
+        var (mergedEntity, merged) = await table.GetConversationAsync(channelId, mergedId, cancellationToken).ConfigureAwait(false);
         if (merged?.MergedInto is not { Length: > 0 } target)
         {
             return false;
@@ -75,29 +75,31 @@ internal sealed class MergeMove(IdMapTable table, IdMapReader reader, Conversati
         // whose list holds an id and has no MovesIn has had that id's rows repointed (ConversationWriter relies on it).
         var (survivor, _) = await conversations.AddExternalIdsAsync(channelId, finalSurvivor, merged.ExternalConversationIds, refresh: false, movingIn: mergedId, cancellationToken).ConfigureAwait(false);
 
-        // Repoint every row that points at the merged-away conversation. Not a point query: merges are rare, and the scan
-        // is confined to the channel's partition.
-        await foreach (var row in table.Rows.Table.QueryAsync<ExternalConversationEntity>(
-            e => e.PartitionKey == channelId && e.ConversationId == mergedId, cancellationToken: cancellationToken).ConfigureAwait(false))
+        // Repoint every row that points at the merged-away conversation, found by key: its ml| links (one range query over
+        // this conversation's links, whatever the size of the channel). A conversation created before the links existed
+        // (LinkedRows not set) is moved by filtering the channel's partition on ConversationId, as before issue 22.
+        var targets = mergedEntity?.LinkedRows == true ? LinkedRowsAsync(channelId, mergedId, cancellationToken) : ScannedRowsAsync(channelId, mergedId, cancellationToken);
+        await foreach (var rowKey in targets.ConfigureAwait(false))
         {
-            if (IdMapKeys.IsFrontConversation(row.RowKey))
+            if (IdMapKeys.IsExternalConversation(rowKey))
             {
-                continue;
-            }
+                var claim = await table.GetAsync<ExternalConversationEntity>(channelId, rowKey, cancellationToken).ConfigureAwait(false);
+                if (claim is null || !string.Equals(claim.ConversationId, mergedId, StringComparison.Ordinal))
+                {
+                    continue;
+                }
 
-            if (IdMapKeys.IsExternalConversation(row.RowKey))
-            {
-                if (row.ExternalConversationId is { Length: > 0 } x)
+                if (claim.ExternalConversationId is { Length: > 0 } x)
                 {
                     (survivor, _) = await conversations.AddExternalIdsAsync(channelId, survivor, [x], refresh: false, movingIn: mergedId, cancellationToken).ConfigureAwait(false);
                 }
 
-                await conversations.RepointAsync(channelId, row.ExternalConversationId ?? "", survivor, onlyFrom: mergedId, row.RowKey, cancellationToken).ConfigureAwait(false);
+                await conversations.RepointAsync(channelId, claim.ExternalConversationId ?? "", survivor, onlyFrom: mergedId, rowKey, cancellationToken).ConfigureAwait(false);
             }
             else
             {
                 var to = survivor;
-                await table.Rows.MutateAsync<MessageEntity>(channelId, row.RowKey, existing =>
+                await table.Rows.MutateAsync<MessageEntity>(channelId, rowKey, existing =>
                 {
                     if (existing is null || !string.Equals(existing.ConversationId, mergedId, StringComparison.Ordinal))
                     {
@@ -126,5 +128,34 @@ internal sealed class MergeMove(IdMapTable table, IdMapReader reader, Conversati
 
         await conversations.ForgetMoveInAsync(channelId, survivor, mergedId, cancellationToken).ConfigureAwait(false);
         return true;
+    }
+
+    /// <summary>The rows the conversation's <c>ml|</c> links name (some may point elsewhere since: the caller checks).</summary>
+    private async IAsyncEnumerable<string> LinkedRowsAsync(string channelId, string conversationId, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var (from, to) = IdMapKeys.Range(IdMapKeys.LinkPrefix, conversationId);
+        await foreach (var link in table.Rows.Table.QueryAsync<LinkEntity>(
+            Azure.Data.Tables.TableClient.CreateQueryFilter($"PartitionKey eq {channelId} and RowKey ge {from} and RowKey lt {to}"),
+            select: ["Target"], cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            if (link.Target is { Length: > 0 } target)
+            {
+                yield return target;
+            }
+        }
+    }
+
+    /// <summary>Before issue 22: the rows of the channel's partition whose ConversationId is the conversation (a filter, not a key).</summary>
+    private async IAsyncEnumerable<string> ScannedRowsAsync(string channelId, string conversationId, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var row in table.Rows.Table.QueryAsync<ExternalConversationEntity>(
+            e => e.PartitionKey == channelId && e.ConversationId == conversationId, select: ["RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            if (IdMapKeys.IsExternalConversation(row.RowKey) || row.RowKey.StartsWith(IdMapKeys.FrontMessagePrefix, StringComparison.Ordinal)
+                || row.RowKey.StartsWith(IdMapKeys.ExternalMessagePrefix, StringComparison.Ordinal))
+            {
+                yield return row.RowKey;
+            }
+        }
     }
 }

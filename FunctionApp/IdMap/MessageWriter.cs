@@ -38,11 +38,11 @@ internal sealed class MessageWriter(
         {
             await WriteMessageRowsAsync(channelId, messageId, survivor, externalId, messageUid, cancellationToken).ConfigureAwait(false);
 
-            var row = await table.GetAsync<ConversationEntity>(channelId, IdMapKeys.FrontConversation(survivor), cancellationToken).ConfigureAwait(false);
-            if (row is { MergedInto: null or "" })
+            var (_, row) = await table.GetConversationAsync(channelId, survivor, cancellationToken).ConfigureAwait(false);
+            if (row is { MergedInto: null })
             {
-                var list = row.GetIds();
-                if (row.GetMovesIn().Count == 0)
+                var list = row.ExternalConversationIds;
+                if (row.MovesIn is null or { Count: 0 })
                 {
                     settled.Remember(channelId, survivor, list);
                 }
@@ -91,7 +91,7 @@ internal sealed class MessageWriter(
         }
 
         await WriteMessageRowsAsync(channelId, messageId, conversationId, IdMapTable.NullIfEmpty(externalId), IdMapTable.NullIfEmpty(messageUid), cancellationToken).ConfigureAwait(false);
-        var row = (await table.GetAsync<ConversationEntity>(channelId, IdMapKeys.FrontConversation(conversationId), cancellationToken).ConfigureAwait(false))?.ToRow();
+        var (_, row) = await table.GetConversationAsync(channelId, conversationId, cancellationToken).ConfigureAwait(false);
         if (row is { MergedInto: null, MovesIn.Count: 0 } && ids.All(id => row.ExternalConversationIds.Contains(id, StringComparer.Ordinal))
             && !MergeRules.RefreshDue(refresh: true, changed: false, row.RefreshedAt, time.GetUtcNow()))
         {

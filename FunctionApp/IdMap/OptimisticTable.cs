@@ -6,9 +6,15 @@ namespace FrontFunctions.IdMap;
 /// <summary>
 /// Single-entity reads and writes with optimistic concurrency, the one retry loop of the id map: read, decide, write
 /// (<c>AddEntity</c> when the row is missing, <c>UpdateEntity</c> with If-Match otherwise); on 409 or 412 someone else wrote
-/// first, so read again and decide again. No batches: Azurite ignores If-Match in batches (Azurite#1233).
+/// first, so read again and decide again. No If-Match in batches: Azurite ignores it there (Azurite#1233).
+/// <para>
+/// <paramref name="companion"/>, when given, names a row that must exist no later than a row written (the id map's
+/// link from a conversation to a row pointing at it, <see cref="IdMapKeys.Link"/>): an insert carries it in the same
+/// entity group transaction (<c>Add</c> + upsert, all or none), an update that changes it upserts it first. Companions
+/// are idempotent upserts, never conditional.
+/// </para>
 /// </summary>
-public sealed class OptimisticTable(TableClient table)
+public sealed class OptimisticTable(TableClient table, Func<ITableEntity, ITableEntity?>? companion = null)
 {
     private const int MaxAttempts = 20;
 
@@ -30,7 +36,7 @@ public sealed class OptimisticTable(TableClient table)
     {
         try
         {
-            await table.AddEntityAsync(fresh, cancellationToken).ConfigureAwait(false);
+            await AddAsync(fresh, cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (RequestFailedException e) when (e.Status == 409)
@@ -47,7 +53,7 @@ public sealed class OptimisticTable(TableClient table)
     {
         try
         {
-            await table.AddEntityAsync(fresh, cancellationToken).ConfigureAwait(false);
+            await AddAsync(fresh, cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (RequestFailedException e) when (e.Status == 409)
@@ -65,7 +71,10 @@ public sealed class OptimisticTable(TableClient table)
     {
         try
         {
-            await table.SubmitTransactionAsync(rows.Select(r => new TableTransactionAction(TableTransactionActionType.Add, r)), cancellationToken).ConfigureAwait(false);
+            await table.SubmitTransactionAsync(
+                rows.Select(r => new TableTransactionAction(TableTransactionActionType.Add, r))
+                    .Concat(rows.Select(r => companion?.Invoke(r)).OfType<ITableEntity>().Select(c => new TableTransactionAction(TableTransactionActionType.UpsertReplace, c))),
+                cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (TableTransactionFailedException e) when (e.Status == 409)
@@ -90,6 +99,7 @@ public sealed class OptimisticTable(TableClient table)
         {
             var existing = await GetAsync<T>(partitionKey, rowKey, cancellationToken).ConfigureAwait(false);
             var etag = existing?.ETag ?? default;
+            var linkedBefore = existing is null ? null : companion?.Invoke(existing)?.RowKey; // before decide, which may change the row in place
             var desired = await decide(existing).ConfigureAwait(false);
             if (desired is null)
             {
@@ -100,10 +110,15 @@ public sealed class OptimisticTable(TableClient table)
             {
                 if (existing is null)
                 {
-                    await table.AddEntityAsync(desired, cancellationToken).ConfigureAwait(false);
+                    await AddAsync(desired, cancellationToken).ConfigureAwait(false);
                 }
                 else
                 {
+                    if (companion?.Invoke(desired) is { } link && link.RowKey != linkedBefore)
+                    {
+                        await table.UpsertEntityAsync(link, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+                    }
+
                     await table.UpdateEntityAsync(desired, etag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
                 }
 
@@ -114,5 +129,19 @@ public sealed class OptimisticTable(TableClient table)
                 // Another writer got there first: re-read and re-apply the rule.
             }
         }
+    }
+
+    /// <summary><c>AddEntity</c>, with its companion row in the same transaction when it has one (409 when the row exists).</summary>
+    private async Task AddAsync<T>(T row, CancellationToken cancellationToken) where T : class, ITableEntity
+    {
+        if (companion?.Invoke(row) is not { } link)
+        {
+            await table.AddEntityAsync(row, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        await table.SubmitTransactionAsync(
+            [new TableTransactionAction(TableTransactionActionType.Add, row), new TableTransactionAction(TableTransactionActionType.UpsertReplace, link)],
+            cancellationToken).ConfigureAwait(false);
     }
 }

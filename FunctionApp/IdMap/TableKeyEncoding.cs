@@ -46,9 +46,11 @@ public static class TableKeyEncoding
             }
         }
 
-        var utf16 = MemoryMarshalBytes(value);
-        return "~h" + Base64Url.EncodeToString(SHA256.HashData(utf16));
+        return Hash(value);
     }
+
+    /// <summary>The digest form (<c>~h</c> + base64url(SHA-256 of the UTF-16 string), 45 characters): one key per string, not reversible.</summary>
+    public static string Hash(string value) => "~h" + Base64Url.EncodeToString(SHA256.HashData(MemoryMarshalBytes(value)));
 
     /// <summary>The original string, or false for the (one-way) digest form and for anything not produced by <see cref="Encode"/>.</summary>
     public static bool TryDecode(string encoded, out string value)

@@ -42,10 +42,12 @@ public sealed class DuplicateAndReorderedNotificationTests
         await pipeline.WaitAsync(async () => (await pipeline.Sim.GetCountersAsync()).Notifications.Delivered >= 2 * imports.Count, "both copies of every notification");
         await pipeline.WaitAsync(() => Task.FromResult(pipeline.MappedLogLines() >= 2 * imports.Count), "the duplicates to be enriched");
 
-        // The rows are exactly the expected ones: one per external/Front message id, one per external/Front conversation id.
+        // The rows are exactly the expected ones: one per external/Front message id, one per external/Front conversation id,
+        // and an ml| link for each row pointing at a conversation (xm|, fm|, xc|: issue 22).
         var rows = await pipeline.IdMapRowsAsync();
         var messages = snapshot.Conversations.SelectMany(c => c.Messages).ToList();
-        Assert.Equal(2 * messages.Count + 2 * snapshot.Conversations.Count, rows.Count);
+        Assert.Equal(2 * messages.Count + 2 * snapshot.Conversations.Count, rows.Keys.Count(k => !k.StartsWith(FrontFunctions.IdMap.IdMapKeys.LinkPrefix, StringComparison.Ordinal)));
+        Assert.Equal(2 * messages.Count + snapshot.Conversations.Count, rows.Keys.Count(k => k.StartsWith(FrontFunctions.IdMap.IdMapKeys.LinkPrefix, StringComparison.Ordinal)));
         foreach (var message in messages)
         {
             var xm = rows[FrontFunctions.IdMap.IdMapKeys.ExternalMessage(message.ExternalId)];

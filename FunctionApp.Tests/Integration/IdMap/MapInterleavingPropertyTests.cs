@@ -211,7 +211,7 @@ public sealed class MapInterleavingPropertyTests(ITestOutputHelper output) : IAs
 
     private static NotificationEnricher EnricherWith(FrontTestHost host, Azure.Core.Pipeline.HttpPipelinePolicy policy)
     {
-        var options = new TableClientOptions();
+        var options = AzureTableLimits.Options();
         options.AddPolicy(policy, Azure.Core.HttpPipelinePosition.PerCall);
         var map = new IdMapStore(new TableServiceClient(TestStorage.ConnectionString, options), TimeProvider.System);
         return new NotificationEnricher(

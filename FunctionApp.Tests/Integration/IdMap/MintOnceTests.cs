@@ -19,7 +19,7 @@ public sealed class MintOnceTests
 
     public MintOnceTests()
     {
-        var tables = TestStorage.Tables();
+        var tables = TestStorage.LimitedTables();
         TestStorage.EnsureAppStorage();
         _instances = [.. Enumerable.Range(0, 3).Select(_ => new IdMapStore(tables, TimeProvider.System))];
         _map = _instances[0];

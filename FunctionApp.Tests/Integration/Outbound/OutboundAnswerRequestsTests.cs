@@ -53,7 +53,7 @@ public sealed class OutboundAnswerRequestsTests : IAsyncDisposable
         // row and the conversation row were both seen for msg_1 a moment ago: what is left is the plain loop's own work,
         // in the plain loop's order since issue 19 point 6 (the rows, then the queue write: one answer, one outcome).
         Assert.Equal(
-            [$"BATCH fm|msg_2 {IdMapKeys.ExternalMessage("front:msg_2")}", "POST front-outbound/messages"],
+            [Batch("cnv_1", "fm|msg_2", IdMapKeys.ExternalMessage("front:msg_2")), "POST front-outbound/messages"],
             _timeline.Labels);
         Assert.Equal(2, _timeline.RoundTrips);
     }
@@ -72,7 +72,7 @@ public sealed class OutboundAnswerRequestsTests : IAsyncDisposable
 
         Assert.Equal(200, answer.StatusCode);
         Assert.Equal(
-            new[] { "GET fc|cnv_1", $"BATCH fm|msg_2 {IdMapKeys.ExternalMessage("front:msg_2")}", "POST front-outbound/messages" }.Order(StringComparer.Ordinal),
+            new[] { "GET fc|cnv_1", Batch("cnv_1", "fm|msg_2", IdMapKeys.ExternalMessage("front:msg_2")), "POST front-outbound/messages" }.Order(StringComparer.Ordinal),
             _timeline.Labels.Order(StringComparer.Ordinal));
         Assert.Equal(3, _timeline.RoundTrips);
         Assert.Equal("POST front-outbound/messages", _timeline.Labels[^1]);
@@ -92,8 +92,8 @@ public sealed class OutboundAnswerRequestsTests : IAsyncDisposable
         Assert.Equal(
             new[]
             {
-                "GET fc|cnv_new", "POST fc|cnv_new", $"POST {IdMapKeys.ExternalConversation("front:cnv_new")}",
-                $"BATCH fm|msg_2 {IdMapKeys.ExternalMessage("front:msg_2")}", "POST front-outbound/messages",
+                "GET fc|cnv_new", "POST fc|cnv_new", Batch("cnv_new", IdMapKeys.ExternalConversation("front:cnv_new")),
+                Batch("cnv_new", "fm|msg_2", IdMapKeys.ExternalMessage("front:msg_2")), "POST front-outbound/messages",
             }.Order(StringComparer.Ordinal),
             _timeline.Labels.Order(StringComparer.Ordinal));
         Assert.Equal(4, _timeline.RoundTrips); // the queue write after the rows and the xc| claim (issue 19, point 6)
@@ -113,9 +113,13 @@ public sealed class OutboundAnswerRequestsTests : IAsyncDisposable
         // Before: each of the 6 read the missing row, tried the insert, and 5 read it again after their 409.
         Assert.Equal(1, _timeline.Labels.Count(l => l == "GET fc|cnv_race"));
         Assert.Equal(1, _timeline.Labels.Count(l => l == "POST fc|cnv_race"));
-        Assert.Equal(1, _timeline.Labels.Count(l => l == $"POST {IdMapKeys.ExternalConversation("front:cnv_race")}"));
-        Assert.Equal(6, _timeline.Labels.Count(l => l.StartsWith("BATCH ", StringComparison.Ordinal)));
+        Assert.Equal(1, _timeline.Labels.Count(l => l == Batch("cnv_race", IdMapKeys.ExternalConversation("front:cnv_race"))));
+        Assert.Equal(6, _timeline.Labels.Count(l => l.StartsWith("BATCH fm|", StringComparison.Ordinal)));
     }
+
+    /// <summary>An entity group transaction inserting <paramref name="rowKeys"/>, each with its ml| link to <paramref name="conversation"/> (issue 22).</summary>
+    private static string Batch(string conversation, params string[] rowKeys) =>
+        "BATCH " + string.Join(" ", rowKeys.Concat(rowKeys.Select(k => IdMapKeys.Link(conversation, k))));
 
     /// <summary>
     /// The channel authorized, cnv_1 mapped to a partner id and msg_1 answered in it (warm: storage created, connections

@@ -1,0 +1,186 @@
+using System.Diagnostics;
+using Azure.Data.Tables;
+using FrontFunctions.IdMap;
+using FrontFunctions.Storage;
+
+namespace FrontFunctions.Benchmarks;
+
+/// <summary>
+/// Issue 22 point 3, the merge move: completing a merge must cost the same whatever the size of the channel, because it
+/// finds the merged-away conversation's rows by key (its <c>ml|</c> links), not by filtering the channel's partition. Two
+/// channels are seeded directly through the table client (entity group transactions of 100, several at once): one with
+/// <c>small</c> and one with <c>large</c> mapped messages (10 per conversation: <c>fm|</c>, <c>xm|</c> and their links,
+/// and each conversation's <c>fc|</c>, <c>xc|</c> and link). In each, <c>merges</c> times, a fresh conversation of 10
+/// messages recorded through <see cref="IdMapStore"/> is merged into another (Front's 301) and the call is timed. Goal: the
+/// median in the large channel ≤ 1.5 × the median in the small one. For reference, the same merge of a conversation
+/// written before the links existed (its <c>fc|</c> row without <c>LinkedRows</c>, moved by the old partition filter) is
+/// timed a few times in each channel: the cost the links remove.
+/// </summary>
+public static class MergeBenchmark
+{
+    private const int MessagesPerConversation = 10;
+    private const int BatchSize = 100;
+
+    public static async Task<IReadOnlyList<GoalResult>> RunAsync(string storage, int small, int large, int merges)
+    {
+        var tables = new TableServiceClient(storage);
+        var table = tables.GetTableClient(StorageNames.IdMapTable);
+        await table.CreateIfNotExistsAsync();
+        await new StorageInitializer(new Azure.Storage.Queues.QueueServiceClient(storage), tables, new Azure.Storage.Blobs.BlobServiceClient(storage)).EnsureCreatedAsync(CancellationToken.None);
+        var map = new IdMapStore(tables, TimeProvider.System);
+
+        var figures = new Dictionary<int, (double Median, double P90, double LegacyMedian)>();
+        var floors = new Dictionary<int, double>();
+        foreach (var size in new[] { small, large })
+        {
+            var channel = "cha_merge" + size;
+            var seeding = Stopwatch.StartNew();
+            var rows = await SeedAsync(table, channel, size);
+            Console.WriteLine($"channel of {size:N0} mapped messages: {rows:N0} rows seeded in {seeding.Elapsed.TotalSeconds:F1} s");
+            await MergeOnceAsync(map, table, channel, "warm", legacy: false); // JIT, connections
+
+            var times = new List<double>();
+            for (var i = 0; i < merges; i++)
+            {
+                times.Add(await MergeOnceAsync(map, table, channel, $"r{i}", legacy: false));
+            }
+
+            var legacy = new List<double>();
+            for (var i = 0; i < 3; i++)
+            {
+                legacy.Add(await MergeOnceAsync(map, table, channel, $"l{i}", legacy: true));
+            }
+
+            // The floor under the move's one range query: the same query alone (a seeded conversation's 21 links), and one point read.
+            var (from, to) = IdMapKeys.Range(IdMapKeys.LinkPrefix, "cnv_seed0");
+            var query = new List<double>();
+            var point = new List<double>();
+            for (var i = 0; i < 10; i++)
+            {
+                var clock = Stopwatch.StartNew();
+                await foreach (var _ in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {channel} and RowKey ge {from} and RowKey lt {to}"), select: ["Target"]))
+                {
+                }
+
+                query.Add(clock.Elapsed.TotalMilliseconds);
+                clock.Restart();
+                await table.GetEntityIfExistsAsync<TableEntity>(channel, IdMapKeys.FrontConversation("cnv_seed0"));
+                point.Add(clock.Elapsed.TotalMilliseconds);
+            }
+
+            Console.WriteLine($"channel of {size:N0}: the links' range query alone p50 {Percentile([.. query.Order()], 0.5):F1} ms, one point read p50 {Percentile([.. point.Order()], 0.5):F1} ms");
+            floors[size] = Percentile([.. query.Order()], 0.5);
+            var sorted = times.Order().ToArray();
+            figures[size] = (Percentile(sorted, 0.5), Percentile(sorted, 0.9), Percentile([.. legacy.Order()], 0.5));
+            Console.WriteLine($"channel of {size:N0}: merge of a 10-message conversation p50 {figures[size].Median:F1} ms, p90 {figures[size].P90:F1} ms " +
+                $"(min {sorted[0]:F1}, max {sorted[^1]:F1}, {merges} merges); before the links (partition filter) p50 {figures[size].LegacyMedian:F1} ms");
+        }
+
+        var goals = new Goals();
+        goals.Ratio($"merge cost, channel of {large:N0} vs {small:N0} mapped messages (p50)", figures[large].Median, figures[small].Median, "ms",
+            $"same merge, channel of {small:N0}", atLeast: false, 1.5,
+            detail: $"p90 {Goal.F(figures[large].P90, "F1")} vs {Goal.F(figures[small].P90, "F1")} ms; the old partition filter: " +
+                $"{Goal.F(figures[large].LegacyMedian, "F0")} vs {Goal.F(figures[small].LegacyMedian, "F0")} ms; the links' range query alone: " +
+                $"{Goal.F(floors[large], "F0")} vs {Goal.F(floors[small], "F0")} ms (Azurite filters every row of a table for any query)");
+        return goals.Results;
+    }
+
+    /// <summary>A conversation of 10 messages merged into a fresh one; the <c>RecordMergeAsync</c> call timed, in ms.</summary>
+    private static async Task<double> MergeOnceAsync(IdMapStore map, TableClient table, string channel, string tag, bool legacy)
+    {
+        var merged = $"cnv_m{tag}";
+        var survivor = $"cnv_s{tag}";
+        if (legacy)
+        {
+            // As the previous version wrote it: no links, no LinkedRows.
+            var actions = new List<TableTransactionAction> { Add(channel, IdMapKeys.FrontConversation(merged), ("ConversationId", merged), ("ExternalConversationIds", $"[\"t-{merged}\"]")) };
+            actions.Add(Add(channel, IdMapKeys.ExternalConversation("t-" + merged), ("ConversationId", merged), ("ExternalConversationId", "t-" + merged)));
+            for (var m = 0; m < MessagesPerConversation; m++)
+            {
+                actions.Add(Add(channel, IdMapKeys.FrontMessage($"msg_{tag}_{m}"), ("ConversationId", merged), ("MessageId", $"msg_{tag}_{m}"), ("ExternalId", $"e-{tag}-{m}")));
+                actions.Add(Add(channel, IdMapKeys.ExternalMessage($"e-{tag}-{m}"), ("ConversationId", merged), ("MessageId", $"msg_{tag}_{m}"), ("ExternalId", $"e-{tag}-{m}")));
+            }
+
+            await table.SubmitTransactionAsync(actions);
+        }
+        else
+        {
+            var update = await map.RecordConversationAsync(channel, merged, ["t-" + merged]);
+            for (var m = 0; m < MessagesPerConversation; m++)
+            {
+                await map.RecordMessageAsync(channel, $"msg_{tag}_{m}", update.ConversationId, $"e-{tag}-{m}", null, conversationIsResolved: true);
+            }
+        }
+
+        await map.RecordConversationAsync(channel, survivor, ["t-" + survivor]);
+        var clock = Stopwatch.StartNew();
+        await map.RecordMergeAsync(channel, merged, survivor, confirmedByFront: true);
+        var elapsed = clock.Elapsed.TotalMilliseconds;
+        if ((await map.GetMessageRowAsync(channel, $"msg_{tag}_0"))?.ConversationId != survivor)
+        {
+            throw new InvalidOperationException($"The merge of {merged} did not move its messages.");
+        }
+
+        return elapsed;
+    }
+
+    /// <summary>
+    /// <paramref name="messages"/> mapped messages in conversations of 10, written as the id map writes them (links included);
+    /// returns the rows written.
+    /// </summary>
+    private static async Task<int> SeedAsync(TableClient table, string channel, int messages)
+    {
+        var batches = SeedRows(channel, messages).Chunk(BatchSize).ToList();
+        var next = -1;
+        var workers = Enumerable.Range(0, 4).Select(async _ =>
+        {
+            for (var i = Interlocked.Increment(ref next); i < batches.Count; i = Interlocked.Increment(ref next))
+            {
+                await table.SubmitTransactionAsync(batches[i].Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace, e)));
+            }
+        });
+        await Task.WhenAll(workers);
+        return batches.Sum(b => b.Length);
+    }
+
+    private static IEnumerable<TableEntity> SeedRows(string channel, int messages)
+    {
+        for (var c = 0; c * MessagesPerConversation < messages; c++)
+        {
+            var conversation = $"cnv_seed{c}";
+            var thread = $"t-seed{c}";
+            yield return Entity(channel, IdMapKeys.FrontConversation(conversation), ("ConversationId", conversation), ("ExternalConversationIds", $"[\"{thread}\"]"), ("LinkedRows", true));
+            foreach (var (key, values) in new[]
+            {
+                (IdMapKeys.ExternalConversation(thread), new (string, object)[] { ("ConversationId", conversation), ("ExternalConversationId", thread) }),
+            }.Concat(Enumerable.Range(0, Math.Min(MessagesPerConversation, messages - (c * MessagesPerConversation))).SelectMany(m =>
+            {
+                var message = $"msg_seed{c}_{m}";
+                var external = $"e-seed{c}-{m}";
+                (string, object)[] values = [("ConversationId", conversation), ("MessageId", message), ("ExternalId", external)];
+                return new[] { (IdMapKeys.FrontMessage(message), values), (IdMapKeys.ExternalMessage(external), values) };
+            })))
+            {
+                yield return Entity(channel, key, values);
+                yield return Entity(channel, IdMapKeys.Link(conversation, key), ("Target", key));
+            }
+        }
+    }
+
+    private static TableTransactionAction Add(string channel, string rowKey, params (string Name, object Value)[] values) =>
+        new(TableTransactionActionType.Add, Entity(channel, rowKey, values));
+
+    private static TableEntity Entity(string channel, string rowKey, params (string Name, object Value)[] values)
+    {
+        var entity = new TableEntity(channel, rowKey);
+        foreach (var (name, value) in values)
+        {
+            entity[name] = value;
+        }
+
+        return entity;
+    }
+
+    private static double Percentile(double[] sorted, double p) =>
+        sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
+}
