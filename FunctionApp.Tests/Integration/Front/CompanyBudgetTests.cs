@@ -87,8 +87,9 @@ public sealed class CompanyBudgetTests : IAsyncLifetime
             {
                 await client.GetMessageByUidAsync(globex, globexUid, stop.Token);
             }
-            catch (OperationCanceledException)
+            catch (Exception e) when (e is OperationCanceledException or FrontApiException)
             {
+                // stopped by the test, or its total timeout spent while it queued: neither is what this test measures
             }
         })).ToList();
         try
