@@ -6,7 +6,11 @@ namespace FrontFunctions.Front;
 /// service stamped it between the request leaving and the answer arriving, somewhere within its Date second, so
 /// <c>Date − received ≤ offset &lt; Date + 1 s − sent</c>. The bounds of successive answers are intersected, which narrows the
 /// offset to about one round trip; when they stop overlapping (a clock was stepped) the estimate starts again from the
-/// latest answer. Every instance then reads the shared rows on one clock, whatever its own says.
+/// latest answer. While the bounds hold zero the instance's clock agrees with storage as far as the header can tell and is
+/// used as it is (instances with good clocks then agree to the millisecond, as the bucket's fairness needs: a midpoint
+/// estimate a few hundred ms off made one instance's refills come early and win most leases); when they exclude zero the
+/// clock is provably off and their midpoint corrects it. Every instance then reads the shared rows on about one clock,
+/// whatever its own says.
 /// </summary>
 public sealed class StorageClock(TimeProvider local)
 {
@@ -26,14 +30,16 @@ public sealed class StorageClock(TimeProvider local)
         }
     }
 
-    /// <summary>Storage's clock minus the instance's (zero until an answer carried a Date).</summary>
+    /// <summary>Storage's clock minus the instance's: zero until an answer carried a Date, and while the bounds hold zero.</summary>
     public TimeSpan Offset
     {
         get
         {
             lock (_lock)
             {
-                return _lowTicks == long.MinValue ? TimeSpan.Zero : TimeSpan.FromTicks(_lowTicks + ((_highTicks - _lowTicks) / 2));
+                return _lowTicks == long.MinValue || (_lowTicks <= 0 && _highTicks > 0)
+                    ? TimeSpan.Zero
+                    : TimeSpan.FromTicks(_lowTicks + ((_highTicks - _lowTicks) / 2));
             }
         }
     }

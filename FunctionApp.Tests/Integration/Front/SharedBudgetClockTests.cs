@@ -14,7 +14,7 @@ namespace FrontFunctions.Tests.Integration.Front;
 /// </summary>
 public sealed class SharedBudgetClockTests
 {
-    private const int PerMinute = 600;
+    private const int PerMinute = 1200; // 20 a second: ~200 calls in 10 s, so a fair share is 25 % ± 3 %
 
     /// <summary>A clock <paramref name="offset"/> away from the machine's; timers run on real time.</summary>
     private sealed class SkewedTime(TimeSpan offset) : TimeProvider

@@ -190,6 +190,7 @@ public sealed class SharedBudgetTests
             {
                 ["AzureWebJobsStorage"] = hanging,
                 ["Front:SharedBudget:LeaseTimeout"] = "00:00:00.500",
+                ["Front:RequestsPerMinute"] = "60000", // the fallback's share (limit / 4 groups) must not be what paces the 10 calls
             });
             var gate = host.Get<FrontRateGate>();
 

@@ -30,6 +30,19 @@ public sealed class StorageClockTests
     }
 
     [Fact]
+    public void A_clock_that_agrees_with_storage_is_used_as_it_is()
+    {
+        var local = new FakeTimeProvider(Storage);
+        var clock = new StorageClock(local);
+        var sent = local.GetUtcNow();
+        local.Advance(TimeSpan.FromMilliseconds(30));
+        clock.Observe(Storage.AddTicks(-(Storage.Ticks % TimeSpan.TicksPerSecond)), sent, local.GetUtcNow());
+        Assert.True(clock.Calibrated);
+        Assert.Equal(TimeSpan.Zero, clock.Offset); // not a midpoint guess hundreds of ms off
+        Assert.Equal(local.GetUtcNow(), clock.UtcNow);
+    }
+
+    [Fact]
     public void A_stepped_clock_starts_the_estimate_again()
     {
         var local = new FakeTimeProvider(Storage);
