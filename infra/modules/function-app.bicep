@@ -74,8 +74,6 @@ param frontBurstPerSecond int
 @description('Whether the instances share one Front budget in Table Storage (Front__SharedBudget__Enabled).')
 param frontSharedBudget bool
 
-@minValue(1)
-
 @description('Instances kept warm per trigger group.')
 param alwaysReady alwaysReadyInstance[]
 
