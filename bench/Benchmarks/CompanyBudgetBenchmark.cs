@@ -43,6 +43,19 @@ public static class CompanyBudgetBenchmark
         try
         {
             var clients = instances.Select(p => p.GetRequiredService<FrontApiClient>()).ToList();
+
+            // One call per channel and instance first: the answer names the channel's company (and its limit). In a
+            // deployment this happens once per channel (the channel row then tells every instance); without it the first
+            // backlog queues in the shared "unknown company" gate, at its conservative pace, for minutes.
+            foreach (var client in clients)
+            {
+                foreach (var (channel, uid) in targets.Values)
+                {
+                    await client.GetMessageByUidAsync(channel, uid);
+                }
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(61)); // the windows these calls opened end, so each company starts fresh
             Console.WriteLine($"{Instances} in-process instances, companies {string.Join(", ", Companies.Select(c => $"{c.Name} {c.Limit} rpm"))}; burst 5/s per channel");
 
             // Phase 1: a backlog in every company.
