@@ -168,8 +168,6 @@ var abbrs = loadJsonContent('abbreviations.json')
 // enrichment instance has its own limiter: N instances at the full rate would send N times Front's limit, so it is split.
 var frontRequestsPerMinutePerInstance = frontSharedBudget ? frontRateLimitPerMinute : max(1, frontRateLimitPerMinute / maximumInstanceCount)
 var frontBurstPerSecondPerInstance = frontSharedBudget ? frontBurstPerSecond : max(1, frontBurstPerSecond / maximumInstanceCount)
-// While storage fails an instance falls back to its own gate: paced at its split of the limit, as without the shared budget.
-var frontFallbackRequestsPerMinute = max(1, frontRateLimitPerMinute / maximumInstanceCount)
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = {
   'azd-env-name': environmentName
@@ -379,7 +377,6 @@ module functionApp 'modules/function-app.bicep' = {
     frontRequestsPerMinute: frontRequestsPerMinutePerInstance
     frontBurstPerSecond: frontBurstPerSecondPerInstance
     frontSharedBudget: frontSharedBudget
-    frontFallbackRequestsPerMinute: frontFallbackRequestsPerMinute
     virtualNetworkSubnetId: vnetEnabled ? network!.outputs.appSubnetId : ''
   }
   // The roles must exist before the app first starts: the host needs storage, and Key Vault references resolve at start.

@@ -47,7 +47,7 @@ internal static class ChannelEndpoints
             return;
         }
 
-        var host = options.CompanyHost.TrimEnd('/');
+        var host = store.HostOf(channelId, options);
         await FrontErrors.WriteJsonAsync(context, 200, new JsonObject
         {
             ["_links"] = new JsonObject { ["self"] = $"{host}/channels/{channelId}" },
@@ -155,7 +155,7 @@ internal static class ResourceEndpoints
         }
 
         var conversation = store.SurvivingConversationOf(message);
-        var body = FrontResources.Message(message, conversation, Host(options), includeExternalId: caller.IsChannel, includeMessageUid: true);
+        var body = FrontResources.Message(message, conversation, store.HostOf(message.ChannelId, options), includeExternalId: caller.IsChannel, includeMessageUid: true);
         await FrontErrors.WriteJsonAsync(context, 200, body);
     }
 
@@ -180,8 +180,6 @@ internal static class ResourceEndpoints
             return;
         }
 
-        await FrontErrors.WriteJsonAsync(context, 200, FrontResources.Conversation(conversation, Host(options), includeExternalIds: caller.IsChannel));
+        await FrontErrors.WriteJsonAsync(context, 200, FrontResources.Conversation(conversation, store.HostOf(caller.ChannelId ?? conversation.ChannelIds.FirstOrDefault(), options), includeExternalIds: caller.IsChannel));
     }
-
-    private static string Host(SimulatorOptions options) => options.CompanyHost.TrimEnd('/');
 }

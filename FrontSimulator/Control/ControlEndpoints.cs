@@ -32,7 +32,12 @@ internal static class ControlEndpoints
                 return Results.BadRequest(Problem("webhook_url must be an absolute URL"));
             }
 
-            store.UpsertChannel(new SimulatedChannel(body.ChannelId, body.AppUid, body.AppSecret, webhook));
+            if (body.Company is not null && !FrontRateLimiter.IsCompanyName(body.Company))
+            {
+                return Results.BadRequest(Problem("company must be a host label: lower-case letters, digits and inner hyphens"));
+            }
+
+            store.UpsertChannel(new SimulatedChannel(body.ChannelId, body.AppUid, body.AppSecret, webhook, body.Company));
             SimulatorLog.ChannelRegistered(logger, body.ChannelId);
             return Results.Json(new { channel_id = body.ChannelId, app_uid = body.AppUid, webhook_url = body.WebhookUrl }, statusCode: 201);
         });
@@ -134,6 +139,18 @@ internal static class ControlEndpoints
             }
 
             limiter.Configure(body.RequestsPerMinute ?? limiter.RequestsPerMinute, body.BurstPerSecond ?? limiter.BurstPerSecond);
+            return Results.NoContent();
+        });
+
+        sim.MapPut("/companies/{company}/rate-limit", async (HttpContext c, string company, FrontRateLimiter limiter) =>
+        {
+            var body = await ReadAsync<CompanyRateLimit>(c);
+            if (!FrontRateLimiter.IsCompanyName(company) || body is null || body.RequestsPerMinute < 1)
+            {
+                return Results.BadRequest(Problem("the company must be a host label and requests_per_minute positive"));
+            }
+
+            limiter.ConfigureCompany(company, body.RequestsPerMinute);
             return Results.NoContent();
         });
 

@@ -14,8 +14,15 @@ public static class ControlJson
     };
 }
 
-/// <summary><c>POST /_sim/channels</c>: a channel of the partner app. <c>webhook_url</c> null = no notifications.</summary>
-public sealed record ChannelRegistration(string ChannelId, string AppUid, string AppSecret, string? WebhookUrl);
+/// <summary>
+/// <c>POST /_sim/channels</c>: a channel of the partner app. <c>webhook_url</c> null = no notifications. <c>company</c>: the
+/// Front company it is installed in (a host label such as <c>globex</c>: its links use <c>https://globex.api.frontapp.com</c>
+/// and its calls count against that company's limit, <c>PUT /_sim/companies/{company}/rate-limit</c>); null = the default company.
+/// </summary>
+public sealed record ChannelRegistration(string ChannelId, string AppUid, string AppSecret, string? WebhookUrl, string? Company = null);
+
+/// <summary><c>PUT /_sim/companies/{company}/rate-limit</c>: that company's own limit per minute (its burst limit is the global one).</summary>
+public sealed record CompanyRateLimit(int RequestsPerMinute);
 
 /// <summary><c>POST /_sim/merge</c>: merge conversation <c>from</c> into <c>into</c> (the survivor).</summary>
 public sealed record MergeRequest(string From, string Into);
@@ -89,6 +96,8 @@ public sealed record SimulatorCounters
 {
     /// <summary>Front API requests by "METHOD route-template", then by status code ("dropped" for aborted connections).</summary>
     public Dictionary<string, Dictionary<string, long>> Requests { get; init; } = [];
+    /// <summary>Front API requests with a channel token by the channel's company ("default" for the default company), then by status code.</summary>
+    public Dictionary<string, Dictionary<string, long>> ByCompany { get; init; } = [];
     /// <summary>Requests answered 401 because of the bearer token.</summary>
     public long TokensRejected { get; init; }
     public RateLimitCounters RateLimited { get; init; } = new();

@@ -32,6 +32,14 @@ public sealed class SimulatorControl : IDisposable
     public Task CreateChannelAsync(string channelId, string appUid, string appSecret, Uri? webhookUrl, CancellationToken ct = default) =>
         CreateChannelAsync(new ChannelRegistration(channelId, appUid, appSecret, webhookUrl?.AbsoluteUri), ct);
 
+    /// <summary>A channel installed in Front company <paramref name="company"/> (its links use <c>https://{company}.api.frontapp.com</c>).</summary>
+    public Task CreateChannelAsync(string channelId, string appUid, string appSecret, Uri? webhookUrl, string company, CancellationToken ct = default) =>
+        CreateChannelAsync(new ChannelRegistration(channelId, appUid, appSecret, webhookUrl?.AbsoluteUri, company), ct);
+
+    /// <summary>Gives <paramref name="company"/> its own limit per minute (its windows restart); the burst limit stays the global one.</summary>
+    public Task SetCompanyRateLimitAsync(string company, int requestsPerMinute, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Put, $"_sim/companies/{Uri.EscapeDataString(company)}/rate-limit", new CompanyRateLimit(requestsPerMinute), ct);
+
     /// <summary>Removes the channel as a Front user would: its token is refused (401) from now on.</summary>
     public Task DeleteChannelAsync(string channelId, CancellationToken ct = default) =>
         SendAsync(HttpMethod.Delete, "_sim/channels/" + Uri.EscapeDataString(channelId), null, ct);

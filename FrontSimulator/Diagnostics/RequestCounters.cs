@@ -9,6 +9,7 @@ internal sealed class RequestCounters
     private readonly object _gate = new();
     private readonly Dictionary<string, Dictionary<string, long>> _requests = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _notificationStatuses = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Dictionary<string, long>> _byCompany = new(StringComparer.Ordinal);
     private long _tokensRejected, _burst429, _company429, _injected429, _errorsInjected, _dropped;
     private long _attempts, _delivered, _failedAttempts, _abandoned, _timedOut, _slowestAnswerMs, _duplicated, _reordered;
 
@@ -17,23 +18,33 @@ internal sealed class RequestCounters
         lock (_gate)
         {
             _requests.Clear();
+            _byCompany.Clear();
             _notificationStatuses.Clear();
             _tokensRejected = _burst429 = _company429 = _injected429 = _errorsInjected = _dropped = 0;
             _attempts = _delivered = _failedAttempts = _abandoned = _timedOut = _slowestAnswerMs = _duplicated = _reordered = 0;
         }
     }
 
-    public void Request(string route, string status)
+    public void Request(string route, string status, string? company = null)
     {
         lock (_gate)
         {
-            if (!_requests.TryGetValue(route, out var byStatus))
+            Count(_requests, route, status);
+            if (company is not null)
             {
-                _requests[route] = byStatus = new Dictionary<string, long>(StringComparer.Ordinal);
+                Count(_byCompany, company, status);
             }
-
-            byStatus[status] = byStatus.GetValueOrDefault(status) + 1;
         }
+    }
+
+    private static void Count(Dictionary<string, Dictionary<string, long>> counts, string key, string status)
+    {
+        if (!counts.TryGetValue(key, out var byStatus))
+        {
+            counts[key] = byStatus = new Dictionary<string, long>(StringComparer.Ordinal);
+        }
+
+        byStatus[status] = byStatus.GetValueOrDefault(status) + 1;
     }
 
     public void TokenRejected() => Interlocked.Increment(ref _tokensRejected);
@@ -84,6 +95,7 @@ internal sealed class RequestCounters
             return new SimulatorCounters
             {
                 Requests = _requests.ToDictionary(r => r.Key, r => new Dictionary<string, long>(r.Value), StringComparer.Ordinal),
+                ByCompany = _byCompany.ToDictionary(r => r.Key, r => new Dictionary<string, long>(r.Value), StringComparer.Ordinal),
                 TokensRejected = Interlocked.Read(ref _tokensRejected),
                 RateLimited = new RateLimitCounters { Burst = burst, Company = company, Injected = injected, Total = burst + company + injected },
                 Faults = new FaultCounters { ErrorsInjected = Interlocked.Read(ref _errorsInjected), ConnectionsDropped = Interlocked.Read(ref _dropped) },

@@ -1,7 +1,15 @@
 namespace FrontSimulator.Model;
 
-/// <summary>A channel of the partner app: the channel id, the app that owns it, and where its webhooks go.</summary>
-internal sealed record SimulatedChannel(string ChannelId, string AppUid, string AppSecret, Uri? WebhookUrl);
+/// <summary>
+/// A channel of the partner app: the channel id, the app that owns it, where its webhooks go, and the Front company it was
+/// installed in (null: the simulator's default company, <c>SimulatorOptions.CompanyHost</c>).
+/// </summary>
+internal sealed record SimulatedChannel(string ChannelId, string AppUid, string AppSecret, Uri? WebhookUrl, string? Company = null)
+{
+    /// <summary>The host of the channel's company, used in every <c>_links</c> URL of its resources.</summary>
+    public string Host(SimulatorOptions options) =>
+        Company is { } company ? $"https://{company}.api.frontapp.com" : options.CompanyHost.TrimEnd('/');
+}
 
 /// <summary>A handle on a message (sender or recipient) with its role in Front's terms (from, to, cc…).</summary>
 internal sealed record MessageParty(string Handle, string? Name, string Role);

@@ -67,6 +67,13 @@ internal sealed class SimulatorStore
         }
     }
 
+    /// <summary>The links host of <paramref name="channelId"/>'s company (the default company's for an unknown channel).</summary>
+    public string HostOf(string? channelId, SimulatorOptions options) =>
+        FindChannel(channelId)?.Host(options) ?? options.CompanyHost.TrimEnd('/');
+
+    /// <summary>The company <paramref name="channelId"/> was installed in (null: the default company).</summary>
+    public string? CompanyOf(string? channelId) => FindChannel(channelId)?.Company;
+
     public SimulatedChannel? FindChannel(string? channelId)
     {
         if (channelId is null)

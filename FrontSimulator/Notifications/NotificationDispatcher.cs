@@ -222,7 +222,7 @@ internal sealed class NotificationDispatcher : IDisposable
         {
             ["type"] = "message_imported",
             ["payload"] = FrontResources.Message(
-                message, conversation, _options.CompanyHost.TrimEnd('/'), settings.IncludeExternalId == true, settings.IncludeMessageUid == true),
+                message, conversation, _store.HostOf(message.ChannelId, _options), settings.IncludeExternalId == true, settings.IncludeMessageUid == true),
             ["metadata"] = new JsonObject
             {
                 ["external_conversation_id"] = message.ExternalConversationId,

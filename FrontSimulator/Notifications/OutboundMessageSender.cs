@@ -27,7 +27,7 @@ internal sealed class OutboundMessageSender(SimulatorStore store, SimulatorOptio
 
         var now = time.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0;
         var conversationId = message.ConversationId ?? store.CreateConversation(channelId, now);
-        var host = options.CompanyHost.TrimEnd('/');
+        var host = channel.Host(options);
         var messageId = message.Autoreply ? null : message.MessageId ?? SimulatorStore.NewId("msg_");
         var related = new JsonObject { ["conversation"] = $"{host}/conversations/{conversationId}" };
         if (message.RepliedTo is { } repliedTo)

@@ -22,6 +22,7 @@ internal sealed class FrontApiMiddleware(
     ChannelTokenValidator tokens,
     FrontRateLimiter rateLimiter,
     RequestCounters counters,
+    Model.SimulatorStore store,
     ILogger<FrontApiMiddleware> logger)
 {
     private const string CallerKey = "front-sim-caller";
@@ -44,21 +45,22 @@ internal sealed class FrontApiMiddleware(
 
         var route = RouteName(context);
         var dropped = false;
+        string? company = null;
         try
         {
-            dropped = await HandleAsync(context, route);
+            dropped = await HandleAsync(context, route, c => company = c);
         }
         finally
         {
             dropped |= context.Items.ContainsKey(DroppedKey);
-            counters.Request(route, dropped ? "dropped" : context.Response.StatusCode.ToString(CultureInfo.InvariantCulture));
+            counters.Request(route, dropped ? "dropped" : context.Response.StatusCode.ToString(CultureInfo.InvariantCulture), company);
         }
     }
 
     public static ApiCaller Caller(HttpContext context) => (ApiCaller)context.Items[CallerKey]!;
 
     /// <returns>true when the connection was dropped.</returns>
-    private async Task<bool> HandleAsync(HttpContext context, string route)
+    private async Task<bool> HandleAsync(HttpContext context, string route, Action<string> companyOfCaller)
     {
         var (latency, fault, status) = faults.Next();
         if (latency > TimeSpan.Zero)
@@ -99,7 +101,9 @@ internal sealed class FrontApiMiddleware(
         }
 
         context.Items[CallerKey] = check.Caller;
-        var state = rateLimiter.TryAcquire(check.Caller.ChannelId ?? "company-token");
+        var company = store.CompanyOf(check.Caller.ChannelId); // the channel's company; null = the default company
+        companyOfCaller(company ?? FrontRateLimiter.DefaultCompany);
+        var state = rateLimiter.TryAcquire(company, check.Caller.ChannelId ?? "company-token");
         WriteHeaders(context, state, retryAfter: state.Verdict != RateLimitVerdict.Allowed);
         if (state.Verdict != RateLimitVerdict.Allowed)
         {

@@ -1,350 +1,198 @@
-using System.Net;
-using System.Threading.RateLimiting;
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 
 namespace FrontFunctions.Front;
 
+/// <summary>One company's view of the gate, for the operator console and charts.</summary>
+public sealed record FrontCompanyGateSnapshot(string Company, FrontRateGateSnapshot Usage);
+
 /// <summary>
-/// The one gate every Front API attempt passes (a singleton): it paces calls so a backlog drains at the plan's rate
-/// instead of discovering the limit through 429s, and it listens to Front's own accounting in each response.
-/// <list type="bullet">
-/// <item>Pacing: a token bucket refilled at <c>Front:RequestsPerMinute</c>, holding a few tokens for short bursts, sized so
-/// that a burst plus the refill within one second stays under <c>Front:BurstPerSecond</c>.</item>
-/// <item>Front's headers (<c>x-ratelimit-limit</c>, <c>-remaining</c>, <c>-reset</c> in UNIX seconds, <c>retry-after</c> in
-/// seconds; dev.frontapp.com "Rate limiting"): the limit is per company, shared with every other instance of this app and
-/// every other integration, so the headers are the only shared signal. <c>remaining = 0</c> holds every caller until
-/// <c>reset</c>; a low <c>remaining</c> spreads the rest of the window; a 429 with <c>remaining &gt; 0</c> is the per-second
-/// burst limit and holds callers for <c>retry-after</c> (or one second) only. A reset that is not a plausible time (NaN,
-/// Infinity, 1e300, negative, garbage) is ignored; one in milliseconds is read as such; none holds callers longer than
-/// <c>Front:MaxRateLimitPause</c>.</item>
-/// <item>After a pause, the callers it held leave at the burst rate (one per 1/<c>Front:BurstPerSecond</c>, on the gate's
-/// clock), not all at the instant it ends; a token the bucket handed out during a pause is dropped.</item>
-/// </list>
+/// The one gate every Front API attempt passes (a singleton): a <see cref="FrontCompanyGate"/> per Front company, because
+/// Front's limit is per company and one app is installed in many. A channel's company is learned from Front's own answers
+/// (<see cref="FrontCompanies"/>: the company host in links, <c>x-ratelimit-limit</c> for its size), remembered per channel
+/// (in memory, and with the shared budget on in a row every instance reads), and each company's gate paces to that company's
+/// limit (with the shared budget on, its own bucket row). Channels whose company is not known yet, and calls that know no
+/// channel, share the <see cref="UnknownCompany"/> gate, paced at <c>Front__RequestsPerMinute</c> until an answer names
+/// their company. A busy company then waits on its own limit and never on another's.
 /// </summary>
-public sealed partial class FrontRateGate : IDisposable
+public sealed class FrontRateGate : IDisposable
 {
-    private static readonly TimeSpan BurstPause = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan MinReplenishmentPeriod = TimeSpan.FromMilliseconds(100);
-    private readonly TokenBucketRateLimiter _bucket;
+    /// <summary>The gate of channels whose company is not known yet (not a host label, so no company can be named so).</summary>
+    public const string UnknownCompany = "_unknown";
+
+    private static readonly TimeSpan UnknownRecheck = TimeSpan.FromSeconds(30);
+    private readonly FrontApiOptions _options;
     private readonly TimeProvider _time;
-    private readonly TimeSpan _maxPause;
-    private readonly int _lowWatermark;
-    private long _pausedUntilTicks;
-    private readonly object _budgetLock = new();
-    private long _budgetResetTicks; // end of Front's current window as its headers gave it (0 = unknown)
-    private int _budgetLeft;        // Front's remaining for that window, minus what this process sent since
-    private int _throttled;
-    private long _passed;
-    private int _heldByPause;
-    private readonly TimeSpan _releaseSpacing;      // 1 / BurstPerSecond
-    private readonly object _releaseLock = new();
-    private long _nextReleaseTicks;                  // after a pause: when the next caller may leave (past = no schedule)
-    private readonly List<long> _releaseSlots = [];  // slots callers are waiting for (diagnostics: HeldByRelease)
+    private readonly SharedFrontBudget? _shared;
+    private readonly FrontCompanyGate _unknown;
+    private readonly ConcurrentDictionary<string, FrontCompanyGate> _companies = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (string? Company, long RecheckTicks)> _channels = new(StringComparer.Ordinal);
+    private readonly ConcurrentBag<FrontCompanyGate> _retired = []; // gates replaced when a company's limit changed
+    private readonly object _resizeLock = new();
 
     public FrontRateGate(IOptions<FrontApiOptions> options, TimeProvider time, SharedFrontBudget? shared = null)
     {
-        var o = options.Value;
+        _options = options.Value;
         _time = time;
         _shared = shared is { Enabled: true } ? shared : null;
-        _fallbackBucket = FallbackBucket(_shared, o.RequestsPerMinute);
-        _maxPause = o.MaxRateLimitPause;
-        _limitPerMinute = o.RequestsPerMinute;
-        _lowWatermark = Math.Max(1, o.BurstPerSecond);
-        var perSecond = (int)Math.Ceiling(o.RequestsPerMinute / 60.0);
-        // One token per 60/rpm seconds, except that the period never goes below MinReplenishmentPeriod: the limiter's
-        // timer counts whole milliseconds, so a shorter period (above 60,000 rpm) became 0 ms, a one-shot timer, and the
-        // gate never refilled. Faster rates add several tokens per period instead.
-        var tokensPerPeriod = (int)Math.Ceiling(o.RequestsPerMinute * MinReplenishmentPeriod.TotalMinutes);
-        _bucket = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
-        {
-            // A full bucket plus one second of refill must not exceed the burst limit (but it must hold one period's refill).
-            TokenLimit = Math.Max(tokensPerPeriod, o.BurstPerSecond - perSecond),
-            TokensPerPeriod = tokensPerPeriod,
-            ReplenishmentPeriod = TimeSpan.FromTicks(Math.Max(1, TimeSpan.TicksPerMinute * tokensPerPeriod / o.RequestsPerMinute)),
-            QueueLimit = int.MaxValue,
-            QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-            AutoReplenishment = true,
-        });
-        _releaseSpacing = TimeSpan.FromTicks(TimeSpan.TicksPerSecond / Math.Max(1, o.BurstPerSecond));
+        _unknown = new FrontCompanyGate(_options, UnknownCompany, _options.RequestsPerMinute, time, _shared);
     }
 
-    /// <summary>Until when every caller is held (in the past when the gate is open).</summary>
-    public DateTimeOffset PausedUntil => new(Interlocked.Read(ref _pausedUntilTicks), TimeSpan.Zero);
+    /// <summary>Waits in the gate of channels whose company is unknown (a call that knows no channel).</summary>
+    public ValueTask WaitAsync(CancellationToken cancellationToken) => _unknown.WaitAsync(cancellationToken);
 
-    /// <summary>How many requests (attempts, retries included) the gate has let through.</summary>
-    public long RequestsPassed => Interlocked.Read(ref _passed);
-
-    /// <summary>How many callers wait in the token bucket's queue for a token.</summary>
-    internal long QueuedForToken => _bucket.GetStatistics()?.CurrentQueuedCount ?? 0;
-
-    /// <summary>How many callers wait for a pause that has not ended yet (callers whose pause just ended are not counted).</summary>
-    internal int HeldByPause => PausedUntil > _time.GetUtcNow() ? Volatile.Read(ref _heldByPause) : 0;
-
-    /// <summary>How many 429 answers this process has seen.</summary>
-    public int ThrottledResponses => Volatile.Read(ref _throttled);
-
-    /// <summary>How many callers wait for a release slot still ahead (after a pause, callers leave one per slot).</summary>
-    internal int HeldByRelease
+    /// <summary>Waits in the gate of <paramref name="channelId"/>'s company; returns the company the call counts against.</summary>
+    public async ValueTask<string> WaitAsync(string? channelId, CancellationToken cancellationToken)
     {
-        get
+        var gate = await GateForAsync(channelId, cancellationToken).ConfigureAwait(false);
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (gate == _unknown && channelId is not null && CompanyOf(channelId) is { } learned)
         {
-            var now = _time.GetUtcNow().UtcTicks;
-            lock (_releaseLock)
-            {
-                return _releaseSlots.Count(slot => slot > now);
-            }
+            // The company became known while this call queued in the unknown gate: it also takes its turn in its company's
+            // gate, so the company's budget counts it (measured without this: calls left through the unknown bucket on top
+            // of their company's, 22 429s a minute at 200 rpm).
+            gate = CompanyGate(learned, null);
+            await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
+
+        return gate.Company;
     }
+
+    /// <summary>Reads Front's rate-limit headers into the gate of channels whose company is unknown.</summary>
+    public void Observe(HttpResponseMessage response) => _unknown.Observe(response);
 
     /// <summary>
-    /// Waits for any pause Front imposed, then (shared budget on) for a token of the company's shared budget, then for a
-    /// local token, then (after a pause) for a release slot, then for room in Front's current window.
+    /// Learns <paramref name="channelId"/>'s company from the answer when it is not known yet (and its limit from
+    /// <c>x-ratelimit-limit</c>), then lets that company's gate read Front's headers. Returns the company.
     /// </summary>
-    public async ValueTask WaitAsync(CancellationToken cancellationToken)
+    public async ValueTask<string> ObserveAsync(string? channelId, HttpResponseMessage response, CancellationToken cancellationToken)
     {
-        var held = false;
-        var sharedTaken = false;
-        while (true)
+        var gate = _unknown;
+        if (channelId is not null)
         {
-            held |= await WaitWhilePausedAsync(cancellationToken).ConfigureAwait(false);
-            if (!sharedTaken)
+            var limit = FrontCompanies.LimitOf(response);
+            var known = _channels.TryGetValue(channelId, out var entry) ? entry.Company : null;
+            var company = known ?? await FrontCompanies.FromResponseAsync(response, cancellationToken).ConfigureAwait(false);
+            if (company is not null)
             {
-                await TakeSharedTokenAsync(cancellationToken).ConfigureAwait(false); // kept across a local pause
-                sharedTaken = true;
-            }
-
-            using (var lease = await _bucket.AcquireAsync(1, cancellationToken).ConfigureAwait(false))
-            {
-                if (!lease.IsAcquired)
+                var before = _companies.GetValueOrDefault(company)?.LimitPerMinute;
+                gate = CompanyGate(company, limit);
+                if (known is null || before != gate.LimitPerMinute)
                 {
-                    throw new InvalidOperationException("The Front rate gate refused a request (its queue is full).");
+                    _channels[channelId] = (company, 0);
+                    if (_shared is not null)
+                    {
+                        await _shared.WriteChannelAsync(channelId, new ChannelCompany(company, limit), cancellationToken).ConfigureAwait(false);
+                    }
                 }
             }
+        }
 
-            // A pause began while this caller queued for its token: the token is dropped and the caller queues again after
-            // the pause. Keeping it, every caller the bucket served during the pause left at the instant the pause ended.
-            if (IsPaused)
+        gate.Observe(response);
+        return gate.Company;
+    }
+
+    /// <summary>The company <paramref name="channelId"/> belongs to as far as this instance knows (null: unknown).</summary>
+    public string? CompanyOf(string channelId) => _channels.TryGetValue(channelId, out var entry) ? entry.Company : null;
+
+    private async ValueTask<FrontCompanyGate> GateForAsync(string? channelId, CancellationToken cancellationToken)
+    {
+        if (channelId is null)
+        {
+            return _unknown;
+        }
+
+        if (_channels.TryGetValue(channelId, out var entry)
+            && (entry.Company is not null || _shared is null || entry.RecheckTicks > _time.GetUtcNow().UtcTicks))
+        {
+            return entry.Company is { } known ? CompanyGate(known, null) : _unknown;
+        }
+
+        if (_shared is not null && await _shared.ReadChannelAsync(channelId, cancellationToken).ConfigureAwait(false) is { } row)
+        {
+            _channels[channelId] = (row.Company, 0);
+            return CompanyGate(row.Company, row.LimitPerMinute);
+        }
+
+        _channels[channelId] = (null, (_time.GetUtcNow() + UnknownRecheck).UtcTicks); // ask storage again later, not per call
+        return _unknown;
+    }
+
+    /// <summary>The company's gate, created at <paramref name="limit"/> (else the default) or replaced when Front reports another limit.</summary>
+    private FrontCompanyGate CompanyGate(string company, int? limit)
+    {
+        if (_companies.TryGetValue(company, out var gate) && (limit is null || gate.LimitPerMinute == limit))
+        {
+            return gate;
+        }
+
+        lock (_resizeLock)
+        {
+            if (_companies.TryGetValue(company, out gate) && (limit is null || gate.LimitPerMinute == limit))
             {
-                held = true;
-                continue;
+                return gate;
             }
 
-            if (!await WaitForReleaseSlotAsync(held, cancellationToken).ConfigureAwait(false))
+            var fresh = new FrontCompanyGate(_options, company, limit ?? _options.RequestsPerMinute, _time, _shared);
+            if (gate is not null)
             {
-                held = true; // a new pause began while it waited for its slot
-                continue;
+                _retired.Add(gate); // callers already queued in it leave from it; disposed with the gate
             }
 
-            if (TryTakeFromBudget())
-            {
-                Interlocked.Increment(ref _passed);
-                _usage.Passed(_time.GetUtcNow());
-                return;
-            }
-
-            // Front's window is spent: TryTakeFromBudget paused the gate until its reset. This token is dropped and the
-            // caller queues again behind the pause, so callers do not pile up holding tokens and leave all at once.
-            held = true;
+            _companies[company] = fresh;
+            return fresh;
         }
     }
 
-    private bool IsPaused => Interlocked.Read(ref _pausedUntilTicks) > _time.GetUtcNow().UtcTicks;
+    private IEnumerable<FrontCompanyGate> All => [_unknown, .. _companies.Values, .. _retired];
+
+    /// <summary>Until when calls of channels whose company is unknown are held (in the past when open).</summary>
+    public DateTimeOffset PausedUntil => _unknown.PausedUntil;
+
+    /// <summary>How many requests (attempts, retries included) the gate has let through, every company together.</summary>
+    public long RequestsPassed => All.Sum(g => g.RequestsPassed);
+
+    /// <summary>How many 429 answers this process has seen, every company together.</summary>
+    public int ThrottledResponses => All.Sum(g => g.ThrottledResponses);
+
+    /// <summary>Whether calls take tokens from the shared budget (false when it is off, or any company's gate is falling back).</summary>
+    public bool SharedBudgetActive => _shared is not null && _companies.Values.Append(_unknown).All(g => g.SharedBudgetActive);
+
+    /// <summary>Calls that passed on a fallback because storage was failing (shared budget on), every company together.</summary>
+    public long SharedBudgetFallbacks => All.Sum(g => g.SharedBudgetFallbacks);
+
+    internal long QueuedForToken => _unknown.QueuedForToken;
+
+    internal int HeldByPause => _unknown.HeldByPause;
+
+    internal int HeldByRelease => _unknown.HeldByRelease;
+
+    /// <summary>Every company's gate: the unknown one first, then the companies by name.</summary>
+    public IReadOnlyList<FrontCompanyGateSnapshot> CompanySnapshots() =>
+        [.. _companies.Values.OrderBy(g => g.Company, StringComparer.Ordinal).Prepend(_unknown).Select(g => new FrontCompanyGateSnapshot(g.Company, g.Snapshot()))];
 
     /// <summary>
-    /// After a pause, callers leave at the burst rate (one per 1/<c>BurstPerSecond</c>, on the gate's clock) instead of all at
-    /// the instant the pause ends, which would draw the same 429 again. A caller the pause held takes the next slot; so does
-    /// every other caller until the schedule has caught up with the clock. Returns false when a pause began meanwhile.
+    /// The gate as one: limits and counts summed over the companies (the unknown gate's limit counts only while no company is
+    /// known), the latest 429 and the latest pause.
     /// </summary>
-    private async ValueTask<bool> WaitForReleaseSlotAsync(bool held, CancellationToken cancellationToken)
+    public FrontRateGateSnapshot Snapshot()
     {
-        long slot, now;
-        lock (_releaseLock)
-        {
-            now = _time.GetUtcNow().UtcTicks;
-            if (!held && _nextReleaseTicks <= now)
-            {
-                return true;
-            }
-
-            slot = Math.Max(now, _nextReleaseTicks);
-            _nextReleaseTicks = slot + _releaseSpacing.Ticks;
-            if (slot == now)
-            {
-                return true;
-            }
-
-            _releaseSlots.Add(slot);
-        }
-
-        try
-        {
-            await Task.Delay(TimeSpan.FromTicks(slot - now), _time, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            lock (_releaseLock)
-            {
-                _releaseSlots.Remove(slot);
-            }
-        }
-
-        return !IsPaused;
-    }
-
-    /// <summary>
-    /// Counts this request against what Front said is left of the current window. When nothing is left it pauses the gate
-    /// until the window's reset and returns false. Without this, the tokens the bucket saved up during a low-remaining
-    /// pause let several callers leave at once when it ended, more of them than Front's <c>remaining</c> (429s).
-    /// </summary>
-    private bool TryTakeFromBudget()
-    {
-        DateTimeOffset until, now;
-        lock (_budgetLock)
-        {
-            now = _time.GetUtcNow();
-            if (_budgetResetTicks == 0 || now.UtcTicks >= _budgetResetTicks)
-            {
-                _budgetResetTicks = 0; // a new window: its budget is known again from the next answer
-                return true;
-            }
-
-            if (_budgetLeft > 0)
-            {
-                _budgetLeft--;
-                return true;
-            }
-
-            until = new DateTimeOffset(_budgetResetTicks, TimeSpan.Zero);
-            if (until - now > _maxPause)
-            {
-                _budgetResetTicks = 0; // a reset far ahead is clock skew or a bad header: go after the capped pause
-            }
-        }
-
-        PauseUntil(until, now); // capped at MaxRateLimitPause
-        return false;
-    }
-
-    /// <summary>Records Front's <c>remaining</c> for the window ending at <paramref name="reset"/> (the lower count wins within a window).</summary>
-    private void RecordBudget(int left, DateTimeOffset reset)
-    {
-        lock (_budgetLock)
-        {
-            var ticks = reset.UtcTicks;
-            if (ticks > _budgetResetTicks)
-            {
-                _budgetResetTicks = ticks;
-                _budgetLeft = left;
-            }
-            else if (ticks == _budgetResetTicks)
-            {
-                _budgetLeft = Math.Min(_budgetLeft, left);
-            }
-        }
-    }
-
-    /// <summary>Reads Front's rate-limit headers from a response and pauses the gate when they say so.</summary>
-    public void Observe(HttpResponseMessage response)
-    {
-        var now = _time.GetUtcNow();
-        var (remaining, reset, retryAfter) = FrontRateLimitHeaders.Read(response, now);
-        if (reset is { } far && far - now > _maxPause)
-        {
-            reset = now + _maxPause; // clock skew or a bad header: never trusted beyond the longest pause
-        }
-
-        if (remaining is { } known && reset is { } windowEnd && windowEnd > now)
-        {
-            RecordBudget((int)Math.Max(0, Math.Min(known, int.MaxValue)), windowEnd);
-        }
-
-        if (response.StatusCode == HttpStatusCode.TooManyRequests)
-        {
-            Interlocked.Increment(ref _throttled);
-            _usage.Throttled(now);
-            if (remaining > 0)
-            {
-                // The burst limit: the minute still has room, so wait the second out, not the minute.
-                PauseUntil(now + (retryAfter ?? BurstPause), now);
-            }
-            else
-            {
-                var until = now + (retryAfter ?? BurstPause);
-                if (reset is { } r && r > until)
-                {
-                    until = r;
-                }
-
-                PauseUntil(until, now);
-            }
-
-            return;
-        }
-
-        if (remaining is not { } left)
-        {
-            return;
-        }
-
-        if (left <= 0)
-        {
-            PauseUntil(reset is { } r && r > now ? r : now + BurstPause, now);
-        }
-        else if (left <= _lowWatermark && reset is { } r && r > now)
-        {
-            // Others (other instances, other integrations) are using the same budget: spread what is left of it.
-            PauseUntil(now + (r - now) / (left + 1), now);
-        }
-    }
-
-    /// <summary>Waits until no pause holds callers; true when it had to wait.</summary>
-    private async ValueTask<bool> WaitWhilePausedAsync(CancellationToken cancellationToken)
-    {
-        var waited = false;
-        while (true)
-        {
-            var wait = PausedUntil - _time.GetUtcNow();
-            if (wait <= TimeSpan.Zero)
-            {
-                return waited;
-            }
-
-            waited = true;
-            Interlocked.Increment(ref _heldByPause);
-            try
-            {
-                await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
-            }
-            finally
-            {
-                Interlocked.Decrement(ref _heldByPause);
-            }
-        }
-    }
-
-    private void PauseUntil(DateTimeOffset until, DateTimeOffset now)
-    {
-        if (until - now > _maxPause)
-        {
-            until = now + _maxPause; // a reset far ahead is clock skew or a bad header, not a reason to stall for long
-        }
-
-        var ticks = until.UtcTicks;
-        long current;
-        do
-        {
-            current = Interlocked.Read(ref _pausedUntilTicks);
-            if (current >= ticks)
-            {
-                return;
-            }
-        }
-        while (Interlocked.CompareExchange(ref _pausedUntilTicks, ticks, current) != current);
+        var parts = All.Select(g => g.Snapshot()).ToList();
+        var known = _companies.Values.ToList();
+        return new FrontRateGateSnapshot(
+            known.Count == 0 ? _unknown.LimitPerMinute : known.Sum(g => g.LimitPerMinute),
+            parts.Sum(p => p.RequestsLastMinute),
+            parts.Sum(p => p.RequestsPassed),
+            parts.Sum(p => p.ThrottledResponses),
+            parts.Max(p => p.LastThrottledAt),
+            parts.Max(p => p.PausedUntil));
     }
 
     public void Dispose()
     {
-        _bucket.Dispose();
-        _fallbackBucket?.Dispose();
+        foreach (var gate in All)
+        {
+            gate.Dispose();
+        }
     }
 }

@@ -12,21 +12,31 @@ public readonly record struct SharedLease(int Granted, TimeSpan RetryAfter, bool
     public static SharedLease Failed => new(0, TimeSpan.Zero, true);
 }
 
+/// <summary>What the app knows of a channel's company: its name (the host <c>{company}.api.frontapp.com</c>) and limit.</summary>
+public readonly record struct ChannelCompany(string Company, int? LimitPerMinute);
+
 /// <summary>
-/// The shared Front budget in Table Storage (<see cref="StorageNames.BudgetTable"/>, partition <c>budget</c>, row
-/// <c>BudgetKey</c>): each lease reads the row, refills it from its <c>RefilledAt</c> time, takes up to
+/// The shared Front budgets in Table Storage (<see cref="StorageNames.BudgetTable"/>): one token-bucket row per Front
+/// company (partition <c>budget</c>, row <c>{BudgetKey}.{company}</c>), and one row per channel whose company is known
+/// (partition <c>channel</c>, row = channel id: <see cref="ChannelCompany"/>). Each lease reads the company's row, refills it
+/// from its <c>RefilledAt</c> time on storage's clock (<see cref="StorageClock"/>, from the service's <c>Date</c> header),
+/// refuses a refill time more than <see cref="MaxRowAhead"/> ahead (a clock ahead wrote it; repaired to now), takes up to
 /// <c>LeaseSize</c> tokens and writes it back only if its ETag is unchanged (412 → read again), so concurrent instances
 /// never hand out the same token. A lease costs two table operations (one read, one conditional write; more under
 /// contention) and is bounded by <c>LeaseTimeout</c>: a slow or failing storage returns <see cref="SharedLease.Failed"/>
-/// and the caller falls back to its local gate.
+/// and the caller falls back.
 /// </summary>
 public sealed class SharedFrontBudget
 {
     public const string PartitionKey = "budget";
+    public const string ChannelPartitionKey = "channel";
+
+    /// <summary>How far ahead of storage's clock a row's refill time may be before it is refused and repaired.</summary>
+    public static readonly TimeSpan MaxRowAhead = TimeSpan.FromSeconds(5);
+
     private readonly TableClient _table;
     private readonly SharedBudgetOptions _options;
-    private readonly int _perMinute;
-    private readonly int _capacity;
+    private readonly FrontApiOptions _api;
     private readonly TimeProvider _time;
     private readonly ILogger<SharedFrontBudget> _log;
     private int _tableChecked;
@@ -40,9 +50,9 @@ public sealed class SharedFrontBudget
     {
         _table = tables.GetTableClient(StorageNames.BudgetTable);
         _options = shared.Value;
-        _capacity = SharedTokenBucket.EffectiveCapacity(_options, api.Value);
-        _perMinute = SharedTokenBucket.RefillPerMinute(api.Value.RequestsPerMinute, _capacity);
+        _api = api.Value;
         _time = time;
+        Clock = new StorageClock(time);
         _log = log;
     }
 
@@ -50,20 +60,28 @@ public sealed class SharedFrontBudget
 
     public bool Enabled => _options.Enabled;
 
-    public int Capacity => _capacity;
+    /// <summary>Storage's clock, calibrated by every answer of the budget table.</summary>
+    public StorageClock Clock { get; }
 
-    public int PerMinute => _perMinute;
+    /// <summary>The bucket's capacity for a company limit.</summary>
+    public int CapacityFor(int limitPerMinute) => SharedTokenBucket.EffectiveCapacity(_options, _api, limitPerMinute);
+
+    /// <summary>The bucket's refill rate for a company limit (the limit minus the capacity).</summary>
+    public int PerMinuteFor(int limitPerMinute) => SharedTokenBucket.RefillPerMinute(limitPerMinute, CapacityFor(limitPerMinute));
 
     /// <summary>How long the bucket takes to refill one token.</summary>
-    public TimeSpan TokenInterval => TimeSpan.FromMinutes(1.0 / _perMinute);
+    public TimeSpan TokenInterval(int limitPerMinute) => TimeSpan.FromMinutes(1.0 / PerMinuteFor(limitPerMinute));
+
+    /// <summary>The company's bucket row.</summary>
+    public string RowKey(string company) => _options.BudgetKey + "." + company;
 
     /// <summary>Table operations made (reads and writes, conflicts included): the storage cost of the budget.</summary>
     public long StorageOperations => Interlocked.Read(ref _operations);
 
     private long _operations;
 
-    /// <summary>Leases up to <c>LeaseSize</c> tokens, within <c>LeaseTimeout</c>.</summary>
-    public async Task<SharedLease> LeaseAsync(CancellationToken cancellationToken)
+    /// <summary>Leases up to <c>LeaseSize</c> tokens of <paramref name="company"/>'s bucket, within <c>LeaseTimeout</c>.</summary>
+    public async Task<SharedLease> LeaseAsync(string company, int limitPerMinute, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.LeaseTimeout);
@@ -71,7 +89,7 @@ public sealed class SharedFrontBudget
         {
             for (var attempt = 0; ; attempt++)
             {
-                if (await TryLeaseOnceAsync(timeout.Token).ConfigureAwait(false) is { } lease)
+                if (await TryLeaseOnceAsync(company, limitPerMinute, timeout.Token).ConfigureAwait(false) is { } lease)
                 {
                     return lease;
                 }
@@ -100,28 +118,70 @@ public sealed class SharedFrontBudget
     /// <summary>What the last failed lease failed with (type and status), for diagnostics.</summary>
     public string? LastFailure { get; private set; }
 
-    /// <summary>One read-modify-write; null on an ETag conflict.</summary>
-    private async Task<SharedLease?> TryLeaseOnceAsync(CancellationToken cancellationToken)
+    /// <summary>The channel's company as another instance (or this one) recorded it; null when unknown or unreadable.</summary>
+    public async Task<ChannelCompany?> ReadChannelAsync(string channelId, CancellationToken cancellationToken)
     {
-        NullableResponse<TableEntity> read;
-        Interlocked.Increment(ref _operations);
-        read = await _table.GetEntityIfExistsAsync<TableEntity>(PartitionKey, _options.BudgetKey, cancellationToken: cancellationToken)
-            .ConfigureAwait(false);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.LeaseTimeout);
+        try
+        {
+            Interlocked.Increment(ref _operations);
+            var row = await _table.GetEntityIfExistsAsync<TableEntity>(ChannelPartitionKey, channelId, ["Company", "LimitPerMinute"], timeout.Token)
+                .ConfigureAwait(false);
+            return row.HasValue && FrontCompanies.IsCompanyName(row.Value!.GetString("Company"))
+                ? new ChannelCompany(row.Value.GetString("Company"), row.Value.GetInt32("LimitPerMinute"))
+                : null;
+        }
+        catch (Exception e) when (e is RequestFailedException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return null; // the conservative bucket until storage answers
+        }
+    }
 
-        var now = _time.GetUtcNow();
+    /// <summary>Records the channel's company for every instance (best effort: a failure only means others learn it themselves).</summary>
+    public async Task WriteChannelAsync(string channelId, ChannelCompany company, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.LeaseTimeout);
+        try
+        {
+            Interlocked.Increment(ref _operations);
+            var entity = new TableEntity(ChannelPartitionKey, channelId) { ["Company"] = company.Company, ["LimitPerMinute"] = company.LimitPerMinute };
+            await _table.UpsertEntityAsync(entity, TableUpdateMode.Replace, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is RequestFailedException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>One read-modify-write; null on an ETag conflict.</summary>
+    private async Task<SharedLease?> TryLeaseOnceAsync(string company, int limitPerMinute, CancellationToken cancellationToken)
+    {
+        var capacity = CapacityFor(limitPerMinute);
+        var perMinute = PerMinuteFor(limitPerMinute);
+        var rowKey = RowKey(company);
+        Interlocked.Increment(ref _operations);
+        var sent = _time.GetUtcNow();
+        var read = await _table.GetEntityIfExistsAsync<TableEntity>(PartitionKey, rowKey, cancellationToken: cancellationToken)
+            .ConfigureAwait(false);
+        Clock.Observe(read.GetRawResponse().Headers.Date, sent, _time.GetUtcNow());
+
+        var now = Clock.UtcNow;
         var state = read.HasValue
             ? new SharedBucketState(read.Value!.GetDouble("Tokens") ?? 0, read.Value.GetDateTimeOffset("RefilledAt") ?? now)
-            : SharedTokenBucket.New(_capacity, now);
-        var decision = SharedTokenBucket.Lease(state, now, _perMinute, _capacity, _options.LeaseSize);
-        if (decision.Granted == 0 && read.HasValue)
+            : SharedTokenBucket.New(capacity, now);
+        var repaired = SharedTokenBucket.Repair(state, now, capacity, MaxRowAhead);
+        var decision = SharedTokenBucket.Lease(repaired, now, perMinute, capacity, _options.LeaseSize);
+        if (decision.Granted == 0 && read.HasValue && repaired == state)
         {
             return new SharedLease(0, decision.RetryAfter, false); // nothing to take: no write needed
         }
 
-        var entity = new TableEntity(PartitionKey, _options.BudgetKey)
+        var entity = new TableEntity(PartitionKey, rowKey)
         {
             ["Tokens"] = decision.Next.Tokens,
             ["RefilledAt"] = decision.Next.RefilledAt,
+            ["LimitPerMinute"] = limitPerMinute,
         };
         try
         {

@@ -52,8 +52,21 @@ public static class SharedTokenBucket
     public static int RefillPerMinute(int limitPerMinute, int capacity) => Math.Max(1, limitPerMinute - capacity);
 
     /// <summary>The capacity in use: the configured one, or the burst limit minus one second of refill (at least a lease).</summary>
-    public static int EffectiveCapacity(SharedBudgetOptions shared, FrontApiOptions api) =>
+    public static int EffectiveCapacity(SharedBudgetOptions shared, FrontApiOptions api) => EffectiveCapacity(shared, api, api.RequestsPerMinute);
+
+    /// <summary>The capacity for a company whose limit is <paramref name="limitPerMinute"/>.</summary>
+    public static int EffectiveCapacity(SharedBudgetOptions shared, FrontApiOptions api, int limitPerMinute) =>
         shared.Capacity > 0
             ? Math.Max(shared.Capacity, 1)
-            : Math.Max(shared.LeaseSize, api.BurstPerSecond - (int)Math.Ceiling(api.RequestsPerMinute / 60.0));
+            : Math.Max(shared.LeaseSize, api.BurstPerSecond - (int)Math.Ceiling(limitPerMinute / 60.0));
+
+    /// <summary>
+    /// A row whose refill time is more than <paramref name="maxAhead"/> past <paramref name="now"/> was written by a clock
+    /// ahead (or by hand): it is refused and repaired to refill from now, keeping no more than a full bucket. Trusting it
+    /// stopped every other instance for the whole skew (issue 22). Other rows are returned as they are.
+    /// </summary>
+    public static SharedBucketState Repair(SharedBucketState state, DateTimeOffset now, int capacity, TimeSpan maxAhead) =>
+        state.RefilledAt - now > maxAhead
+            ? new SharedBucketState(Math.Clamp(state.Tokens, 0, capacity), now)
+            : state;
 }

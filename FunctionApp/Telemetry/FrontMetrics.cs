@@ -6,7 +6,7 @@ namespace FrontFunctions.Telemetry;
 /// <summary>
 /// The app's one <see cref="Meter"/> (<c>FrontFunctions</c>) and every instrument on it; the code being measured makes one
 /// call here per event. Tags are low-cardinality by construction: webhook types, HTTP status codes, route templates, queue
-/// names and fixed reason / outcome words — never a channel, message or conversation id (a channel id would multiply every
+/// names, fixed reason / outcome words and Front companies (bounded by the app's installs) — never a channel, message or conversation id (a channel id would multiply every
 /// series by the number of channels, which nothing bounds). README "Metrics" lists the instruments.
 /// </summary>
 public sealed class FrontMetrics
@@ -86,20 +86,27 @@ public sealed class FrontMetrics
         }
     }
 
-    /// <summary>One attempt at Front's API went out after <paramref name="gateWait"/> in the gate; <paramref name="response"/> null = no answer.</summary>
-    public void FrontCall(HttpRequestMessage request, HttpResponseMessage? response, TimeSpan gateWait)
+    /// <summary>
+    /// One attempt at Front's API went out after <paramref name="gateWait"/> in the gate; <paramref name="response"/> null = no
+    /// answer. <paramref name="company"/> is the Front company it counted against (the rate gate's; <c>_unknown</c> until an
+    /// answer named the channel's company): one series per company that installed the app, which the number of installs
+    /// bounds, so the per-company calls and 429s per minute can be charted against each company's own limit.
+    /// </summary>
+    public void FrontCall(HttpRequestMessage request, HttpResponseMessage? response, TimeSpan gateWait, string? company = null)
     {
         var route = FrontRoutes.Template(request.RequestUri);
         var method = request.Method.Method;
-        _gateWait.Record(gateWait.TotalSeconds);
-        _frontCalls.Add(1, new("method", method), new("route", route), new("status", response is null ? "error" : StatusTag((int)response.StatusCode)));
+        var companyTag = new KeyValuePair<string, object?>("company", company ?? "none");
+        _gateWait.Record(gateWait.TotalSeconds, companyTag);
+        _frontCalls.Add(1, new("method", method), new("route", route), new("status", response is null ? "error" : StatusTag((int)response.StatusCode)), companyTag);
         var cause = response is null ? null : ThrottleCauses.Of(response);
         if (cause is not null)
         {
-            _throttled.Add(1, new("cause", cause), new("route", route));
+            _throttled.Add(1, new("cause", cause), new("route", route), companyTag);
         }
 
-        _tally.FrontCall(FrontCompanies.Of(request.RequestUri), cause is not null);
+        // The console's per-minute chart: the gate's company when it knows it, else the company host the request went to.
+        _tally.FrontCall(company is { Length: > 0 } known && known != "_unknown" ? known : FrontCompanies.Of(request.RequestUri), cause is not null);
     }
 
     /// <summary>

@@ -193,15 +193,15 @@ public sealed partial class CompiledTemplateTests
     }
 
     [Theory]
-    [InlineData(false, null, null, null, "100", "5", "true", "100")]
-    [InlineData(true, null, null, null, "100", "5", "true", "100")]
-    [InlineData(false, 4, 100, null, "100", "5", "true", "25")]    // shared budget (the default): the whole company limit
-    [InlineData(true, 40, 200, true, "200", "5", "true", "5")]      // (a storage outage falls back to the split)
-    [InlineData(false, 4, 100, false, "25", "1", "false", "25")]   // off: each instance paces alone, so the limit is split
-    [InlineData(true, 4, 200, false, "50", "1", "false", "50")]
-    [InlineData(false, 1000, 50, false, "1", "1", "false", "1")]
+    [InlineData(false, null, null, null, "100", "5", "true", "1")]
+    [InlineData(true, null, null, null, "100", "5", "true", "1")]
+    [InlineData(false, 4, 100, null, "100", "5", "true", "4")]    // shared budget (the default): the whole company limit
+    [InlineData(true, 40, 200, true, "200", "5", "true", "40")]   // (a storage outage falls back to limit / every instance)
+    [InlineData(false, 4, 100, false, "25", "1", "false", "4")]   // off: each instance paces alone, so the limit is split
+    [InlineData(true, 4, 200, false, "50", "1", "false", "4")]
+    [InlineData(false, 1000, 50, false, "1", "1", "false", "1000")]
     public void Front_budget_is_shared_or_split_over_the_maximum_instance_count(
-        bool vnetEnabled, int? instances, int? companyLimit, bool? shared, string perMinute, string burst, string sharedSetting, string fallback)
+        bool vnetEnabled, int? instances, int? companyLimit, bool? shared, string perMinute, string burst, string sharedSetting, string maximumInstances)
     {
         // Front's limit is per company: N instances each pacing at the full rate would send N times it, unless they lease
         // from the one shared budget.
@@ -231,7 +231,8 @@ public sealed partial class CompiledTemplateTests
         Assert.Equal(perMinute, Value("Front__RequestsPerMinute"));
         Assert.Equal(burst, Value("Front__BurstPerSecond"));
         Assert.Equal(sharedSetting, Value("Front__SharedBudget__Enabled"));
-        Assert.Equal(fallback, Value("Front__SharedBudget__FallbackRequestsPerMinute"));
+        Assert.Equal(maximumInstances, Value("Front__SharedBudget__MaximumInstanceCount")); // sizes the fallback (SharedBudgetOptions)
+        Assert.Single(Settings, s => s.Name == "Front__SharedBudget__AlwaysReadyInstances");
     }
 
     /// <summary>

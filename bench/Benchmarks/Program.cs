@@ -40,6 +40,7 @@ try
         "ingest" => await IngestBenchmark.RunAsync(storage, Arg(1, 2000), Args(2, [16, 64]), Arg(3, 3)),
         "calls" => await CallsBenchmark.RunAsync(storage, Arg(1, 200), Arg(2, 10), Arg(3, 8)),
         "drain" => await DrainBenchmark.RunAsync(storage, Arg(1, 450), Arg(2, 180), Arg(3, 60)),
+        "budget-companies" => await CompanyBudgetBenchmark.RunAsync(storage, Arg(1, 60), Arg(2, 15), Arg(3, 20)),
         "budget" => await BudgetBenchmark.RunAsync(storage, Arg(1, 600), Arg(2, 180), Arg(3, 30), args.ElementAtOrDefault(4) ?? "shared"),
         "latency" => await LatencyBenchmark.RunAsync(storage, Arg(1, 300), Arg(2, 10), Arg(3, 16), Arg(4, 3000), Arg(5, 30)),
         "imports" => await ImportStatusBenchmark.RunAsync(storage, Arg(1, 200), Arg(2, 10)),

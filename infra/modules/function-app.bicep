@@ -71,10 +71,6 @@ param frontBurstPerSecond int
 @description('Whether the instances share one Front budget in Table Storage (Front__SharedBudget__Enabled).')
 param frontSharedBudget bool
 
-@description('One instance\'s pace while storage fails and it falls back to its own gate (Front__SharedBudget__FallbackRequestsPerMinute): the company limit divided by maximumInstanceCount.')
-@minValue(1)
-param frontFallbackRequestsPerMinute int
-
 @description('Instances kept warm per trigger group.')
 param alwaysReady alwaysReadyInstance[]
 
@@ -220,7 +216,10 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
     Front__RequestsPerMinute: string(frontRequestsPerMinute)
     Front__BurstPerSecond: string(frontBurstPerSecond)
     Front__SharedBudget__Enabled: frontSharedBudget ? 'true' : 'false'
-    Front__SharedBudget__FallbackRequestsPerMinute: string(frontFallbackRequestsPerMinute)
+    // While storage fails each instance paces at the company limit divided by every instance that may call Front:
+    // maximumInstanceCount per scale group (Flex applies it per group; Front is called from four) plus the always-ready ones.
+    Front__SharedBudget__MaximumInstanceCount: string(maximumInstanceCount)
+    Front__SharedBudget__AlwaysReadyInstances: string(reduce(map(alwaysReady, a => a.instanceCount), 0, (sum, n) => sum + n))
 
     // Two-way channel: without a partner endpoint the delivery function is disabled and messages stay on front-outbound
     // for the partner's own consumer (the Linux form of AzureWebJobs.<name>.Disabled; the host reads both).

@@ -28,6 +28,7 @@ public sealed class SharedBudgetTests
             ["Front:SharedBudget:LeaseSize"] = leaseSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Front:SharedBudget:Capacity"] = Capacity.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Front:SharedBudget:TokenLifetime"] = TokenLifetime.ToString(),
+            ["Front:SharedBudget:MaximumInstanceCount"] = "1", // 600 rpm over 4 groups: a fallback paces at 150 rpm
             ["Front:SharedBudget:LeaseTimeout"] = "00:00:10", // a loaded machine's Azurite must not push the test into fallback
         };
         foreach (var (key, value) in more ?? new Dictionary<string, string?>())
@@ -121,7 +122,7 @@ public sealed class SharedBudgetTests
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         for (var i = 0; i < 20; i++)
         {
-            await gate.WaitAsync(deadline.Token);
+            await gate.WaitAsync(deadline.Token); // 20 at 150 rpm: about 8 s
         }
 
         Assert.Equal(20, gate.RequestsPassed);
@@ -129,7 +130,7 @@ public sealed class SharedBudgetTests
         Assert.True(gate.SharedBudgetFallbacks >= 19, $"{gate.SharedBudgetFallbacks} fallbacks");
     }
 
-    /// <summary>With FallbackRequestsPerMinute, a fallback paces the instance below the whole limit (here 10 a second).</summary>
+    /// <summary>A fallback paces the instance at its share of the limit: 60,000 rpm over 4 groups × 25 instances = 600 (10 a second).</summary>
     [Fact]
     public async Task A_fallback_paces_at_the_fallback_rate_when_one_is_set()
     {
@@ -141,7 +142,7 @@ public sealed class SharedBudgetTests
             ["AzureWebJobsStorage"] = unreachable,
             ["Front:RequestsPerMinute"] = "60000", // the local gate alone would let all 21 through at once
             ["Front:SharedBudget:LeaseTimeout"] = "00:00:01",
-            ["Front:SharedBudget:FallbackRequestsPerMinute"] = "600",
+            ["Front:SharedBudget:MaximumInstanceCount"] = "25",
         });
         var gate = host.Get<FrontRateGate>();
         await gate.WaitAsync(CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(20)); // the failed lease, then fallback
@@ -189,6 +190,7 @@ public sealed class SharedBudgetTests
             {
                 ["AzureWebJobsStorage"] = hanging,
                 ["Front:SharedBudget:LeaseTimeout"] = "00:00:00.500",
+                ["Front:RequestsPerMinute"] = "60000", // the fallback's share (limit / 4 groups) must not be what paces the 10 calls
             });
             var gate = host.Get<FrontRateGate>();
 

@@ -15,10 +15,38 @@ public sealed record FrontRateGateSnapshot(
     DateTimeOffset? LastThrottledAt,
     DateTimeOffset? PausedUntil);
 
-public sealed partial class FrontRateGate
+public sealed partial class FrontCompanyGate
 {
     private readonly int _limitPerMinute;
     private readonly MinuteUsage _usage = new();
+
+    /// <summary>Until when every caller is held (in the past when the gate is open).</summary>
+    public DateTimeOffset PausedUntil => new(Interlocked.Read(ref _pausedUntilTicks), TimeSpan.Zero);
+
+    /// <summary>How many requests (attempts, retries included) the gate has let through.</summary>
+    public long RequestsPassed => Interlocked.Read(ref _passed);
+
+    /// <summary>How many callers wait in the token bucket's queue for a token.</summary>
+    internal long QueuedForToken => _bucket.GetStatistics()?.CurrentQueuedCount ?? 0;
+
+    /// <summary>How many callers wait for a pause that has not ended yet (callers whose pause just ended are not counted).</summary>
+    internal int HeldByPause => PausedUntil > _time.GetUtcNow() ? Volatile.Read(ref _heldByPause) : 0;
+
+    /// <summary>How many 429 answers this process has seen.</summary>
+    public int ThrottledResponses => Volatile.Read(ref _throttled);
+
+    /// <summary>How many callers wait for a release slot still ahead (after a pause, callers leave one per slot).</summary>
+    internal int HeldByRelease
+    {
+        get
+        {
+            var now = _time.GetUtcNow().UtcTicks;
+            lock (_releaseLock)
+            {
+                return _releaseSlots.Count(slot => slot > now);
+            }
+        }
+    }
 
     /// <summary>A consistent-enough read of the gate's counters (each value is read atomically; together they are a moment's view).</summary>
     public FrontRateGateSnapshot Snapshot()

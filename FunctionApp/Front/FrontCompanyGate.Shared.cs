@@ -1,15 +1,15 @@
-using System.Threading.RateLimiting;
-
 namespace FrontFunctions.Front;
 
 /// <summary>
-/// The gate's share of the company budget when <c>Front__SharedBudget__Enabled</c> is on: before its local checks, each
-/// caller takes one token leased from the <see cref="SharedFrontBudget"/>. One lease per instance is in flight at a time;
-/// its tokens are kept for <c>TokenLifetime</c> and handed out one per caller. When storage fails or is slower than
-/// <c>LeaseTimeout</c>, the gate uses only its local bucket and Front's headers for <c>FallbackPeriod</c>: a Front call
-/// never waits on storage for longer than one lease timeout.
+/// The gate's share of its company's budget when <c>Front__SharedBudget__Enabled</c> is on: before its local checks, each
+/// caller takes one token leased from the company's bucket row in <see cref="SharedFrontBudget"/>. One lease per company and
+/// instance is in flight at a time; its tokens are kept for <c>TokenLifetime</c> and handed out one per caller. When storage
+/// fails or is slower than <c>LeaseTimeout</c>, the gate paces on its <see cref="FallbackPacer"/> (this instance's share of
+/// the company limit, sized so that every instance of every scale group together stays within it) for <c>FallbackPeriod</c>:
+/// a Front call never waits on storage for longer than one lease timeout. Every wait is capped and ends when the gate is
+/// disposed or the caller cancels.
 /// </summary>
-public sealed partial class FrontRateGate
+public sealed partial class FrontCompanyGate
 {
     private readonly SharedFrontBudget? _shared;
     private readonly object _stockLock = new();
@@ -18,7 +18,11 @@ public sealed partial class FrontRateGate
     private long _fallbackUntilTicks; // storage failed: local gate only until then
     private Task<SharedLease>? _lease; // the lease in flight (one per instance)
     private long _sharedFallbacks;
-    private readonly TokenBucketRateLimiter? _fallbackBucket; // paces a fallback below the whole limit (FallbackRequestsPerMinute)
+    private readonly FallbackPacer? _fallback; // paces a fallback at this instance's share of the company limit
+    private readonly CancellationTokenSource _stopping = new(); // ends the lease loop when the gate is disposed
+
+    /// <summary>The longest the lease loop sleeps before asking the row again, whatever the row says (a row's time may be wrong).</summary>
+    internal static readonly TimeSpan MaxLeaseWait = TimeSpan.FromSeconds(2);
 
     /// <summary>Whether calls currently take tokens from the shared budget (false when it is off or storage is failing).</summary>
     public bool SharedBudgetActive => _shared is not null && Interlocked.Read(ref _fallbackUntilTicks) <= _time.GetUtcNow().UtcTicks;
@@ -66,36 +70,19 @@ public sealed partial class FrontRateGate
 
             if (fallback)
             {
-                if (_fallbackBucket is { } paced)
+                if (await _fallback!.WaitAsync(FallbackUntil, cancellationToken).ConfigureAwait(false))
                 {
-                    using var token = await paced.AcquireAsync(1, cancellationToken).ConfigureAwait(false);
+                    return;
                 }
 
-                return;
+                continue; // no slot for this instance before the fallback ended: ask storage again
             }
 
             await lease!.WaitAsync(cancellationToken).ConfigureAwait(false); // then take from the stock, or ask again
         }
     }
 
-    private static TokenBucketRateLimiter? FallbackBucket(SharedFrontBudget? shared, int requestsPerMinute)
-    {
-        var perMinute = shared?.Options.FallbackRequestsPerMinute ?? 0;
-        if (perMinute <= 0 || perMinute >= requestsPerMinute)
-        {
-            return null; // the local bucket already paces at the whole limit
-        }
-
-        return new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
-        {
-            TokenLimit = 1,
-            TokensPerPeriod = 1,
-            ReplenishmentPeriod = TimeSpan.FromTicks(TimeSpan.TicksPerMinute / perMinute),
-            QueueLimit = int.MaxValue,
-            QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-            AutoReplenishment = true,
-        });
-    }
+    private DateTimeOffset FallbackUntil => new(Interlocked.Read(ref _fallbackUntilTicks), TimeSpan.Zero);
 
     /// <summary>
     /// The instance's one lease in flight: asks the bucket until it grants tokens (stocked for this instance's callers) or
@@ -110,14 +97,16 @@ public sealed partial class FrontRateGate
         SharedLease result;
         while (true)
         {
-            result = await _shared!.LeaseAsync(CancellationToken.None).ConfigureAwait(false); // bounded by LeaseTimeout
+            result = await _shared!.LeaseAsync(Company, _limitPerMinute, _stopping.Token).ConfigureAwait(false); // bounded by LeaseTimeout
             if (result.Unavailable || result.Granted > 0)
             {
                 break;
             }
 
-            var jitter = TimeSpan.FromTicks((long)(Random.Shared.NextDouble() * _shared.TokenInterval.Ticks));
-            await Task.Delay(result.RetryAfter + jitter, _time).ConfigureAwait(false);
+            // Capped: the row's RetryAfter comes from a time another instance wrote; asking again costs one read.
+            var jitter = TimeSpan.FromTicks((long)(Random.Shared.NextDouble() * _shared.TokenInterval(_limitPerMinute).Ticks));
+            var wait = result.RetryAfter + jitter;
+            await Task.Delay(wait < MaxLeaseWait ? wait : MaxLeaseWait, _time, _stopping.Token).ConfigureAwait(false);
         }
 
         var now = _time.GetUtcNow();
@@ -125,7 +114,7 @@ public sealed partial class FrontRateGate
         {
             if (result.Unavailable)
             {
-                _fallbackUntilTicks = (now + _shared.Options.FallbackPeriod).UtcTicks;
+                Interlocked.Exchange(ref _fallbackUntilTicks, (now + _shared.Options.FallbackPeriod).UtcTicks);
             }
             else if (result.Granted > 0)
             {
