@@ -1,3 +1,4 @@
+using FrontFunctions.Attachments;
 using FrontFunctions.Channels;
 using FrontFunctions.Enrichment;
 using FrontFunctions.Front;
@@ -67,6 +68,9 @@ public static class FrontFunctionsServices
         services.AddTransient<Imports.ImportSender>();
         services.AddTransient<Imports.ImportService>();
         services.AddTransient<Imports.UnknownImports>();
+
+        // Attachments: the download route, the multipart import's Front call
+        services.AddAttachments(configuration);
 
         // Lookup API
         services.AddSingleton<Lookup.MapLookup>();
