@@ -27,8 +27,10 @@ public sealed class AttachmentDownloadTests
         await using var p = await AttachmentPipeline.StartAsync(deliver: true);
         var externalId = await p.ReplyWithAsync(InvoiceSpec, new AttachmentSpec("photo.png", "image/png", 3000));
 
+        // The outbound queue is shared with the other tests' hosts: pick this reply's event.
         var delivered = await Eventually.UntilAsync(
-            () => Task.FromResult(p.Two.Partner.Received.FirstOrDefault()), "the reply delivered to the partner", TimeSpan.FromSeconds(20));
+            () => Task.FromResult(p.Two.Partner.Received.FirstOrDefault(e => e.Body.Contains(JsonSerializer.Serialize(externalId), StringComparison.Ordinal))),
+            "the reply delivered to the partner", TimeSpan.FromSeconds(20));
         var attachments = JsonDocument.Parse(delivered.Body).RootElement.GetProperty("data").GetProperty("attachments");
         Assert.Equal(2, attachments.GetArrayLength());
         var first = attachments[0];
@@ -72,6 +74,7 @@ public sealed class AttachmentDownloadTests
     {
         await using var p = await AttachmentPipeline.StartAsync();
         var externalId = await p.ReplyWithAsync(InvoiceSpec);
+        await p.Sim.DeleteChannelAsync(p.ChannelId); // the app marks it deleted only once Front no longer answers for it
         using var deleted = await p.Host.SendSignedAsync(HttpMethod.Delete, $"/api/front/channels/{p.ChannelId}", FrontPayloads.Delete(p.ChannelId));
         Assert.Equal(HttpStatusCode.OK, deleted.StatusCode);
 
