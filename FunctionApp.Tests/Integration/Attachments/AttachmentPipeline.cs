@@ -36,6 +36,13 @@ internal sealed class AttachmentPipeline : IAsyncDisposable
         return answer.ExternalId;
     }
 
+    /// <summary>
+    /// Waits until the import of <paramref name="externalId"/> is <c>imported</c> (Front's notification mapped), so the test
+    /// does not stop the host while the queue listener is still enriching it.
+    /// </summary>
+    public Task<JsonElement> WaitImportedAsync(string externalId) =>
+        Two.Pipeline.WaitForAsync(Two.Pipeline.MessageByExternalId(externalId), m => m.TryGetProperty("status", out var s) && s.GetString() == "imported");
+
     public static string PathOf(string channelId, string externalId, int n) =>
         $"/api/channels/{Uri.EscapeDataString(channelId)}/messages/{Uri.EscapeDataString(externalId)}/attachments/{n}";
 

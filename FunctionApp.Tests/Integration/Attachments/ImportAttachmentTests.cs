@@ -73,6 +73,7 @@ public sealed class ImportAttachmentTests
             "the imported message created");
         Assert.Equal("with-files/1", created.ExternalId);
         Assert.Equal("thread/1", created.ExternalConversationId);
+        await p.WaitImportedAsync("with-files/1");
     }
 
     [Fact]
@@ -90,6 +91,7 @@ public sealed class ImportAttachmentTests
 
         Assert.Equal(HttpStatusCode.Accepted, status);
         Assert.Equal("a.csv", (await p.Sim.GetAttachmentsAsync(p.ChannelId)).Imported.Single().Attachments.Single().Filename);
+        await p.WaitImportedAsync("out/1");
     }
 
     [Fact]
@@ -131,5 +133,6 @@ public sealed class ImportAttachmentTests
         Assert.Equal(firstBody.GetProperty("message_uid").GetString(), secondBody.GetProperty("message_uid").GetString());
         Assert.Equal(1, Enrichment.EnrichmentPipeline.Calls(await p.Sim.GetCountersAsync(), InboundRoute));
         Assert.Single((await p.Sim.GetAttachmentsAsync(p.ChannelId)).Imported);
+        await p.WaitImportedAsync("repeat/1");
     }
 }
