@@ -25,7 +25,7 @@ public static class AttachmentBenchmark
         const string channelId = "cha_bench_attachments";
         await rig.CreateChannelAsync(channelId);
         await rig.AuthorizeAsync(channelId);
-        long size = megabytes * 1024L * 1024;
+        var size = megabytes * 1024L * 1024;
         var reply = await rig.Control.SendTeammateMessageAsync(channelId, new TeammateMessage { Attachments = [new AttachmentSpec("bench.bin", "application/octet-stream", size)] });
         if (reply.Status != 200)
         {
@@ -57,7 +57,8 @@ public static class AttachmentBenchmark
             using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
             response.EnsureSuccessStatusCode();
             await using var stream = await response.Content.ReadAsStreamAsync();
-            long received = 0, peakHeap = heapBefore;
+            var received = 0L;
+            var peakHeap = heapBefore;
             int read;
             var chunks = 0;
             while ((read = await stream.ReadAsync(buffer)) > 0)
