@@ -101,12 +101,14 @@ public static class FrontSimulatorServer
         services.AddSingleton<NotificationDispatcher>();
         services.AddSingleton<OutboundMessageSender>();
         services.AddSingleton<ImportProcessor>();
+        services.AddSingleton<SimulatedAttachments>();
 
         var app = builder.Build();
         app.UseRouting();
         app.UseMiddleware<FrontApiMiddleware>();
         app.MapFrontApi();
         app.MapSimulatorControl();
+        app.MapAttachmentRoutes();
         return app;
     }
 }

@@ -1,3 +1,4 @@
+using FrontFunctions.Attachments;
 using FrontFunctions.Channels;
 using FrontFunctions.Enrichment;
 using FrontFunctions.Failures;
@@ -43,6 +44,7 @@ public static class FrontFunctionsServices
         services.AddImports(configuration);
         services.AddOutbound(configuration);
         services.AddEnrichment(configuration);
+        services.AddAttachments(configuration);
         services.AddLookup();
         services.AddWebhooks();
         services.AddOperatorConsole();

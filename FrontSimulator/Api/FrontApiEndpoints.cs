@@ -84,18 +84,14 @@ internal static class ImportEndpoints
             return;
         }
 
-        if (!context.Request.HasJsonContentType())
+        var read = await ImportBodyReader.ReadAsync(context); // JSON, or multipart/form-data with attachments
+        if (read.Problem is not null)
         {
-            await FrontErrors.WriteAsync(context, 400, "The body must be application/json (attachments are not simulated).");
+            await FrontErrors.WriteAsync(context, read.Status, read.Problem);
             return;
         }
 
-        var (parsed, root) = await FrontErrors.ReadJsonAsync(context);
-        if (!parsed)
-        {
-            return;
-        }
-
+        var root = read.Root;
         var (draft, problems) = ImportRequestValidator.Validate(root, inbound, channelId);
         if (draft is null)
         {
@@ -104,6 +100,11 @@ internal static class ImportEndpoints
         }
 
         var uid = SimulatorStore.NewUid();
+        if (read.Attachments.Count > 0)
+        {
+            context.RequestServices.GetRequiredService<SimulatedAttachments>().KeepImported(channelId, uid, draft.ExternalId, read.Attachments);
+        }
+
         context.RequestServices.GetRequiredService<ImportProcessor>().Accept(new AcceptedImport(channelId, uid, draft));
         var (fault, delay) = context.RequestServices.GetRequiredService<FaultInjector>().ImportAnswerFault();
         if (fault == ImportAnswerFaults.Drop)
@@ -148,6 +149,13 @@ internal static class ResourceEndpoints
         var message = id.StartsWith(UidAliasPrefix, StringComparison.Ordinal)
             ? store.FindMessageByUid(id[UidAliasPrefix.Length..])
             : store.FindMessage(id);
+        if (message is null && context.RequestServices.GetRequiredService<SimulatedAttachments>().FindSent(id) is { } sent
+            && (caller.ChannelId is null || caller.ChannelId == sent.ChannelId))
+        {
+            await FrontErrors.WriteJsonAsync(context, 200, JsonNode.Parse(sent.PayloadJson)!); // a teammate's message, as its webhook carried it
+            return;
+        }
+
         if (message is null || (caller.ChannelId is { } channel && message.ChannelId != channel))
         {
             await FrontErrors.WriteAsync(context, 404, "Message not found.");

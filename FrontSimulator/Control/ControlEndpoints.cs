@@ -208,10 +208,11 @@ internal static class ControlEndpoints
 
         sim.MapPost("/reset", (
             SimulatorLifetime lifetime, SimulatorStore store, MessageStatuses statuses, RuntimeSettings settings, FrontRateLimiter limiter, FaultInjector faults,
-            RequestCounters counters, NotificationDispatcher notifications, ILogger<SimulatorStore> logger) =>
+            RequestCounters counters, NotificationDispatcher notifications, SimulatedAttachments attachments, ILogger<SimulatorStore> logger) =>
         {
             lifetime.Renew();
             store.Reset();
+            attachments.Reset();
             statuses.Reset();
             settings.Reset();
             limiter.Reset();

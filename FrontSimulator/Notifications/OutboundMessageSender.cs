@@ -14,7 +14,7 @@ namespace FrontSimulator.Notifications;
 /// (front-api-specs' <c>MessageResponse</c>): an auto-reply has <c>type</c> <c>auto_reply</c>, no <c>id</c>, and
 /// <c>_links.related.message_replied_to</c>.
 /// </summary>
-internal sealed class OutboundMessageSender(SimulatorStore store, SimulatorOptions options, TimeProvider time, RuntimeSettings settings, MessageStatuses statuses) : IDisposable
+internal sealed class OutboundMessageSender(SimulatorStore store, SimulatorOptions options, TimeProvider time, RuntimeSettings settings, MessageStatuses statuses, SimulatedAttachments sent) : IDisposable
 {
     private readonly HttpClient _http = new() { Timeout = Timeout.InfiniteTimeSpan }; // per request: the notifications' timeout_ms
 
@@ -67,16 +67,13 @@ internal sealed class OutboundMessageSender(SimulatorStore store, SimulatorOptio
         payload["recipients"] = new JsonArray(FrontResources.Recipient(new MessageParty(message.To, null, "to")));
         payload["body"] = message.Body;
         payload["text"] = FrontResources.PlainText(message.Body);
-        payload["attachments"] = new JsonArray([.. message.Attachments.Select((a, i) => (JsonNode?)new JsonObject
-        {
-            ["id"] = $"fil_sim{i}",
-            ["filename"] = a.Filename,
-            ["url"] = $"{host}/download/fil_sim{i}",
-            ["content_type"] = a.ContentType,
-            ["size"] = a.Size,
-            ["metadata"] = new JsonObject { ["is_inline"] = false },
-        })]);
+        var attachments = AttachmentEndpoints.Keep(message.Attachments);
+        payload["attachments"] = AttachmentEndpoints.AttachmentObjects(host, attachments);
         payload["metadata"] = new JsonObject();
+        if (messageId is not null)
+        {
+            sent.RecordSent(channelId, messageId, payload, attachments); // GET /messages/{id} and its downloads serve it
+        }
 
         var type = message.Autoreply ? "message_autoreply" : "message";
         var body = new JsonObject { ["type"] = type, ["payload"] = payload }.ToJsonString();

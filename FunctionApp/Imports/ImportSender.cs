@@ -20,7 +20,7 @@ namespace FrontFunctions.Imports;
 /// </list>
 /// Everything after the Front call is written with <see cref="CancellationToken.None"/>: Front may have acted, the row must say so.
 /// </summary>
-public sealed class ImportSender(ImportStore imports, ImportCheck checks, FrontApiClient front, ILogger<ImportSender> logger)
+public sealed class ImportSender(ImportStore imports, ImportCheck checks, FrontApiClient front, FrontAttachmentClient multipart, ILogger<ImportSender> logger)
 {
     /// <summary>The <c>Retry-After</c> of a 503 answered when Front provably did not act.</summary>
     public const int RetryAfterSeconds = 10;
@@ -29,18 +29,25 @@ public sealed class ImportSender(ImportStore imports, ImportCheck checks, FrontA
     /// An operator's "send again" of an <c>unknown</c> import: the first call may have landed, so every outcome but Front's
     /// 202 puts the row back to <c>unknown</c> (with the new reason) instead of releasing or failing it.
     /// </param>
-    public async Task<HttpAnswer> SendAsync(ImportEntity reservation, ReadOnlyMemory<byte> body, CancellationToken cancellationToken, bool again = false)
+    /// <param name="files">
+    /// The import's attachments: sent to Front as <c>multipart/form-data</c>. Such a body is not kept on an <c>unknown</c> row
+    /// (an operator's "send again" would lose the files), so the row says its body was not kept.
+    /// </param>
+    public async Task<HttpAnswer> SendAsync(ImportEntity reservation, ReadOnlyMemory<byte> body, CancellationToken cancellationToken, bool again = false, IReadOnlyList<FrontUploadFile>? files = null)
     {
         var channelId = reservation.PartitionKey;
+        var kept = files is { Count: > 0 } ? ReadOnlyMemory<byte>.Empty : body;
         var externalId = reservation.ExternalId!;
         string messageUid;
         try
         {
-            messageUid = await front.ImportAsync(channelId, reservation.Inbound, body, cancellationToken).ConfigureAwait(false);
+            messageUid = files is { Count: > 0 }
+                ? await multipart.ImportAsync(channelId, reservation.Inbound, body, files, cancellationToken).ConfigureAwait(false)
+                : await front.ImportAsync(channelId, reservation.Inbound, body, cancellationToken).ConfigureAwait(false);
         }
         catch (FrontApiException e) when (again)
         {
-            return await UnknownAsync(reservation, body, "Sent again by an operator; Front did not accept it this time (" + e.Reason + ") The first import may still exist.", e.StatusCode).ConfigureAwait(false);
+            return await UnknownAsync(reservation, kept, "Sent again by an operator; Front did not accept it this time (" + e.Reason + ") The first import may still exist.", e.StatusCode).ConfigureAwait(false);
         }
         catch (FrontApiException e) when (e.ProvedNotActed)
         {
@@ -67,11 +74,11 @@ public sealed class ImportSender(ImportStore imports, ImportCheck checks, FrontA
         }
         catch (FrontApiException e)
         {
-            return await UnknownAsync(reservation, body, "Front's answer to the import was lost (" + e.Reason + ") Front may have the message; it is not sent again automatically.", e.StatusCode).ConfigureAwait(false);
+            return await UnknownAsync(reservation, kept, "Front's answer to the import was lost (" + e.Reason + ") Front may have the message; it is not sent again automatically.", e.StatusCode).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            await UnknownAsync(reservation, body, "The import's request was aborted while Front was being called (scale-in, shutdown or the caller gone); Front may have the message.", null).ConfigureAwait(false);
+            await UnknownAsync(reservation, kept, "The import's request was aborted while Front was being called (scale-in, shutdown or the caller gone); Front may have the message.", null).ConfigureAwait(false);
             throw;
         }
 

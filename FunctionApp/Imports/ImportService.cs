@@ -23,7 +23,8 @@ public sealed class ImportService(
     IOptions<ImportOptions> options,
     ILogger<ImportService> logger)
 {
-    public async Task<HttpAnswer> ImportAsync(string channelId, bool inbound, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    /// <param name="files">Attachments sent with a multipart import: forwarded to Front as multipart by <see cref="ImportSender"/>.</param>
+    public async Task<HttpAnswer> ImportAsync(string channelId, bool inbound, ReadOnlyMemory<byte> body, CancellationToken cancellationToken, IReadOnlyList<FrontUploadFile>? files = null)
     {
         if (!FrontIds.IsChannelId(channelId))
         {
@@ -60,7 +61,7 @@ public sealed class ImportService(
             return await RepeatAsync(channelId, existing!).ConfigureAwait(false);
         }
 
-        return await sender.SendAsync(reservation, body, cancellationToken).ConfigureAwait(false);
+        return await sender.SendAsync(reservation, body, cancellationToken, files: files).ConfigureAwait(false);
     }
 
     /// <summary>A repeat of an external id this app already holds a row for: answered from the row, Front is not called.</summary>

@@ -62,7 +62,7 @@ public sealed class UnknownImports(
                 null => HttpAnswer.NotFound("No import with that external id in this channel."),
                 { Status: not ImportStatus.Unknown } => HttpAnswer.Error(StatusCodes.Status409Conflict, "not_unknown", $"This import is {current.Status} now; nothing was sent."),
                 { Body: null or { Length: 0 } } => HttpAnswer.Error(StatusCodes.Status409Conflict, "body_not_kept",
-                    $"The request body was larger than {ImportTransitions.MaxKeptBodyBytes} bytes and was not kept; ask the partner to resend it under a new external id."),
+                    $"The request body was not kept (larger than {ImportTransitions.MaxKeptBodyBytes} bytes, or it carried attachments); ask the partner to resend it under a new external id."),
                 _ => HttpAnswer.Error(StatusCodes.Status409Conflict, "too_early",
                     $"Front's notification may still come until {(current.UnknownAt ?? time.GetUtcNow()) + options.Value.OverdueAfter:O}; nothing was sent."),
             };

@@ -13,7 +13,7 @@ namespace FrontFunctions.Outbound;
 /// after the rows are in; a storage failure anywhere before that is thrown (the webhook answers 503, Front retries, and the
 /// retry gets the same answer). See docs-notes/answers.md for what the answer guarantees.
 /// </summary>
-public sealed class OutboundAnswerer(IdMapStore map, ChannelRegistry channels, OutboundQueue queue, TimeProvider time, ILogger<OutboundAnswerer> logger)
+public sealed class OutboundAnswerer(IdMapStore map, ChannelRegistry channels, OutboundQueue queue, TimeProvider time, Microsoft.Extensions.Options.IOptions<FrontOptions> front, ILogger<OutboundAnswerer> logger)
 {
     public async Task<HttpAnswer> AnswerAsync(string channelId, FrontWebhookEnvelope envelope, CancellationToken cancellationToken)
     {
@@ -43,6 +43,7 @@ public sealed class OutboundAnswerer(IdMapStore map, ChannelRegistry channels, O
         var data = message.Data;
         data["conversation_id"] = conversationId;
         data["external_conversation_id"] = externalConversationId;
+        Attachments.AttachmentLinks.AddDownloadUrls(data, front.Value.PublicBaseUrl, channelId, message.ExternalId); // the app streams each from Front
         var webhookId = OutboundItem.WebhookIdFor(channelId, message.ExternalId);
         var @event = new JsonObject
         {

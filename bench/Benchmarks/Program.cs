@@ -52,6 +52,7 @@ try
         "soak" => await SoakRun.RunAsync(storage, Arg(1, EnvInt("SOAK_NOTIFICATIONS", 100_000)), Arg(2, EnvInt("SOAK_REPLIES", 5_000)),
             Arg(3, EnvInt("SOAK_MINUTES", 30)), Environment.GetEnvironmentVariable("SOAK_OUTPUT") ?? "bench-results"),
         "merge" => await MergeBenchmark.RunAsync(storage, Arg(1, 1000), Arg(2, 100_000), Arg(3, 20)),
+        "attachments" => await AttachmentBenchmark.RunAsync(storage, Arg(1, 20), Arg(2, 5)),
         "faults" => LedgerGoal(await FaultLedgerRun.RunAsync(storage, new FaultLedgerRun.Plan(
             Arg(1, 2000), Arg(2, 20), Arg(3, 2), Arg(4, 10), Arg(5, 100), Environment.GetEnvironmentVariable("FAULTS_OUTPUT") ?? "bench-results"))),
         _ => throw new ArgumentException($"Unknown benchmark '{which}'. Usage:\n{usage}"),

@@ -140,6 +140,12 @@ public sealed class OpenApiContractTests
         await Check(HttpMethod.Post, statusRoute, statusPath, "{\"external_id\":\"nobody\",\"status\":\"failed\"}", HttpStatusCode.NotFound);
         await Check(HttpMethod.Post, statusRoute, statusPath, "{\"external_id\":\"x\",\"status\":\"sent\"}", HttpStatusCode.BadRequest);
         await Check(HttpMethod.Post, statusRoute, statusPath, "{}", HttpStatusCode.Unauthorized, withKey: false);
+        // A teammate's reply with an attachment: streamed through the app (200, the file); an id the map does not know is 404.
+        const string attachmentRoute = "/api/channels/{channelId}/messages/{externalMessageId}/attachments/{n}";
+        var withFile = await front.Control.SendTeammateMessageAsync(channelId, new FrontSimulator.Control.TeammateMessage { Attachments = [new("a.txt", "text/plain", 10)] });
+        var fileExternalId = JsonDocument.Parse(withFile.Answer).RootElement.GetProperty("external_id").GetString()!;
+        await Check(HttpMethod.Get, attachmentRoute, $"/api/channels/{channelId}/messages/{Uri.EscapeDataString(fileExternalId)}/attachments/0", null, HttpStatusCode.OK);
+        await Check(HttpMethod.Get, attachmentRoute, $"/api/channels/{channelId}/messages/nobody/attachments/0", null, HttpStatusCode.NotFound);
         // Front's answer lost (a 5xx): 202 unknown; Front's rate limit beyond the retries: 503 with Retry-After.
         await front.Control.SetFaultsAsync(new FrontSimulator.Control.FaultSettings { ErrorRate = 1.0 });
         var unknown = await Check(HttpMethod.Post, inboundRoute, inbound, ImportApiTests.Inbound("oa/unknown").ToJsonString(), HttpStatusCode.Accepted);

@@ -13,13 +13,14 @@ public sealed class RoomDependencyTests
     /// <summary>Room → the rooms it may depend on (docs/architecture.md, "Which way the rooms depend").</summary>
     public static readonly IReadOnlyDictionary<string, string[]> Allowed = new Dictionary<string, string[]>(StringComparer.Ordinal)
     {
-        ["Functions"] = ["Webhooks", "OperatorConsole", "Lookup", "Enrichment", "Outbound", "Imports", "Failures", "Ingest", "IdMap", "Channels", "Front", "Caching", "Storage", "Telemetry", "Http"],
+        ["Functions"] = ["Webhooks", "OperatorConsole", "Lookup", "Enrichment", "Outbound", "Imports", "Attachments", "Failures", "Ingest", "IdMap", "Channels", "Front", "Caching", "Storage", "Telemetry", "Http"],
         ["Webhooks"] = ["Outbound", "Ingest", "Channels", "Front", "Storage", "Telemetry", "Http"],
         ["OperatorConsole"] = ["Outbound", "Imports", "Failures", "IdMap", "Channels", "Front", "Storage", "Telemetry", "Http"],
         ["Lookup"] = ["Imports", "IdMap", "Front", "Caching", "Storage", "Telemetry", "Http"],
         ["Enrichment"] = ["Imports", "Failures", "Ingest", "IdMap", "Channels", "Front", "Caching", "Storage", "Telemetry", "Http"],
-        ["Outbound"] = ["Failures", "IdMap", "Channels", "Front", "Caching", "Storage", "Telemetry", "Http"],
+        ["Outbound"] = ["Attachments", "Failures", "IdMap", "Channels", "Front", "Caching", "Storage", "Telemetry", "Http"],
         ["Imports"] = ["Failures", "IdMap", "Channels", "Front", "Storage", "Telemetry", "Http"],
+        ["Attachments"] = ["IdMap", "Channels", "Front", "Storage", "Telemetry", "Http"],
         ["Failures"] = ["IdMap", "Front", "Storage", "Telemetry"],
         ["Ingest"] = ["Front", "Storage", "Telemetry"],
         ["IdMap"] = ["Channels", "Front", "Caching", "Storage", "Telemetry"],

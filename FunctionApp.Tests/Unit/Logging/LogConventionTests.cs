@@ -26,6 +26,7 @@ public sealed class LogConventionTests
         [typeof(FrontFunctions.Front.FrontLog)] = (7001, 7099),
         [typeof(FrontFunctions.Storage.StorageLog)] = (8201, 8299),
         [typeof(FrontFunctions.Http.HttpLog)] = (8001, 8099),
+        [typeof(FrontFunctions.Attachments.AttachmentLog)] = (8101, 8199),
     };
 
     private static IEnumerable<(MethodInfo Method, LoggerMessageAttribute Attribute)> LogMethods() =>
