@@ -71,6 +71,9 @@ public static class FrontFunctionsServices
         // Lookup API
         services.AddSingleton<Lookup.MapLookup>();
 
+        // Partner API: conversations and messages by external id
+        PartnerApi.PartnerApiServices.AddPartnerApi(services);
+
         return services;
     }
 }

@@ -202,6 +202,7 @@ var storageTableNames = [
   'FrontImports'
   'FrontBudget'
   'FrontSeenSignatures'
+  'FrontSeenMarks'
 ]
 var storageContainerNames = [
   'front-ingest-payloads'

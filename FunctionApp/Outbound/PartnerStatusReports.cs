@@ -22,6 +22,36 @@ public sealed class PartnerStatusReports(IdMapStore map, FrontApiClient front, I
     public const int MaxReasonLength = 500;
     public const string DefaultReason = "The partner system reported the message failed.";
 
+    /// <summary>
+    /// The same report with the external id in the path (<c>POST /api/channels/{channelId}/messages/{externalMessageId}/status</c>):
+    /// the body's <c>external_id</c> may be left out, and when given must be the path's.
+    /// </summary>
+    public Task<HttpAnswer> ReportAsync(string channelId, string externalId, byte[] body, CancellationToken cancellationToken)
+    {
+        System.Text.Json.Nodes.JsonObject? root;
+        try
+        {
+            root = System.Text.Json.Nodes.JsonNode.Parse(body, documentOptions: new JsonDocumentOptions { MaxDepth = 8, AllowDuplicateProperties = false }) as System.Text.Json.Nodes.JsonObject;
+        }
+        catch (JsonException)
+        {
+            root = null;
+        }
+
+        if (root is null)
+        {
+            return Task.FromResult(HttpAnswer.BadRequest("The body must be a JSON object: {\"status\":\"failed\",\"reason\":…}."));
+        }
+
+        if (root.ContainsKey("external_id") && (root["external_id"] as System.Text.Json.Nodes.JsonValue)?.ToString() != externalId)
+        {
+            return Task.FromResult(HttpAnswer.BadRequest("external_id in the body, when given, must be the external id of the path."));
+        }
+
+        root["external_id"] = externalId;
+        return ReportAsync(channelId, JsonSerializer.SerializeToUtf8Bytes(root), cancellationToken);
+    }
+
     public async Task<HttpAnswer> ReportAsync(string channelId, byte[] body, CancellationToken cancellationToken)
     {
         if (!FrontIds.IsChannelId(channelId))

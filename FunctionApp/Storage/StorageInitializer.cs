@@ -38,6 +38,7 @@ public sealed class StorageInitializer(QueueServiceClient queues, TableServiceCl
             tables.GetTableClient(StorageNames.FailuresTable).CreateIfNotExistsAsync(),
             tables.GetTableClient(StorageNames.ImportsTable).CreateIfNotExistsAsync(),
             tables.GetTableClient(StorageNames.SeenSignaturesTable).CreateIfNotExistsAsync(),
+            tables.GetTableClient(StorageNames.SeenMarksTable).CreateIfNotExistsAsync(),
             queues.GetQueueClient(StorageNames.ImportCheckQueue).CreateIfNotExistsAsync(),
             queues.GetQueueClient(StorageNames.ImportCheckPoisonQueue).CreateIfNotExistsAsync(),
             blobs.GetBlobContainerClient(StorageNames.PayloadContainer).CreateIfNotExistsAsync()).ConfigureAwait(false);

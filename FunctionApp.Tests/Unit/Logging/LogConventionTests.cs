@@ -24,6 +24,7 @@ public sealed class LogConventionTests
         [typeof(OutboundLog)] = (5001, 5099),
         [typeof(FrontFunctions.Telemetry.TelemetryLog)] = (6001, 6099),
         [typeof(FrontFunctions.Front.FrontLog)] = (7001, 7099),
+        [typeof(FrontFunctions.PartnerApi.PartnerApiLog)] = (8001, 8099),
     };
 
     private static IEnumerable<(MethodInfo Method, LoggerMessageAttribute Attribute)> LogMethods() =>
