@@ -93,6 +93,8 @@ public static class FrontSimulatorServer
         services.AddSingleton<SimulatorLifetime>();
         services.AddSingleton<SimulatorStore>();
         services.AddSingleton<MessageStatuses>();
+        services.AddSingleton<ConversationStates>();
+        services.AddSingleton<ChannelTokenRefusals>();
         services.AddSingleton<RuntimeSettings>();
         services.AddSingleton<RequestCounters>();
         services.AddSingleton<FrontRateLimiter>();
@@ -107,6 +109,7 @@ public static class FrontSimulatorServer
         app.UseMiddleware<FrontApiMiddleware>();
         app.MapFrontApi();
         app.MapSimulatorControl();
+        app.MapPartnerApiControl();
         return app;
     }
 }

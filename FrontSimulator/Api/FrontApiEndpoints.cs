@@ -22,6 +22,7 @@ internal static class FrontApiEndpoints
         app.MapGet(ResourceEndpoints.ConversationRoute, ResourceEndpoints.GetConversationAsync);
         app.MapPut(MessageStatusEndpoints.Route, MessageStatusEndpoints.UpdateAsync);
         app.MapGet("/channels/{channel_id}", ChannelEndpoints.GetChannelAsync);
+        app.MapConversationApi(); // ConversationEndpoints: state, tags, comments, messages, seen
     }
 }
 
@@ -165,7 +166,7 @@ internal static class ResourceEndpoints
         await FrontErrors.WriteJsonAsync(context, 200, body);
     }
 
-    public static async Task GetConversationAsync(HttpContext context, SimulatorStore store, SimulatorOptions options)
+    public static async Task GetConversationAsync(HttpContext context, SimulatorStore store, SimulatorOptions options, ConversationStates states)
     {
         var id = (string)context.Request.RouteValues["conversation_id"]!;
         var caller = FrontApiMiddleware.Caller(context);
@@ -186,7 +187,9 @@ internal static class ResourceEndpoints
             return;
         }
 
-        await FrontErrors.WriteJsonAsync(context, 200, FrontResources.Conversation(conversation, Host(options), includeExternalIds: caller.IsChannel));
+        var json = FrontResources.Conversation(conversation, Host(options), includeExternalIds: caller.IsChannel);
+        ConversationEndpoints.ApplyState(json, states.Get(conversation.Id), Host(options)); // status, assignee, tags
+        await FrontErrors.WriteJsonAsync(context, 200, json);
     }
 
     private static string Host(SimulatorOptions options) => options.CompanyHost.TrimEnd('/');
