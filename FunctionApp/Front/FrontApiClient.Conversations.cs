@@ -1,4 +1,3 @@
-using System.Net;
 using System.Text.Json;
 
 namespace FrontFunctions.Front;
@@ -22,26 +21,8 @@ public sealed record FrontReply(int Status, JsonElement? Body, string? ErrorMess
 public sealed partial class FrontApiClient
 {
     /// <summary><c>GET /conversations/{id}</c>, following a 301 (merged) to the survivor.</summary>
-    public async Task<FrontReply> GetConversationStateAsync(string channelId, string conversationId, CancellationToken cancellationToken = default)
-    {
-        var current = conversationId;
-        for (var hop = 0; hop <= MaxRedirects; hop++)
-        {
-            using var response = await SendAsync(channelId, "conversations/" + Uri.EscapeDataString(current), cancellationToken).ConfigureAwait(false);
-            if (response.StatusCode is HttpStatusCode.MovedPermanently or HttpStatusCode.PermanentRedirect or HttpStatusCode.Found
-                or HttpStatusCode.TemporaryRedirect or HttpStatusCode.SeeOther
-                && SurvivorFrom(response.Headers.Location) is { } survivor && !string.Equals(survivor, current, StringComparison.Ordinal))
-            {
-                current = survivor;
-                continue;
-            }
-
-            var reply = await ReplyAsync(response, cancellationToken).ConfigureAwait(false);
-            return string.Equals(current, conversationId, StringComparison.Ordinal) ? reply : reply with { RedirectedTo = current };
-        }
-
-        throw new FrontApiException($"GET /conversations/{conversationId} redirected more than {MaxRedirects} times.", permanent: false, 301);
-    }
+    public Task<FrontReply> GetConversationStateAsync(string channelId, string conversationId, CancellationToken cancellationToken = default) =>
+        CallAsync(channelId, HttpMethod.Get, "conversations/" + Uri.EscapeDataString(conversationId), null, cancellationToken);
 
     /// <summary><c>PATCH /conversations/{id}</c> with an <c>UpdateConversation</c> body (204).</summary>
     public Task<FrontReply> UpdateConversationAsync(string channelId, string conversationId, byte[] body, CancellationToken cancellationToken = default) =>
@@ -76,10 +57,50 @@ public sealed partial class FrontApiClient
     public Task<FrontReply> GetSeenAsync(string channelId, string messageId, CancellationToken cancellationToken = default) =>
         CallAsync(channelId, HttpMethod.Get, $"messages/{Uri.EscapeDataString(messageId)}/seen", null, cancellationToken);
 
+    /// <summary>
+    /// One call; a conversation route answered with a redirect (the conversation was merged: Front did not act) is made again
+    /// on the survivor, the reply then naming it in <see cref="FrontReply.RedirectedTo"/>.
+    /// </summary>
     private async Task<FrontReply> CallAsync(string channelId, HttpMethod method, string path, byte[]? body, CancellationToken cancellationToken)
     {
-        using var response = await SendAsync(channelId, method, path, body is null ? null : body, cancellationToken).ConfigureAwait(false);
-        return await ReplyAsync(response, cancellationToken).ConfigureAwait(false);
+        string? redirectedTo = null;
+        for (var hop = 0; hop <= MaxRedirects; hop++)
+        {
+            using var response = await SendAsync(channelId, method, path, body is null ? null : body, cancellationToken).ConfigureAwait(false);
+            if ((int)response.StatusCode is 301 or 302 or 303 or 307 or 308 && SurvivorPath(path, response.Headers.Location) is { } moved)
+            {
+                (path, redirectedTo) = moved;
+                continue;
+            }
+
+            var reply = await ReplyAsync(response, cancellationToken).ConfigureAwait(false);
+            return redirectedTo is null ? reply : reply with { RedirectedTo = redirectedTo };
+        }
+
+        throw new FrontApiException($"{method.Method} /{path} redirected more than {MaxRedirects} times.", permanent: false, 301);
+    }
+
+    /// <summary>
+    /// <paramref name="path"/> (<c>conversations/{id}…</c>) with the conversation of <paramref name="location"/> in place of its
+    /// own, or null when the location names no other conversation. Front's links may use any host: only the path is read.
+    /// </summary>
+    private static (string Path, string Survivor)? SurvivorPath(string path, Uri? location)
+    {
+        const string prefix = "conversations/";
+        if (location is null || !path.StartsWith(prefix, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var segments = (location.IsAbsoluteUri ? location.AbsolutePath : location.OriginalString.Split('?')[0]).Split('/', StringSplitOptions.RemoveEmptyEntries);
+        var at = Array.IndexOf(segments, "conversations");
+        var survivor = at >= 0 && at + 1 < segments.Length ? Uri.UnescapeDataString(segments[at + 1]) : null;
+        var rest = path[prefix.Length..];
+        var end = rest.IndexOfAny(['/', '?']);
+        var current = Uri.UnescapeDataString(end < 0 ? rest : rest[..end]);
+        return FrontIds.IsResourceId(survivor, "cnv_") && !string.Equals(survivor, current, StringComparison.Ordinal)
+            ? (prefix + Uri.EscapeDataString(survivor!) + (end < 0 ? "" : rest[end..]), survivor!)
+            : null;
     }
 
     private static async Task<FrontReply> ReplyAsync(HttpResponseMessage response, CancellationToken cancellationToken)
