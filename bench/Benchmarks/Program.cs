@@ -44,6 +44,7 @@ try
         "imports" => await ImportStatusBenchmark.RunAsync(storage, Arg(1, 200), Arg(2, 10)),
         "outbound" => await OutboundBenchmark.RunAsync(storage, Arg(1, 1000), Arg(2, 16), Arg(3, 3), Arg(4, 1000), Arg(5, 20)),
         "enrich" => await EnrichBenchmark.RunAsync(storage, Arg(1, 2000), Arg(2, 2)),
+        "partner" => await PartnerApiBenchmark.RunAsync(storage, Arg(1, 50), Arg(2, 16), Arg(3, 2000), Arg(4, 3), Arg(5, 100), Arg(6, 1000)),
         "faults" => LedgerGoal(await FaultLedgerRun.RunAsync(storage, new FaultLedgerRun.Plan(
             Arg(1, 2000), Arg(2, 20), Arg(3, 2), Arg(4, 10), Arg(5, 100), Environment.GetEnvironmentVariable("FAULTS_OUTPUT") ?? "bench-results"))),
         _ => throw new ArgumentException($"Unknown benchmark '{which}'. Usage:\n{usage}"),

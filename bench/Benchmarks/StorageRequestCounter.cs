@@ -119,5 +119,8 @@ public sealed class StorageRequestCounter : HttpPipelinePolicy
     }
 
     public long Requests => _stats.Values.Sum(s => s.Count);
+
+    /// <summary>The requests of the operations <paramref name="operation"/> accepts (names as <see cref="Operation"/> gives them).</summary>
+    public long CountWhere(Func<string, bool> operation) => _stats.Where(p => operation(p.Key)).Sum(p => p.Value.Count);
     public long Conflicts => _stats.Values.Sum(s => s.Conflicts);
 }
