@@ -9,6 +9,8 @@
 // 6. A teammate replies in Front (and another starts a conversation): the simulator sends each to the app as a signed
 //    `message`, the app answers its external ids and queues it, the delivery function POSTs it signed to the partner
 //    receiver that run-local.sh started, which verifies the signature; the demo prints what the partner received.
+// 7. The partner API: the partner reads the conversation by its own id, lists its messages, marks the teammate's reply seen
+//    and archives the conversation; each printed with what the simulator now shows (PartnerApiSteps).
 using FrontFunctions.Demo;
 
 var context = DemoContext.FromLocalSettings("local.settings.json");
@@ -20,6 +22,7 @@ try
     await DemoSteps.PrintTheMapAsync(context);
     await DemoSteps.PrintCountersAsync(context);
     await DemoSteps.ReplyFromFrontAsync(context);
+    await PartnerApiSteps.UseThePartnerApiAsync(context);
     return 0;
 }
 catch (DemoFailedException e)

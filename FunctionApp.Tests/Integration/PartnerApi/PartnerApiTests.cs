@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using FrontFunctions.Tests.Infrastructure;
 using FrontFunctions.Tests.Integration.Outbound;
 using FrontSimulator.Control;
 using static FrontFunctions.Tests.Integration.PartnerApi.PartnerApiClient;
