@@ -94,7 +94,7 @@ public sealed class PartnerApiTests
         Assert.True(status == HttpStatusCode.OK, failed.ToString());
         var sent = (await two.Sim.GetSentMessagesAsync(channel)).Messages.Single(m => m.MessageId == replyId);
         Assert.Equal(("failed", true), (sent.Status, sent.ConversationReopened));
-        Assert.Equal("unassigned", (await two.Sim.GetConversationStateAsync(conversationId)).Status);
+        Assert.Equal("assigned", (await two.Sim.GetConversationStateAsync(conversationId)).Status); // reopened, still assigned to tea_1
     }
 
     [Fact]
