@@ -36,7 +36,7 @@ public sealed class PartnerApiTests
     public async Task Found_every_route_answers_and_Front_shows_the_change()
     {
         var (two, conversationId, reply, replyId) = await StartAsync();
-        await using var _ = two;
+        await using var owned = two;
         var channel = two.ChannelId;
 
         var (status, read, _) = await CallAsync(two, HttpMethod.Get, Conversation(channel, Thread));
@@ -101,7 +101,7 @@ public sealed class PartnerApiTests
     public async Task A_teammate_message_the_map_does_not_know_is_listed_with_a_null_external_id_and_recorded()
     {
         var (two, conversationId, _, _) = await StartAsync();
-        await using var _ = two;
+        await using var owned = two;
         // Front sends a message the app never answers (its webhook unreachable for a moment): no external id anywhere.
         await two.Sim.CreateChannelAsync(two.ChannelId, RunningLocalHostAppUid, RunningLocalHostSecret, new Uri("http://127.0.0.1:9/"));
         var unanswered = await two.Sim.SendTeammateMessageAsync(two.ChannelId, new TeammateMessage { ConversationId = conversationId });
@@ -121,7 +121,7 @@ public sealed class PartnerApiTests
     public async Task Merged_the_survivor_answers_by_either_external_id()
     {
         var (two, mergedId, _, _) = await StartAsync();
-        await using var _ = two;
+        await using var owned = two;
         var survivorId = await two.ImportMappedAsync("pa-in/2", "pa-survivor");
         await two.Sim.MergeAsync(mergedId, survivorId);
 
@@ -143,7 +143,7 @@ public sealed class PartnerApiTests
     public async Task Unknown_ids_are_404_naming_the_id_on_every_route()
     {
         var (two, _, _, _) = await StartAsync();
-        await using var _ = two;
+        await using var owned = two;
         foreach (var (name, method, path, body) in Routes(two.ChannelId, "nobody/🚀 1", "nothing/🚀 2"))
         {
             var (status, answer, _) = await CallAsync(two, method, path, body);
@@ -157,7 +157,7 @@ public sealed class PartnerApiTests
     public async Task A_deleted_channel_is_410_on_every_route()
     {
         var (two, _, reply, _) = await StartAsync();
-        await using var _ = two;
+        await using var owned = two;
         await two.Sim.DeleteChannelAsync(two.ChannelId);
         using (var delete = await two.Pipeline.Host.SendSignedAsync(HttpMethod.Delete, $"/api/front/channels/{two.ChannelId}", null))
         {
@@ -171,7 +171,7 @@ public sealed class PartnerApiTests
     public async Task Front_refusing_the_channel_token_is_403_naming_the_route_never_500()
     {
         var (two, _, reply, _) = await StartAsync();
-        await using var _ = two;
+        await using var owned = two;
         await two.Sim.SetChannelTokenRefusalsAsync(["*"]);
         foreach (var (name, method, path, body) in Routes(two.ChannelId, Thread, reply))
         {
@@ -188,7 +188,7 @@ public sealed class PartnerApiTests
     public async Task Front_not_knowing_the_resource_is_passed_on_as_404_with_Fronts_message()
     {
         var (two, _, reply, _) = await StartAsync();
-        await using var _ = two;
+        await using var owned = two;
         // Front forgets everything (a new company with the same channel id): the map still holds the ids.
         await two.Sim.ResetAsync();
         await two.Sim.SetRateLimitAsync(10_000, 1_000);
@@ -200,7 +200,7 @@ public sealed class PartnerApiTests
     public async Task Front_rate_limiting_after_the_apps_retries_is_503_with_retry_after()
     {
         var (two, _, reply, _) = await StartAsync();
-        await using var _ = two;
+        await using var owned = two;
         await two.Sim.SetFaultsAsync(new FaultSettings { Burst429 = 10_000 });
         await AssertEveryRouteAsync(two, reply, HttpStatusCode.ServiceUnavailable, null, retryAfter: true);
     }
@@ -209,7 +209,7 @@ public sealed class PartnerApiTests
     public async Task Front_failing_after_the_apps_retries_is_503_never_500()
     {
         var (two, _, reply, _) = await StartAsync();
-        await using var _ = two;
+        await using var owned = two;
         await two.Sim.SetFaultsAsync(new FaultSettings { ErrorRate = 1 });
         await AssertEveryRouteAsync(two, reply, HttpStatusCode.ServiceUnavailable, null, retryAfter: true);
     }
