@@ -93,6 +93,8 @@ public static class FrontSimulatorServer
         services.AddSingleton<SimulatorLifetime>();
         services.AddSingleton<SimulatorStore>();
         services.AddSingleton<MessageStatuses>();
+        services.AddSingleton<ConversationStates>();
+        services.AddSingleton<ChannelTokenRefusals>();
         services.AddSingleton<RuntimeSettings>();
         services.AddSingleton<RequestCounters>();
         services.AddSingleton<FrontRateLimiter>();
@@ -109,6 +111,7 @@ public static class FrontSimulatorServer
         app.MapFrontApi();
         app.MapSimulatorControl();
         app.MapAttachmentRoutes();
+        app.MapPartnerApiControl();
         return app;
     }
 }

@@ -10,6 +10,7 @@ using FrontFunctions.Ingest;
 using FrontFunctions.Lookup;
 using FrontFunctions.OperatorConsole;
 using FrontFunctions.Outbound;
+using FrontFunctions.PartnerApi;
 using FrontFunctions.Storage;
 using FrontFunctions.Telemetry;
 using FrontFunctions.Webhooks;
@@ -46,6 +47,7 @@ public static class FrontFunctionsServices
         services.AddEnrichment(configuration);
         services.AddAttachments(configuration);
         services.AddLookup();
+        services.AddPartnerApi();
         services.AddWebhooks();
         services.AddOperatorConsole();
         return services;

@@ -200,6 +200,7 @@ var storageTableNames = [
   'FrontBudget'
   'FrontSeenSignatures'
   'FrontConsole'
+  'FrontSeenMarks'
 ]
 var storageContainerNames = [
   'front-ingest-payloads'

@@ -18,6 +18,15 @@ internal static class FrontSchemas
     public static readonly Lazy<JsonSchema> MessageResponse = new(() => Build(CoreApi.Value, "/components/schemas/MessageResponse"));
     public static readonly Lazy<JsonSchema> ConversationResponse = new(() => Build(CoreApi.Value, "/components/schemas/ConversationResponse"));
 
+    public static readonly Lazy<JsonSchema> ListOfMessages = new(() => Build(CoreApi.Value, "/components/responses/listOfMessages/content/application~1json/schema"));
+    public static readonly Lazy<JsonSchema> ListOfComments = new(() => Build(CoreApi.Value, "/components/responses/listOfComments/content/application~1json/schema"));
+    public static readonly Lazy<JsonSchema> CommentResponse = new(() => Build(CoreApi.Value, "/components/schemas/CommentResponse"));
+    public static readonly Lazy<JsonSchema> ListOfSeenReceipts = new(() => Build(CoreApi.Value, "/components/responses/listOfSeenReceipts/content/application~1json/schema"));
+
+    /// <summary>The request bodies of PATCH /conversations/{id}, the tags routes and POST …/comments.</summary>
+    public static readonly Lazy<JsonSchema> UpdateConversation = new(() => Build(CoreApi.Value, "/components/schemas/UpdateConversation"));
+    public static readonly Lazy<JsonSchema> TagIds = new(() => Build(CoreApi.Value, "/components/schemas/TagIds"));
+
     /// <summary>The 202 body of the sync import endpoints (channel-api.json, components/responses/acceptedMessage).</summary>
     public static readonly Lazy<JsonSchema> AcceptedMessage = new(() =>
         Build(ChannelApi.Value, "/components/responses/acceptedMessage/content/application~1json/schema"));
@@ -151,6 +160,13 @@ internal static class FrontSchemas
             if (!schema.ContainsKey("additionalProperties"))
             {
                 schema["additionalProperties"] = false;
+            }
+
+            // A field the spec requires but does not declare (TeammateResponse.license_type) is allowed, untyped: otherwise
+            // additionalProperties would make the schema impossible to meet.
+            foreach (var required in (schema["required"] as JsonArray ?? []).Select(r => r!.GetValue<string>()).Where(r => !properties.ContainsKey(r)).ToList())
+            {
+                properties[required] = new JsonObject();
             }
         }
 

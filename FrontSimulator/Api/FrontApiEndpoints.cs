@@ -21,6 +21,7 @@ internal static class FrontApiEndpoints
         app.MapGet(ResourceEndpoints.ConversationRoute, ResourceEndpoints.GetConversationAsync);
         app.MapPut(MessageStatusEndpoints.Route, MessageStatusEndpoints.UpdateAsync);
         app.MapGet("/channels/{channel_id}", ChannelEndpoints.GetChannelAsync);
+        app.MapConversationApi(); // ConversationEndpoints: state, tags, comments, messages, seen
     }
 }
 
@@ -167,7 +168,7 @@ internal static class ResourceEndpoints
         await FrontErrors.WriteJsonAsync(context, 200, body);
     }
 
-    public static async Task GetConversationAsync(HttpContext context, SimulatorStore store, SimulatorOptions options)
+    public static async Task GetConversationAsync(HttpContext context, SimulatorStore store, SimulatorOptions options, ConversationStates states)
     {
         var id = (string)context.Request.RouteValues["conversation_id"]!;
         var caller = FrontApiMiddleware.Caller(context);
@@ -188,6 +189,9 @@ internal static class ResourceEndpoints
             return;
         }
 
-        await FrontErrors.WriteJsonAsync(context, 200, FrontResources.Conversation(conversation, store.HostOf(caller.ChannelId ?? conversation.ChannelIds.FirstOrDefault(), options), includeExternalIds: caller.IsChannel));
+        var host = store.HostOf(caller.ChannelId ?? conversation.ChannelIds.FirstOrDefault(), options);
+        var json = FrontResources.Conversation(conversation, host, includeExternalIds: caller.IsChannel);
+        ConversationEndpoints.ApplyState(json, states.Get(conversation.Id), host); // status, assignee, tags
+        await FrontErrors.WriteJsonAsync(context, 200, json);
     }
 }

@@ -17,7 +17,7 @@ internal static class MessageStatusEndpoints
 {
     public const string Route = "/channels/{channel_id}/conversations/{conv_ext_id}/messages/{message_ext_id}/status";
 
-    public static async Task UpdateAsync(HttpContext context, SimulatorStore store, MessageStatuses statuses, TimeProvider time)
+    public static async Task UpdateAsync(HttpContext context, SimulatorStore store, MessageStatuses statuses, ConversationStates states, TimeProvider time)
     {
         var channelId = (string)context.Request.RouteValues["channel_id"]!;
         var conversationExternalId = Unescape((string)context.Request.RouteValues["conv_ext_id"]!);
@@ -68,6 +68,7 @@ internal static class MessageStatusEndpoints
         }
 
         statuses.MarkFailed(message, root!["reason"]?.GetValue<string>(), time.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0);
+        states.Reopen(conversation?.Id ?? message.ConversationId); // the conversation's status shows it reopened
         context.Response.StatusCode = StatusCodes.Status204NoContent;
     }
 

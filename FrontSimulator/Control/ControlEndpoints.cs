@@ -207,13 +207,15 @@ internal static class ControlEndpoints
         sim.MapGet("/counters", (RequestCounters counters) => Results.Json(counters.Snapshot(), ControlJson.Options));
 
         sim.MapPost("/reset", (
-            SimulatorLifetime lifetime, SimulatorStore store, MessageStatuses statuses, RuntimeSettings settings, FrontRateLimiter limiter, FaultInjector faults,
+            SimulatorLifetime lifetime, SimulatorStore store, MessageStatuses statuses, ConversationStates conversationStates, ChannelTokenRefusals refusals, RuntimeSettings settings, FrontRateLimiter limiter, FaultInjector faults,
             RequestCounters counters, NotificationDispatcher notifications, SimulatedAttachments attachments, ILogger<SimulatorStore> logger) =>
         {
             lifetime.Renew();
             store.Reset();
             attachments.Reset();
             statuses.Reset();
+            conversationStates.Reset();
+            refusals.Reset();
             settings.Reset();
             limiter.Reset();
             faults.Reset();

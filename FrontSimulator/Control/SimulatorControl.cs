@@ -11,7 +11,7 @@ namespace FrontSimulator.Control;
 /// Typed client of the simulator's control API (<c>/_sim/…</c>), for tests and demos. Every method throws
 /// <see cref="HttpRequestException"/> when the simulator refuses the call.
 /// </summary>
-public sealed class SimulatorControl : IDisposable
+public sealed partial class SimulatorControl : IDisposable
 {
     private readonly HttpClient _http;
     private readonly bool _ownsClient;

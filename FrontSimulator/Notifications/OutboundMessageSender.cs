@@ -14,7 +14,7 @@ namespace FrontSimulator.Notifications;
 /// (front-api-specs' <c>MessageResponse</c>): an auto-reply has <c>type</c> <c>auto_reply</c>, no <c>id</c>, and
 /// <c>_links.related.message_replied_to</c>.
 /// </summary>
-internal sealed class OutboundMessageSender(SimulatorStore store, SimulatorOptions options, TimeProvider time, RuntimeSettings settings, MessageStatuses statuses, SimulatedAttachments sent) : IDisposable
+internal sealed class OutboundMessageSender(SimulatorStore store, SimulatorOptions options, TimeProvider time, RuntimeSettings settings, MessageStatuses statuses, SimulatedAttachments sent, ConversationStates conversations) : IDisposable
 {
     private readonly HttpClient _http = new() { Timeout = Timeout.InfiniteTimeSpan }; // per request: the notifications' timeout_ms
 
@@ -81,6 +81,13 @@ internal sealed class OutboundMessageSender(SimulatorStore store, SimulatorOptio
         if (status == 200 && AnsweredIds(answer) is var (externalId, externalConversationId))
         {
             statuses.RecordSent(channelId, messageId, conversationId, externalId, externalConversationId); // Front records the answer's ids
+        }
+
+        if (messageId is not null)
+        {
+            // Listed with the conversation's messages (GET /conversations/{id}/messages), with the answer's external id if any.
+            conversations.RecordTeammateMessage(new TeammateSent(
+                messageId, channelId, conversationId, message.Subject, message.Body, now, message.To, status == 200 ? AnsweredIds(answer)?.ExternalId : null));
         }
 
         return new TeammateMessageResult(status, answer, body, conversationId, messageId);

@@ -103,6 +103,14 @@ internal sealed class FrontApiMiddleware(
         context.Items[CallerKey] = check.Caller;
         var company = store.CompanyOf(check.Caller.ChannelId); // the channel's company; null = the default company
         companyOfCaller(company ?? FrontRateLimiter.DefaultCompany);
+        if (check.Caller.IsChannel && context.RequestServices.GetRequiredService<Control.ChannelTokenRefusals>().Refuses(route))
+        {
+            // The control switch: Front refusing a channel token on this route (Control/ChannelTokenRefusals).
+            WriteHeaders(context, rateLimiter.Peek(company), retryAfter: false);
+            await FrontErrors.WriteAsync(context, 403, $"A channel token may not use {route}.");
+            return false;
+        }
+
         var state = rateLimiter.TryAcquire(company, check.Caller.ChannelId ?? "company-token");
         WriteHeaders(context, state, retryAfter: state.Verdict != RateLimitVerdict.Allowed);
         if (state.Verdict != RateLimitVerdict.Allowed)

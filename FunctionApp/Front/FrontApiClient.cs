@@ -11,7 +11,7 @@ namespace FrontFunctions.Front;
 /// handler sit in its pipeline (see <c>EnrichmentServices</c>); automatic redirects are off so a merged conversation's 301
 /// is seen and followed here.
 /// </summary>
-public sealed class FrontApiClient(HttpClient http)
+public sealed partial class FrontApiClient(HttpClient http)
 {
     private const int MaxRedirects = 5;
 

@@ -92,7 +92,7 @@ internal sealed class IdMapReader(IdMapTable table, TimeProvider time)
             ids = [.. ids, externalConversationId];
         }
 
-        return new MappedConversation(channelId, survivor, ids);
+        return new MappedConversation(channelId, survivor, ids) { RecordedConversationId = conversationId };
     }
 
     public async Task<MappedConversation?> FindConversationByFrontIdAsync(string channelId, string conversationId, CancellationToken cancellationToken)

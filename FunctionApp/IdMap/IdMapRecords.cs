@@ -10,7 +10,11 @@ public sealed record MappedMessage(
     string? MessageUid);
 
 /// <summary>A mapped conversation: the surviving Front conversation and every external conversation id it carries.</summary>
-public sealed record MappedConversation(string ChannelId, string ConversationId, IReadOnlyList<string> ExternalConversationIds);
+public sealed record MappedConversation(string ChannelId, string ConversationId, IReadOnlyList<string> ExternalConversationIds)
+{
+    /// <summary>For a lookup by external id: the conversation the id was first recorded on (a merged one when it differs from <see cref="ConversationId"/>).</summary>
+    public string? RecordedConversationId { get; init; }
+}
 
 /// <summary>
 /// The stored row of one Front conversation (<c>fc|</c>), as enrichment reads it. <see cref="MovePending"/>: merged away,

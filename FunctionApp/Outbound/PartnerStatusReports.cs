@@ -14,13 +14,44 @@ namespace FrontFunctions.Outbound;
 /// app calls Front's external message status endpoint with the external conversation id the id map holds for that message:
 /// Front marks it failed and reopens the conversation. Answers: 200 <c>{"type":"message_status","status":"failed",…}</c>;
 /// 400 a bad body; 404 an external id the map does not hold; Front's own 4xx passed on with its message (type
-/// <c>front_refused</c>; 502 when Front refused the app's own credentials); 503 when Front or storage is unavailable (retry;
-/// the call is idempotent). Never 500.
+/// <c>front_refused</c>; 403 <c>front_forbidden</c> when Front refuses a channel token the route; 502 when Front refused the
+/// app's own credentials); 410 a deleted channel; 503 when Front or storage is unavailable (retry; the call is idempotent).
+/// Never 500. Also reached as <c>POST /api/channels/{channelId}/messages/{externalMessageId}/status</c> (the partner API).
 /// </summary>
-public sealed class PartnerStatusReports(IdMapStore map, FrontApiClient front, ILogger<PartnerStatusReports> logger)
+public sealed class PartnerStatusReports(IdMapStore map, FrontApiClient front, Channels.ChannelRegistry channels, ILogger<PartnerStatusReports> logger)
 {
     public const int MaxReasonLength = 500;
     public const string DefaultReason = "The partner system reported the message failed.";
+
+    /// <summary>
+    /// The same report with the external id in the path (<c>POST /api/channels/{channelId}/messages/{externalMessageId}/status</c>):
+    /// the body's <c>external_id</c> may be left out, and when given must be the path's.
+    /// </summary>
+    public Task<HttpAnswer> ReportAsync(string channelId, string externalId, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    {
+        System.Text.Json.Nodes.JsonObject? root;
+        try
+        {
+            root = System.Text.Json.Nodes.JsonNode.Parse(body.Span, documentOptions: new JsonDocumentOptions { MaxDepth = 8, AllowDuplicateProperties = false }) as System.Text.Json.Nodes.JsonObject;
+        }
+        catch (JsonException)
+        {
+            root = null;
+        }
+
+        if (root is null)
+        {
+            return Task.FromResult(HttpAnswer.BadRequest("The body must be a JSON object: {\"status\":\"failed\",\"reason\":…}."));
+        }
+
+        if (root.ContainsKey("external_id") && (root["external_id"] as System.Text.Json.Nodes.JsonValue)?.ToString() != externalId)
+        {
+            return Task.FromResult(HttpAnswer.BadRequest("external_id in the body, when given, must be the external id of the path."));
+        }
+
+        root["external_id"] = externalId;
+        return ReportAsync(channelId, JsonSerializer.SerializeToUtf8Bytes(root), cancellationToken);
+    }
 
     public async Task<HttpAnswer> ReportAsync(string channelId, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {
@@ -36,6 +67,11 @@ public sealed class PartnerStatusReports(IdMapStore map, FrontApiClient front, I
         }
 
         // Storage failing here is answered 503 by the HTTP edge (Http/HttpEdge.cs).
+        if ((await channels.FindRecentAsync(channelId, cancellationToken).ConfigureAwait(false))?.Status == Channels.ChannelStatus.Deleted)
+        {
+            return HttpAnswer.Error(410, "gone", $"Channel {channelId} was deleted in Front: its messages can no longer be reported.");
+        }
+
         var message = await map.FindMessageByExternalIdAsync(channelId, report.ExternalId, cancellationToken).ConfigureAwait(false);
 
         if (message is null)
@@ -68,7 +104,13 @@ public sealed class PartnerStatusReports(IdMapStore map, FrontApiClient front, I
         {
             await front.MarkMessageFailedAsync(channelId, conversation, report.ExternalId, report.Reason, cancellationToken).ConfigureAwait(false);
         }
-        catch (FrontApiException e) when (e.Permanent && e.StatusCode is 401 or 403)
+        catch (FrontApiException e) when (e.Permanent && e.StatusCode == 403)
+        {
+            // Front refuses a channel token this route (its docs do not say which routes a channel token may use).
+            OutboundLog.PartnerReported(logger, channelId, report.ExternalId, "403");
+            return HttpAnswer.Error(403, "front_forbidden", $"Front does not allow a channel token to use PUT /channels/{{channel_id}}/conversations/{{conv_ext_id}}/messages/{{message_ext_id}}/status (403): {e.Message}");
+        }
+        catch (FrontApiException e) when (e.Permanent && e.StatusCode is 401)
         {
             OutboundLog.PartnerReported(logger, channelId, report.ExternalId, e.StatusCode.ToString()!);
             return HttpAnswer.Error(502, "front_refused", $"Front refused the app's channel token ({e.StatusCode}): {e.Message}");

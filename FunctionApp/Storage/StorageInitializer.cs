@@ -42,6 +42,7 @@ public sealed class StorageInitializer(QueueServiceClient queues, TableServiceCl
             tables.GetTableClient(StorageNames.SeenSignaturesTable).CreateIfNotExistsAsync(),
             tables.GetTableClient(StorageNames.BudgetTable).CreateIfNotExistsAsync(),
             tables.GetTableClient(StorageNames.ConsoleTable).CreateIfNotExistsAsync(),
+            tables.GetTableClient(StorageNames.SeenMarksTable).CreateIfNotExistsAsync(),
             queues.GetQueueClient(StorageNames.ImportCheckQueue).CreateIfNotExistsAsync(),
             queues.GetQueueClient(StorageNames.ImportCheckPoisonQueue).CreateIfNotExistsAsync(),
             blobs.GetBlobContainerClient(StorageNames.PayloadContainer).CreateIfNotExistsAsync()).ConfigureAwait(false);

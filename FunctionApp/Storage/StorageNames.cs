@@ -48,6 +48,9 @@ public static class StorageNames
     /// </summary>
     public const string SeenSignaturesTable = "FrontSeenSignatures";
 
+    /// <summary>Messages the partner API has marked seen in Front (once each): PartitionKey = channel, RowKey = Front message id.</summary>
+    public const string SeenMarksTable = "FrontSeenMarks";
+
     /// <summary>The shared Front budget: one token-bucket row per company/app (<c>Front__SharedBudget__BudgetKey</c>).</summary>
     public const string BudgetTable = "FrontBudget";
 

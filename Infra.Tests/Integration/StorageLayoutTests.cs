@@ -30,6 +30,7 @@ public sealed class StorageLayoutTests
     [InlineData(StorageNames.BudgetTable)]
     [InlineData(StorageNames.SeenSignaturesTable)]
     [InlineData(StorageNames.ConsoleTable)]
+    [InlineData(StorageNames.SeenMarksTable)]
     public void Table_is_created_up_front(string table) =>
         Assert.Contains(table, Names("Microsoft.Storage/storageAccounts/tableServices/tables"));
 

@@ -53,6 +53,7 @@ try
             Arg(3, EnvInt("SOAK_MINUTES", 30)), Environment.GetEnvironmentVariable("SOAK_OUTPUT") ?? "bench-results"),
         "merge" => await MergeBenchmark.RunAsync(storage, Arg(1, 1000), Arg(2, 100_000), Arg(3, 20)),
         "attachments" => await AttachmentBenchmark.RunAsync(storage, Arg(1, 20), Arg(2, 5)),
+        "partner" => await PartnerApiBenchmark.RunAsync(storage, Arg(1, 50), Arg(2, 16), Arg(3, 2000), Arg(4, 3), Arg(5, 100), Arg(6, 1000)),
         "faults" => LedgerGoal(await FaultLedgerRun.RunAsync(storage, new FaultLedgerRun.Plan(
             Arg(1, 2000), Arg(2, 20), Arg(3, 2), Arg(4, 10), Arg(5, 100), Environment.GetEnvironmentVariable("FAULTS_OUTPUT") ?? "bench-results"))),
         _ => throw new ArgumentException($"Unknown benchmark '{which}'. Usage:\n{usage}"),

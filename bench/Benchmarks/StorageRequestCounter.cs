@@ -122,5 +122,7 @@ public sealed class StorageRequestCounter : HttpPipelinePolicy
 
     /// <summary>Requests of one operation as <see cref="Operation"/> names it (0 when none).</summary>
     public long CountOf(string operation) => _stats.TryGetValue(operation, out var s) ? s.Count : 0;
+    /// <summary>The requests of the operations <paramref name="operation"/> accepts (names as <see cref="Operation"/> gives them).</summary>
+    public long CountWhere(Func<string, bool> operation) => _stats.Where(p => operation(p.Key)).Sum(p => p.Value.Count);
     public long Conflicts => _stats.Values.Sum(s => s.Conflicts);
 }

@@ -11,7 +11,7 @@ namespace FrontFunctions.Demo;
 internal static class AttachmentSteps
 {
     /// <summary>
-    /// 7. The partner imports a message with a file: <c>multipart/form-data</c> with a <c>message</c> field (the JSON body)
+    /// 8. The partner imports a message with a file: <c>multipart/form-data</c> with a <c>message</c> field (the JSON body)
     /// and <c>attachments[]</c>; the app forwards both to Front as Front's multipart form. Prints the app's answer and the
     /// file as the simulator keeps it (name, type, size, SHA-256 beside the one sent).
     /// </summary>

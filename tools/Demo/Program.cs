@@ -9,7 +9,9 @@
 // 6. A teammate replies in Front (and another starts a conversation): the simulator sends each to the app as a signed
 //    `message`, the app answers its external ids and queues it, the delivery function POSTs it signed to the partner
 //    receiver that run-local.sh started, which verifies the signature; the demo prints what the partner received.
-// 7-8. Attachments (AttachmentSteps): a multipart import with a file, and a teammate's file streamed through the app.
+// 7. The partner API: the partner reads the conversation by its own id, lists its messages, marks the teammate's reply seen
+//    and archives the conversation; each printed with what the simulator now shows (PartnerApiSteps).
+// 8-9. Attachments (AttachmentSteps): a multipart import with a file, and a teammate's file streamed through the app.
 using FrontFunctions.Demo;
 
 var context = DemoContext.FromLocalSettings("local.settings.json");
@@ -21,8 +23,9 @@ try
     await DemoSteps.PrintTheMapAsync(context);
     await DemoSteps.PrintCountersAsync(context);
     await DemoSteps.ReplyFromFrontAsync(context);
+    await PartnerApiSteps.UseThePartnerApiAsync(context);
 
-    // Attachments both ways (issue 21): 7. a message imported with a file; 8. a teammate's file downloaded through the app.
+    // Attachments both ways (issue 21): 8. a message imported with a file; 9. a teammate's file downloaded through the app.
     await AttachmentSteps.ImportWithAttachmentAsync(context);
     await AttachmentSteps.DownloadReplyAttachmentAsync(context);
     return 0;

@@ -146,6 +146,25 @@ public sealed class OpenApiContractTests
         var fileExternalId = JsonDocument.Parse(withFile.Answer).RootElement.GetProperty("external_id").GetString()!;
         await Check(HttpMethod.Get, attachmentRoute, $"/api/channels/{channelId}/messages/{Uri.EscapeDataString(fileExternalId)}/attachments/0", null, HttpStatusCode.OK);
         await Check(HttpMethod.Get, attachmentRoute, $"/api/channels/{channelId}/messages/nobody/attachments/0", null, HttpStatusCode.NotFound);
+        // The partner API by external id (docs/partner-api.md) on the reply's conversation, by the id the app answered Front with.
+        var replyConversation = Uri.EscapeDataString(JsonDocument.Parse(reply.Answer).RootElement.GetProperty("external_conversation_id").GetString()!);
+        var replyMessage = Uri.EscapeDataString(replyExternalId);
+        const string partnerConversation = "/api/channels/{channelId}/conversations/{externalConversationId}";
+        const string partnerSeen = "/api/channels/{channelId}/messages/{externalMessageId}/seen";
+        var conversationPath = $"/api/channels/{channelId}/conversations/{replyConversation}";
+        await Check(HttpMethod.Get, partnerConversation, conversationPath, null, HttpStatusCode.OK);
+        await Check(HttpMethod.Patch, partnerConversation, conversationPath, "{\"status\":\"archived\",\"tag_ids\":{\"add\":[\"tag_oa\"]}}", HttpStatusCode.OK);
+        await Check(HttpMethod.Patch, partnerConversation, conversationPath, "{\"status\":\"closed\"}", HttpStatusCode.BadRequest);
+        await Check(HttpMethod.Get, partnerConversation, $"/api/channels/{channelId}/conversations/nobody", null, HttpStatusCode.NotFound);
+        await Check(HttpMethod.Get, partnerConversation + "/messages", conversationPath + "/messages?limit=1", null, HttpStatusCode.OK);
+        await Check(HttpMethod.Post, partnerConversation + "/comments", conversationPath + "/comments", "{\"body\":\"from the partner\"}", HttpStatusCode.Created);
+        await Check(HttpMethod.Post, partnerSeen, $"/api/channels/{channelId}/messages/{replyMessage}/seen", null, HttpStatusCode.OK);
+        await Check(HttpMethod.Get, partnerSeen, $"/api/channels/{channelId}/messages/{replyMessage}/seen", null, HttpStatusCode.OK);
+        await Check(HttpMethod.Post, "/api/channels/{channelId}/messages/{externalMessageId}/status", $"/api/channels/{channelId}/messages/{replyMessage}/status", "{\"status\":\"failed\"}", HttpStatusCode.OK);
+        await front.Control.SetChannelTokenRefusalsAsync(["*"]);
+        await Check(HttpMethod.Patch, partnerConversation, conversationPath, "{\"status\":\"open\"}", HttpStatusCode.Forbidden);
+        await front.Control.SetChannelTokenRefusalsAsync([]);
+
         // Front's answer lost (a 5xx): 202 unknown; Front's rate limit beyond the retries: 503 with Retry-After.
         await front.Control.SetFaultsAsync(new FrontSimulator.Control.FaultSettings { ErrorRate = 1.0 });
         var unknown = await Check(HttpMethod.Post, inboundRoute, inbound, ImportApiTests.Inbound("oa/unknown").ToJsonString(), HttpStatusCode.Accepted);

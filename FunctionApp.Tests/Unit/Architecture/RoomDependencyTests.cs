@@ -13,9 +13,10 @@ public sealed class RoomDependencyTests
     /// <summary>Room → the rooms it may depend on (docs/architecture.md, "Which way the rooms depend").</summary>
     public static readonly IReadOnlyDictionary<string, string[]> Allowed = new Dictionary<string, string[]>(StringComparer.Ordinal)
     {
-        ["Functions"] = ["Webhooks", "OperatorConsole", "Lookup", "Enrichment", "Outbound", "Imports", "Attachments", "Failures", "Ingest", "IdMap", "Channels", "Front", "Caching", "Storage", "Telemetry", "Http"],
+        ["Functions"] = ["Webhooks", "OperatorConsole", "PartnerApi", "Lookup", "Enrichment", "Outbound", "Imports", "Attachments", "Failures", "Ingest", "IdMap", "Channels", "Front", "Caching", "Storage", "Telemetry", "Http"],
         ["Webhooks"] = ["Outbound", "Ingest", "Channels", "Front", "Storage", "Telemetry", "Http"],
         ["OperatorConsole"] = ["Outbound", "Imports", "Failures", "IdMap", "Channels", "Front", "Storage", "Telemetry", "Http"],
+        ["PartnerApi"] = ["IdMap", "Channels", "Front", "Caching", "Storage", "Telemetry", "Http"],
         ["Lookup"] = ["Imports", "IdMap", "Front", "Caching", "Storage", "Telemetry", "Http"],
         ["Enrichment"] = ["Imports", "Failures", "Ingest", "IdMap", "Channels", "Front", "Caching", "Storage", "Telemetry", "Http"],
         ["Outbound"] = ["Attachments", "Failures", "IdMap", "Channels", "Front", "Caching", "Storage", "Telemetry", "Http"],

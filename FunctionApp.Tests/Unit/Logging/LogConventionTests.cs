@@ -27,6 +27,7 @@ public sealed class LogConventionTests
         [typeof(FrontFunctions.Storage.StorageLog)] = (8201, 8299),
         [typeof(FrontFunctions.Http.HttpLog)] = (8001, 8099),
         [typeof(FrontFunctions.Attachments.AttachmentLog)] = (8101, 8199),
+        [typeof(FrontFunctions.PartnerApi.PartnerApiLog)] = (8301, 8399),
     };
 
     private static IEnumerable<(MethodInfo Method, LoggerMessageAttribute Attribute)> LogMethods() =>

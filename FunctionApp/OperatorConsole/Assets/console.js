@@ -310,6 +310,16 @@
     const path = "map/" + encodeURIComponent(channel) + "/" + $("lookup-kind").value + "?" + $("lookup-by").value + "=" + encodeURIComponent(id);
     try {
       const { status, body } = await call(path);
+      if (status === 200 && $("lookup-kind").value === "conversations" && body.external_conversation_ids && body.external_conversation_ids.length > 0) {
+        // The conversation as Front has it now, through the partner API (docs/partner-api.md): one Front call. Fetched
+        // directly, not through call(): a 403 here is Front refusing the channel token, not the admin key refused.
+        const response = await fetch(api + "channels/" + encodeURIComponent(channel) + "/conversations/" + encodeURIComponent(body.external_conversation_ids[0]),
+          { headers: { "x-functions-key": key, "accept": "application/json" }, credentials: "omit", cache: "no-store" });
+        const front = { status: response.status, body: await response.json().catch(() => null) };
+        body.front_state = front.status === 200
+          ? { status: front.body.status, assignee: front.body.assignee && (front.body.assignee.email || front.body.assignee.id), tags: front.body.tags.map((t) => t.name || t.id), merged_into: front.body.merged_into }
+          : "HTTP " + front.status + (front.body && front.body.message ? ": " + front.body.message : "");
+      }
       setState("lookup-state", status === 200 ? "Found (HTTP 200)." : "HTTP " + status + (body && body.message ? ": " + body.message : ""), status !== 200);
       $("lookup-result").textContent = body === null ? "" : JSON.stringify(body, null, 2);
     } catch (error) {
