@@ -49,7 +49,7 @@ internal static class AttachmentSteps
     }
 
     /// <summary>
-    /// 8. A teammate replies in Front with a 2 MB file; the partner downloads it through the app's
+    /// 9. A teammate replies in Front with a 2 MB file; the partner downloads it through the app's
     /// <c>…/messages/{externalMessageId}/attachments/0</c> (the event's <c>download_url</c>), which streams it from Front's
     /// download route with the channel token. Prints what arrived beside what the simulator holds.
     /// </summary>
