@@ -1,7 +1,6 @@
 using FrontFunctions.Http;
 using FrontFunctions.Outbound;
 using FrontFunctions.PartnerApi;
-using FrontFunctions.Webhooks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
@@ -11,9 +10,9 @@ namespace FrontFunctions.Functions;
 /// <summary>
 /// The partner API by external id (docs/partner-api.md): conversations and messages in the partner's own ids, resolved
 /// through the map and passed to Front with the channel token. Function-key protected. Ids in the path are URL-encoded
-/// (a '/' as %2F). All decisions are in <c>PartnerApi/</c>; the message status route is <see cref="PartnerStatusReports"/>.
+/// (a '/' as %2F). Bodies, answers and storage unavailability go through the HTTP edge (<see cref="HttpEdge"/>). All decisions are in <c>PartnerApi/</c>; the message status route is <see cref="PartnerStatusReports"/>.
 /// </summary>
-public sealed class PartnerApiFunctions(PartnerConversations conversations, PartnerMessages messages, SeenReceipts seen, PartnerStatusReports reports)
+public sealed class PartnerApiFunctions(PartnerConversations conversations, PartnerMessages messages, SeenReceipts seen, PartnerStatusReports reports, HttpEdge edge)
 {
     public const string ConversationRoute = "channels/{channelId}/conversations/{externalConversationId}";
     public const string ConversationMessagesRoute = ConversationRoute + "/messages";
@@ -25,79 +24,53 @@ public sealed class PartnerApiFunctions(PartnerConversations conversations, Part
     private const int MaxBodyBytes = 128 * 1024;
 
     [Function("PartnerGetConversation")]
-    public async Task<IActionResult> GetConversation(
+    public Task<IActionResult> GetConversation(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = ConversationRoute)] HttpRequest request,
         string channelId, string externalConversationId, CancellationToken cancellationToken) =>
-        Result(request, await conversations.GetAsync(channelId, PartnerTargets.FromPath(externalConversationId), cancellationToken));
+        edge.AnswerAsync(request, ct => conversations.GetAsync(channelId, PartnerTargets.FromPath(externalConversationId), ct), cancellationToken);
 
     [Function("PartnerUpdateConversation")]
-    public async Task<IActionResult> UpdateConversation(
+    public Task<IActionResult> UpdateConversation(
         [HttpTrigger(AuthorizationLevel.Function, "patch", Route = ConversationRoute)] HttpRequest request,
         string channelId, string externalConversationId, CancellationToken cancellationToken) =>
-        await ReadJsonAsync(request, cancellationToken) is not { } body ? Refused(request)
-            : Result(request, await conversations.UpdateAsync(channelId, PartnerTargets.FromPath(externalConversationId), body, cancellationToken));
+        edge.AnswerJsonAsync(request, MaxBodyBytes,
+            (body, ct) => conversations.UpdateAsync(channelId, PartnerTargets.FromPath(externalConversationId), body.ToArray(), ct), cancellationToken);
 
     [Function("PartnerListMessages")]
-    public async Task<IActionResult> ListMessages(
+    public Task<IActionResult> ListMessages(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = ConversationMessagesRoute)] HttpRequest request,
         string channelId, string externalConversationId, CancellationToken cancellationToken) =>
-        request.Query["limit"].Count > 1 || request.Query["cursor"].Count > 1
-            ? HttpAnswer.BadRequest("Give limit and cursor at most once.").ToResult()
-            : Result(request, await messages.ListAsync(
-                channelId, PartnerTargets.FromPath(externalConversationId), Query(request, "limit"), Query(request, "cursor"), cancellationToken));
+        edge.AnswerAsync(request, ct => request.Query["limit"].Count > 1 || request.Query["cursor"].Count > 1
+            ? Task.FromResult(HttpAnswer.BadRequest("Give limit and cursor at most once."))
+            : messages.ListAsync(channelId, PartnerTargets.FromPath(externalConversationId), Query(request, "limit"), Query(request, "cursor"), ct),
+            cancellationToken);
 
     [Function("PartnerAddComment")]
-    public async Task<IActionResult> AddComment(
+    public Task<IActionResult> AddComment(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = CommentsRoute)] HttpRequest request,
         string channelId, string externalConversationId, CancellationToken cancellationToken) =>
-        await ReadJsonAsync(request, cancellationToken) is not { } body ? Refused(request)
-            : Result(request, await conversations.CommentAsync(channelId, PartnerTargets.FromPath(externalConversationId), body, cancellationToken));
+        edge.AnswerJsonAsync(request, MaxBodyBytes,
+            (body, ct) => conversations.CommentAsync(channelId, PartnerTargets.FromPath(externalConversationId), body.ToArray(), ct), cancellationToken);
 
     [Function("PartnerMarkSeen")]
-    public async Task<IActionResult> MarkSeen(
+    public Task<IActionResult> MarkSeen(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = SeenRoute)] HttpRequest request,
         string channelId, string externalMessageId, CancellationToken cancellationToken) =>
-        Result(request, await seen.MarkAsync(channelId, PartnerTargets.FromPath(externalMessageId), cancellationToken));
+        edge.AnswerAsync(request, ct => seen.MarkAsync(channelId, PartnerTargets.FromPath(externalMessageId), ct), cancellationToken);
 
     [Function("PartnerGetSeen")]
-    public async Task<IActionResult> GetSeen(
+    public Task<IActionResult> GetSeen(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = SeenRoute)] HttpRequest request,
         string channelId, string externalMessageId, CancellationToken cancellationToken) =>
-        Result(request, await seen.GetAsync(channelId, PartnerTargets.FromPath(externalMessageId), cancellationToken));
+        edge.AnswerAsync(request, ct => seen.GetAsync(channelId, PartnerTargets.FromPath(externalMessageId), ct), cancellationToken);
 
     /// <summary>The message status report with the external id in the path: the same implementation as <c>ReportMessageStatus</c>.</summary>
     [Function("PartnerReportMessageStatus")]
-    public async Task<IActionResult> ReportStatus(
+    public Task<IActionResult> ReportStatus(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = MessageStatusRoute)] HttpRequest request,
         string channelId, string externalMessageId, CancellationToken cancellationToken) =>
-        await ReadJsonAsync(request, cancellationToken) is not { } body ? Refused(request)
-            : Result(request, await reports.ReportAsync(channelId, PartnerTargets.FromPath(externalMessageId), body, cancellationToken));
-
-    /// <summary>The body, or null when it is not JSON or too large (<see cref="Refused"/> says which).</summary>
-    private static async Task<byte[]?> ReadJsonAsync(HttpRequest request, CancellationToken cancellationToken)
-    {
-        if (request.ContentType is { Length: > 0 } contentType && !contentType.Contains("json", StringComparison.OrdinalIgnoreCase))
-        {
-            return null;
-        }
-
-        return await RequestBodyReader.ReadAsync(request.Body, request.ContentLength, MaxBodyBytes, cancellationToken);
-    }
-
-    private static IActionResult Refused(HttpRequest request) =>
-        (request.ContentType is { Length: > 0 } contentType && !contentType.Contains("json", StringComparison.OrdinalIgnoreCase)
-            ? HttpAnswer.UnsupportedMediaType("The body must be JSON (Content-Type application/json).")
-            : HttpAnswer.PayloadTooLarge($"The body is larger than {MaxBodyBytes} bytes.")).ToResult();
-
-    private static IActionResult Result(HttpRequest request, HttpAnswer answer)
-    {
-        if (answer.Body is PartnerRetryLater later)
-        {
-            request.HttpContext.Response.Headers.RetryAfter = later.RetryAfterHeader;
-        }
-
-        return answer.ToResult();
-    }
+        edge.AnswerJsonAsync(request, MaxBodyBytes,
+            (body, ct) => reports.ReportAsync(channelId, PartnerTargets.FromPath(externalMessageId), body, ct), cancellationToken);
 
     private static string? Query(HttpRequest request, string name) =>
         request.Query.TryGetValue(name, out var values) ? values.ToString() : null;

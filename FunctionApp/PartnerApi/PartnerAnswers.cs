@@ -56,7 +56,7 @@ internal static class PartnerAnswers
     }
 
     public static HttpAnswer RetryLater(string type, string message, int seconds) =>
-        new(503, new PartnerRetryLater(type, message, seconds));
+        new HttpAnswer(503, new PartnerRetryLater(type, message, seconds)).WithRetryAfter(seconds);
 }
 
 /// <summary>A 503 answer's body; <c>retry_after_seconds</c> is also sent as <c>Retry-After</c>.</summary>
