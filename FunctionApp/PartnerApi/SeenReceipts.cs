@@ -17,7 +17,7 @@ namespace FrontFunctions.PartnerApi;
 /// receipts through.
 /// </summary>
 public sealed class SeenReceipts(
-    TableServiceClient tables, StorageInitializer storage, PartnerTargets targets, FrontApiClient front, TimeProvider time, ILogger<SeenReceipts> logger)
+    TableServiceClient tables, PartnerTargets targets, FrontApiClient front, TimeProvider time, ILogger<SeenReceipts> logger)
 {
     private const string PostRoute = "POST /messages/{message_id}/seen";
     private const string GetRoute = "GET /messages/{message_id}/seen";
@@ -42,7 +42,6 @@ public sealed class SeenReceipts(
 
         try
         {
-            await storage.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
             await _table.AddEntityAsync(new TableEntity(channelId, message.MessageId) { ["ExternalId"] = externalMessageId, ["State"] = "marking" }, cancellationToken).ConfigureAwait(false);
         }
         catch (RequestFailedException e) when (e.Status == 409)

@@ -102,7 +102,8 @@ public sealed class ConsoleChartsBrowserTests : IAsyncLifetime
         }
 
         Assert.Contains("front-ingest now:", Page.FindElement(By.Id("totals-backlog")).Text, StringComparison.Ordinal);
-        Assert.StartsWith("Connected", Page.FindElement(By.Id("key-state")).Text, StringComparison.Ordinal); // no refresh failed
+        // No refresh failed: the state reads "Connected" again once a refresh in flight ("Connecting…") has answered.
+        await _browser.WaitAsync(() => Page.FindElement(By.Id("key-state")).Text.StartsWith("Connected", StringComparison.Ordinal), "the key state Connected");
         ((IJavaScriptExecutor)Page).ExecuteScript("document.getElementById('charts-section').scrollIntoView();");
         _output.WriteLine("Screenshot: " + _browser.Screenshot("6-last-hour-charts"));
     }
