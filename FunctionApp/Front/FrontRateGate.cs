@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using FrontFunctions.Caching;
 using Microsoft.Extensions.Options;
 
 namespace FrontFunctions.Front;
@@ -26,7 +27,9 @@ public sealed class FrontRateGate : IDisposable
     private readonly SharedFrontBudget? _shared;
     private readonly FrontCompanyGate _unknown;
     private readonly ConcurrentDictionary<string, FrontCompanyGate> _companies = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, (string? Company, long RecheckTicks)> _channels = new(StringComparer.Ordinal);
+    // Which company a channel belongs to (Company null: not known yet, ask storage again after RecheckTicks). Safe across
+    // instances: a channel's company never changes, and a forgotten one is read again from its FrontBudget row.
+    private readonly BoundedMemory<string, (string? Company, long RecheckTicks)> _channels;
     private readonly ConcurrentBag<FrontCompanyGate> _retired = []; // gates replaced when a company's limit changed
     private readonly object _resizeLock = new();
 
@@ -36,6 +39,7 @@ public sealed class FrontRateGate : IDisposable
         _time = time;
         _shared = shared is { Enabled: true } ? shared : null;
         _unknown = new FrontCompanyGate(_options, UnknownCompany, _options.RequestsPerMinute, time, _shared);
+        _channels = new BoundedMemory<string, (string? Company, long RecheckTicks)>(time, 100_000, TimeSpan.FromHours(6));
     }
 
     /// <summary>Waits in the gate of channels whose company is unknown (a call that knows no channel).</summary>
@@ -71,7 +75,7 @@ public sealed class FrontRateGate : IDisposable
         if (channelId is not null)
         {
             var limit = FrontCompanies.LimitOf(response);
-            var known = _channels.TryGetValue(channelId, out var entry) ? entry.Company : null;
+            var known = _channels.TryGet(channelId, out var entry) ? entry.Company : null;
             var company = known ?? await FrontCompanies.FromResponseAsync(response, cancellationToken).ConfigureAwait(false);
             if (company is not null)
             {
@@ -79,7 +83,7 @@ public sealed class FrontRateGate : IDisposable
                 gate = CompanyGate(company, limit);
                 if (known is null || before != gate.LimitPerMinute)
                 {
-                    _channels[channelId] = (company, 0);
+                    _channels.Set(channelId, (company, 0));
                     if (_shared is not null)
                     {
                         await _shared.WriteChannelAsync(channelId, new ChannelCompany(company, limit), cancellationToken).ConfigureAwait(false);
@@ -93,7 +97,7 @@ public sealed class FrontRateGate : IDisposable
     }
 
     /// <summary>The company <paramref name="channelId"/> belongs to as far as this instance knows (null: unknown).</summary>
-    public string? CompanyOf(string channelId) => _channels.TryGetValue(channelId, out var entry) ? entry.Company : null;
+    public string? CompanyOf(string channelId) => _channels.TryGet(channelId, out var entry) ? entry.Company : null;
 
     private async ValueTask<FrontCompanyGate> GateForAsync(string? channelId, CancellationToken cancellationToken)
     {
@@ -102,7 +106,7 @@ public sealed class FrontRateGate : IDisposable
             return _unknown;
         }
 
-        if (_channels.TryGetValue(channelId, out var entry)
+        if (_channels.TryGet(channelId, out var entry)
             && (entry.Company is not null || _shared is null || entry.RecheckTicks > _time.GetUtcNow().UtcTicks))
         {
             return entry.Company is { } known ? CompanyGate(known, null) : _unknown;
@@ -110,11 +114,11 @@ public sealed class FrontRateGate : IDisposable
 
         if (_shared is not null && await _shared.ReadChannelAsync(channelId, cancellationToken).ConfigureAwait(false) is { } row)
         {
-            _channels[channelId] = (row.Company, 0);
+            _channels.Set(channelId, (row.Company, 0));
             return CompanyGate(row.Company, row.LimitPerMinute);
         }
 
-        _channels[channelId] = (null, (_time.GetUtcNow() + UnknownRecheck).UtcTicks); // ask storage again later, not per call
+        _channels.Set(channelId, (null, (_time.GetUtcNow() + UnknownRecheck).UtcTicks)); // ask storage again later, not per call
         return _unknown;
     }
 
@@ -194,5 +198,7 @@ public sealed class FrontRateGate : IDisposable
         {
             gate.Dispose();
         }
+
+        _channels.Dispose();
     }
 }

@@ -26,7 +26,7 @@ public sealed class RoomDependencyTests
         ["Ingest"] = ["Front", "Storage", "Telemetry"],
         ["IdMap"] = ["Channels", "Front", "Caching", "Storage", "Telemetry"],
         ["Channels"] = ["Front", "Caching", "Storage", "Telemetry"],
-        ["Front"] = ["Storage", "Telemetry", "Http"],
+        ["Front"] = ["Caching", "Storage", "Telemetry", "Http"],
         ["Telemetry"] = ["Storage"],
         ["Http"] = ["Storage", "Telemetry"],
         ["Storage"] = [],
