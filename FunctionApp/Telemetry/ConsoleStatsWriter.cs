@@ -77,14 +77,14 @@ public sealed class ConsoleStatsWriter(
                     await Table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
                     _gaugedMinute = row.Minute == current ? current : _gaugedMinute;
                 }
-                catch (Exception e) when (e is RequestFailedException or OperationCanceledException)
+                catch (Exception)
                 {
                     tally.Return(row.Minute);
                     throw;
                 }
             }
         }
-        catch (Exception e) when (e is RequestFailedException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        catch (Exception e) when (Unwritten(e, cancellationToken))
         {
             TelemetryLog.ConsoleStatsWriteFailed(logger, e.GetType().Name);
         }
@@ -95,16 +95,26 @@ public sealed class ConsoleStatsWriter(
             {
                 await AddAsync(channelId, delta, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is RequestFailedException or OperationCanceledException)
+            catch (Exception e)
             {
                 tally.Return(channelId, delta);
-                if (e is RequestFailedException)
+                if (!Unwritten(e, cancellationToken))
                 {
-                    TelemetryLog.ConsoleStatsWriteFailed(logger, e.GetType().Name);
+                    throw; // stopping: the counts are back in the tally
                 }
+
+                TelemetryLog.ConsoleStatsWriteFailed(logger, e.GetType().Name);
             }
         }
     }
+
+    /// <summary>
+    /// Any failure but this service being stopped: storage refusing or timing out (the SDK's retries end in an
+    /// <see cref="AggregateException"/>), or anything else. The counts are kept for the next write; a background service
+    /// that threw would stop the whole host (<c>BackgroundServiceExceptionBehavior.StopHost</c>), as the soak run found.
+    /// </summary>
+    private static bool Unwritten(Exception e, CancellationToken cancellationToken) =>
+        e is not OperationCanceledException || !cancellationToken.IsCancellationRequested;
 
     private async Task AddAsync(string channelId, ChannelDelta delta, CancellationToken cancellationToken)
     {

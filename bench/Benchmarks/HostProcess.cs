@@ -15,6 +15,9 @@ internal sealed class HostProcess(string dll, string workDir, int port, string l
     /// <summary>The running host's process id (null before the first start), for sampling /proc/&lt;pid&gt;.</summary>
     public int? Pid => _process?.Id;
 
+    /// <summary>True once the running host's process has ended (it stopped or crashed), false before it started.</summary>
+    public bool HasExited => _process?.HasExited ?? false;
+
     public async Task StartAsync(HttpClient http)
     {
         var file = Path.Combine(logDir, $"host-{_logs.Count}.log");

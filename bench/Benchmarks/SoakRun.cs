@@ -115,6 +115,22 @@ public static class SoakRun
             }
         });
 
+        // The host dying ends the run at once, with its log named (a background service that throws stops the host).
+        using var died = new CancellationTokenSource();
+        var watchdog = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested && !host.HasExited)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), stop.Token).ContinueWith(_ => { });
+            }
+
+            if (host.HasExited)
+            {
+                Console.WriteLine($"the local host exited at {clock.Elapsed.TotalMinutes:F1} min: see {workDir.FullName}");
+                await died.CancelAsync();
+            }
+        });
+
         // The load: imports at their slots, a reply every notifications/replies imports; at most 64 in flight.
         var duration = TimeSpan.FromMinutes(minutes);
         var replyEvery = replies > 0 ? Math.Max(1, notifications / replies) : int.MaxValue;
@@ -126,7 +142,7 @@ public static class SoakRun
             var due = duration * ((double)i / notifications);
             if (due > clock.Elapsed)
             {
-                await Task.Delay(due - clock.Elapsed);
+                await Task.Delay(due - clock.Elapsed, died.Token);
             }
 
             if (clock.Elapsed - lastReport >= TimeSpan.FromMinutes(1))
@@ -136,7 +152,7 @@ public static class SoakRun
                 Console.WriteLine($"  {clock.Elapsed.TotalMinutes:F0} min: {imported} imported, {repliesSent} replies; RSS {last?.RssMb:F0} MB, threads {last?.Threads}, sockets {last?.Sockets}, backlog {last?.IngestBacklog}+{last?.OutboundBacklog}");
             }
 
-            await gate.WaitAsync();
+            await gate.WaitAsync(died.Token);
             var n = i;
             var channel = channels[n % 2];
             var conversation = (n / 2) % conversationsPerChannel;
@@ -182,6 +198,11 @@ public static class SoakRun
         await Task.Delay(3 * SampleEvery + TimeSpan.FromSeconds(1)); // three samples of the drained, idle host
         await stop.CancelAsync();
         await sampler;
+        await watchdog;
+        if (died.IsCancellationRequested)
+        {
+            throw new InvalidOperationException($"The local host exited during the run: see {workDir.FullName}.");
+        }
 
         var (lost, wrong, checkedRows) = await VerifyAsync(control, idMap, channels);
         var repliesLost = acknowledged.Count(id => !partner.Delivered.ContainsKey(id));
