@@ -21,6 +21,7 @@ internal static class FrontSchemas
     public static readonly Lazy<JsonSchema> ListOfMessages = new(() => Build(CoreApi.Value, "/components/responses/listOfMessages/content/application~1json/schema"));
     public static readonly Lazy<JsonSchema> ListOfComments = new(() => Build(CoreApi.Value, "/components/responses/listOfComments/content/application~1json/schema"));
     public static readonly Lazy<JsonSchema> CommentResponse = new(() => Build(CoreApi.Value, "/components/schemas/CommentResponse"));
+    public static readonly Lazy<JsonSchema> ListOfInboxes = new(() => Build(CoreApi.Value, "/components/responses/listOfInboxes/content/application~1json/schema"));
     public static readonly Lazy<JsonSchema> ListOfSeenReceipts = new(() => Build(CoreApi.Value, "/components/responses/listOfSeenReceipts/content/application~1json/schema"));
 
     /// <summary>The request bodies of PATCH /conversations/{id}, the tags routes and POST …/comments.</summary>

@@ -144,6 +144,18 @@ public sealed class ConversationApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_conversation_s_inboxes_are_its_channels_inboxes_and_validate()
+    {
+        var message = await _h.ImportAndWaitAsync(ChannelA, "in/inb", "thread/inb");
+
+        using var inboxes = await SendAsync(HttpMethod.Get, $"/conversations/{message.ConversationId}/inboxes", null);
+        var json = JsonNode.Parse(await ReadValidAsync(inboxes, FrontSchemas.ListOfInboxes))!;
+        Assert.Equal("inb_" + ChannelA[4..], Assert.Single(json["_results"]!.AsArray())!["id"]!.GetValue<string>());
+        using var otherChannel = await SendAsync(HttpMethod.Get, $"/conversations/{message.ConversationId}/inboxes", null, ChannelB);
+        Assert.Equal(HttpStatusCode.NotFound, otherChannel.StatusCode);
+    }
+
+    [Fact]
     public async Task A_merged_conversation_answers_301_to_the_survivor_on_every_route()
     {
         var merged = await _h.ImportAndWaitAsync(ChannelA, "in/5", "thread/m1");

@@ -14,7 +14,7 @@ namespace FrontSimulator.Api;
 /// status, assignee, tags), <c>POST|DELETE /conversations/{id}/tags</c>, <c>GET|POST /conversations/{id}/comments</c>,
 /// <c>GET /conversations/{id}/messages</c> (newest first, paginated by <c>_pagination.next</c>). A channel token reaches only
 /// its channel's conversations (404 otherwise); a merged conversation answers 301 to the survivor, as Front's spec says of
-/// each route. Seen receipts are in <see cref="SeenEndpoints"/>.
+/// each route. Seen receipts are in <see cref="SeenEndpoints"/>, the conversation's inboxes in <see cref="InboxEndpoints"/>.
 /// </summary>
 internal static class ConversationEndpoints
 {
@@ -33,6 +33,7 @@ internal static class ConversationEndpoints
         app.MapGet(CommentsRoute, ListCommentsAsync);
         app.MapPost(CommentsRoute, AddCommentAsync);
         app.MapGet(MessagesRoute, ListMessagesAsync);
+        app.MapGet(InboxEndpoints.Route, InboxEndpoints.ListAsync);
         app.MapGet(SeenEndpoints.Route, SeenEndpoints.GetAsync);
         app.MapPost(SeenEndpoints.Route, SeenEndpoints.MarkAsync);
     }

@@ -24,6 +24,10 @@ public sealed partial class FrontApiClient
     public Task<FrontReply> GetConversationStateAsync(string channelId, string conversationId, CancellationToken cancellationToken = default) =>
         CallAsync(channelId, HttpMethod.Get, "conversations/" + Uri.EscapeDataString(conversationId), null, cancellationToken);
 
+    /// <summary><c>GET /conversations/{id}/inboxes</c>: the inboxes the conversation is listed in (<c>listOfInboxes</c>).</summary>
+    public Task<FrontReply> ListConversationInboxesAsync(string channelId, string conversationId, CancellationToken cancellationToken = default) =>
+        CallAsync(channelId, HttpMethod.Get, $"conversations/{Uri.EscapeDataString(conversationId)}/inboxes", null, cancellationToken);
+
     /// <summary><c>PATCH /conversations/{id}</c> with an <c>UpdateConversation</c> body (204).</summary>
     public Task<FrontReply> UpdateConversationAsync(string channelId, string conversationId, byte[] body, CancellationToken cancellationToken = default) =>
         CallAsync(channelId, HttpMethod.Patch, "conversations/" + Uri.EscapeDataString(conversationId), body, cancellationToken);

@@ -39,7 +39,6 @@ public sealed class SharedFrontBudget
     private readonly FrontApiOptions _api;
     private readonly TimeProvider _time;
     private readonly ILogger<SharedFrontBudget> _log;
-    private int _tableChecked;
 
     public SharedFrontBudget(
         TableServiceClient tables,
@@ -197,12 +196,6 @@ public sealed class SharedFrontBudget
         }
         catch (RequestFailedException e) when (e.Status is 412 or 409)
         {
-            return null;
-        }
-        catch (RequestFailedException e) when (e.Status == 404 && Interlocked.Exchange(ref _tableChecked, 1) == 0)
-        {
-            // No table yet (Azurite starts empty; Bicep creates it in Azure): create it once and lease again.
-            await _table.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
             return null;
         }
 

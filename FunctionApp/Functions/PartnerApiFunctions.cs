@@ -27,7 +27,7 @@ public sealed class PartnerApiFunctions(PartnerConversations conversations, Part
     public Task<IActionResult> GetConversation(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = ConversationRoute)] HttpRequest request,
         string channelId, string externalConversationId, CancellationToken cancellationToken) =>
-        edge.AnswerAsync(request, ct => conversations.GetAsync(channelId, PartnerTargets.FromPath(externalConversationId), ct), cancellationToken);
+        edge.AnswerAsync(request, ct => conversations.GetAsync(channelId, PartnerTargets.FromPath(externalConversationId), request.Query["include"].ToString(), ct), cancellationToken);
 
     [Function("PartnerUpdateConversation")]
     public Task<IActionResult> UpdateConversation(

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Unicode;
 
 namespace FrontFunctions.Http;
@@ -36,7 +37,7 @@ public static class JsonText
 
         try
         {
-            using (JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = maxDepth, AllowDuplicateProperties = false }))
+            using (JsonDocument.Parse(body, Options(maxDepth)))
             {
             }
         }
@@ -48,6 +49,37 @@ public static class JsonText
 
         return null;
     }
+
+    /// <summary>
+    /// The one parse of a body after the edge's <see cref="Problem"/> check (<see cref="HttpEdge.AnswerJsonAsync"/>): the same
+    /// rules (duplicate keys refused), and a depth limit of the caller's shape. Null when the body is not JSON within them.
+    /// </summary>
+    public static JsonDocument? TryParse(ReadOnlyMemory<byte> body, int maxDepth = DefaultMaxDepth)
+    {
+        try
+        {
+            return JsonDocument.Parse(body, Options(maxDepth));
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>As <see cref="TryParse"/>, as a mutable JSON object; null when the body is not a JSON object within the rules.</summary>
+    public static JsonObject? TryParseObject(ReadOnlyMemory<byte> body, int maxDepth = DefaultMaxDepth)
+    {
+        try
+        {
+            return JsonNode.Parse(body.Span, documentOptions: Options(maxDepth)) as JsonObject;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static JsonDocumentOptions Options(int maxDepth) => new() { MaxDepth = maxDepth, AllowDuplicateProperties = false };
 
     /// <summary>A <see cref="Problem"/> phrase as a sentence (capital first letter, full stop), for answers written as sentences.</summary>
     public static string Sentence(string problem) => char.ToUpperInvariant(problem[0]) + problem[1..] + ".";

@@ -34,7 +34,7 @@ public static class ImportRequestValidator
             return (null, problem);
         }
 
-        return (JsonNode.Parse(body.Span, documentOptions: new JsonDocumentOptions { MaxDepth = Http.JsonText.DefaultMaxDepth }), null);
+        return (Http.JsonText.TryParseObject(body), null); // a JSON value that is not an object: Validate names it
     }
 
     public static (ImportDraft? Draft, IReadOnlyList<string> Problems) Validate(JsonNode? root, bool inbound)

@@ -23,44 +23,19 @@ public sealed class PartnerStatusReports(IdMapStore map, FrontApiClient front, C
     public const int MaxReasonLength = 500;
     public const string DefaultReason = "The partner system reported the message failed.";
 
-    /// <summary>
-    /// The same report with the external id in the path (<c>POST /api/channels/{channelId}/messages/{externalMessageId}/status</c>):
-    /// the body's <c>external_id</c> may be left out, and when given must be the path's.
-    /// </summary>
-    public Task<HttpAnswer> ReportAsync(string channelId, string externalId, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
-    {
-        System.Text.Json.Nodes.JsonObject? root;
-        try
-        {
-            root = System.Text.Json.Nodes.JsonNode.Parse(body.Span, documentOptions: new JsonDocumentOptions { MaxDepth = 8, AllowDuplicateProperties = false }) as System.Text.Json.Nodes.JsonObject;
-        }
-        catch (JsonException)
-        {
-            root = null;
-        }
+    public Task<HttpAnswer> ReportAsync(string channelId, ReadOnlyMemory<byte> body, CancellationToken cancellationToken) =>
+        ReportAsync(channelId, null, body, cancellationToken);
 
-        if (root is null)
-        {
-            return Task.FromResult(HttpAnswer.BadRequest("The body must be a JSON object: {\"status\":\"failed\",\"reason\":…}."));
-        }
-
-        if (root.ContainsKey("external_id") && (root["external_id"] as System.Text.Json.Nodes.JsonValue)?.ToString() != externalId)
-        {
-            return Task.FromResult(HttpAnswer.BadRequest("external_id in the body, when given, must be the external id of the path."));
-        }
-
-        root["external_id"] = externalId;
-        return ReportAsync(channelId, JsonSerializer.SerializeToUtf8Bytes(root), cancellationToken);
-    }
-
-    public async Task<HttpAnswer> ReportAsync(string channelId, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    /// <param name="pathExternalId">The external id of the path (<c>POST /api/channels/{channelId}/messages/{externalMessageId}/status</c>),
+    /// or null for the route without it: with it, the body's <c>external_id</c> may be left out, and when given must be the path's.</param>
+    public async Task<HttpAnswer> ReportAsync(string channelId, string? pathExternalId, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {
         if (!FrontIds.IsChannelId(channelId))
         {
             return HttpAnswer.BadRequest("The channel id in the path must be a Front channel id (cha_…).");
         }
 
-        var (report, problem) = Parse(body);
+        var (report, problem) = Parse(body, pathExternalId);
         if (report is null)
         {
             return HttpAnswer.BadRequest(problem!);
@@ -132,16 +107,14 @@ public sealed class PartnerStatusReports(IdMapStore map, FrontApiClient front, C
 
     private sealed record Report(string ExternalId, string Reason, string? ExternalConversationId);
 
-    private static (Report? Report, string? Problem) Parse(ReadOnlyMemory<byte> body)
+    private static (Report? Report, string? Problem) Parse(ReadOnlyMemory<byte> body, string? pathExternalId)
     {
-        JsonDocument document;
-        try
+        var shape = pathExternalId is null
+            ? "The body must be a JSON object: {\"external_id\":…,\"status\":\"failed\",\"reason\":…}."
+            : "The body must be a JSON object: {\"status\":\"failed\",\"reason\":…}.";
+        if (JsonText.TryParse(body, maxDepth: 8) is not { } document)
         {
-            document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 8, AllowDuplicateProperties = false });
-        }
-        catch (JsonException)
-        {
-            return (null, "The body must be a JSON object: {\"external_id\":…,\"status\":\"failed\",\"reason\":…}.");
+            return (null, shape);
         }
 
         using (document)
@@ -149,7 +122,7 @@ public sealed class PartnerStatusReports(IdMapStore map, FrontApiClient front, C
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
             {
-                return (null, "The body must be a JSON object: {\"external_id\":…,\"status\":\"failed\",\"reason\":…}.");
+                return (null, shape);
             }
 
             string? externalId = null, status = null, reason = null, conversation = null;
@@ -173,6 +146,16 @@ public sealed class PartnerStatusReports(IdMapStore map, FrontApiClient front, C
                     case "reason": reason = value; break;
                     default: conversation = value; break;
                 }
+            }
+
+            if (pathExternalId is not null)
+            {
+                if (externalId is not null && externalId != pathExternalId)
+                {
+                    return (null, "external_id in the body, when given, must be the external id of the path.");
+                }
+
+                externalId = pathExternalId;
             }
 
             if (string.IsNullOrEmpty(externalId) || externalId.Length > 200)

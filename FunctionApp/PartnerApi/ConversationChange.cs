@@ -32,12 +32,7 @@ internal sealed record ConversationChange(string? Status, bool SetsAssignee, str
 
     public static (ConversationChange? Change, string? Problem) Parse(byte[] body)
     {
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 8, AllowDuplicateProperties = false });
-        }
-        catch (JsonException)
+        if (Http.JsonText.TryParse(body, maxDepth: 8) is not { } document)
         {
             return (null, Shape);
         }

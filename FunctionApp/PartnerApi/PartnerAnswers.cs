@@ -49,12 +49,6 @@ internal static class PartnerAnswers
         return RetryLater("front_unavailable", $"{(applied is null ? "" : $"Already applied: {applied}. ")}Front did not answer {route} ({acted}). Retry later.", DefaultRetryAfterSeconds);
     }
 
-    public static HttpAnswer StorageUnavailable(Exception e, string route, string channelId, ILogger logger)
-    {
-        PartnerApiLog.StorageUnavailable(logger, e, route, channelId, e.GetType().Name);
-        return RetryLater("unavailable", "Storage is unavailable; retry later.", DefaultRetryAfterSeconds);
-    }
-
     public static HttpAnswer RetryLater(string type, string message, int seconds) =>
         new HttpAnswer(503, new PartnerRetryLater(type, message, seconds)).WithRetryAfter(seconds);
 }

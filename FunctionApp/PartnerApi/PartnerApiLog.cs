@@ -17,7 +17,7 @@ internal static partial class PartnerApiLog
     public static partial void FrontUnavailable(ILogger logger, string route, string channelId, string reason);
 
     [LoggerMessage(EventId = 8303, EventName = "PartnerApiStorageUnavailable", Level = LogLevel.Error,
-        Message = "Storage unavailable while answering {Route} for channel {ChannelId} ({ErrorType}); answered 503")]
+        Message = "Storage unavailable while settling the seen claim of {Route} for channel {ChannelId} ({ErrorType}); the claim row is kept, so the mark is never repeated")]
     public static partial void StorageUnavailable(ILogger logger, Exception exception, string route, string channelId, string errorType);
 
     [LoggerMessage(EventId = 8304, EventName = "PartnerApiMessageRecorded", Level = LogLevel.Information,

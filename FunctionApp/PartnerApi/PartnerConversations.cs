@@ -25,35 +25,74 @@ public sealed class PartnerConversations(PartnerTargets targets, FrontApiClient 
 
     public const int MaxCommentLength = 65_535;
 
-    public async Task<HttpAnswer> GetAsync(string channelId, string externalConversationId, CancellationToken cancellationToken)
+    /// <param name="include">The query's <c>include</c> (comma-separated): <c>inboxes</c> adds the conversation's inboxes, a
+    /// second Front call (<c>GET /conversations/{id}/inboxes</c>); without it a read is one Front call and <c>inboxes</c> is null.</param>
+    public async Task<HttpAnswer> GetAsync(string channelId, string externalConversationId, string? include, CancellationToken cancellationToken)
     {
         const string route = "GET /conversations/{conversation_id}";
-        var (conversation, problem) = await targets.ConversationAsync(channelId, externalConversationId, route, cancellationToken).ConfigureAwait(false);
+        const string inboxesRoute = "GET /conversations/{conversation_id}/inboxes";
+        var parts = (include ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (parts.FirstOrDefault(p => p != "inboxes") is { } unknown)
+        {
+            return HttpAnswer.BadRequest($"include takes only \"inboxes\" (not \"{(unknown.Length > 50 ? unknown[..50] + "…" : unknown)}\").");
+        }
+
+        var (conversation, problem) = await targets.ConversationAsync(channelId, externalConversationId, cancellationToken).ConfigureAwait(false);
         if (conversation is null)
         {
             return problem!;
         }
 
+        var (reply, failed) = await CallAsync(route, channelId, () => front.GetConversationStateAsync(channelId, conversation.ConversationId, cancellationToken)).ConfigureAwait(false);
+        if (failed is not null)
+        {
+            return failed;
+        }
+
+        var body = reply!.Body!.Value;
+        IReadOnlyList<object>? inboxes = null;
+        if (parts.Length > 0)
+        {
+            var survivor = FrontJson.String(body, "id") ?? reply.RedirectedTo ?? conversation.ConversationId;
+            var (listed, notListed) = await CallAsync(inboxesRoute, channelId, () => front.ListConversationInboxesAsync(channelId, survivor, cancellationToken)).ConfigureAwait(false);
+            if (notListed is not null)
+            {
+                return notListed;
+            }
+
+            inboxes = listed!.Body!.Value.TryGetProperty("_results", out var results) && results.ValueKind == JsonValueKind.Array
+                ? results.EnumerateArray().Where(i => i.ValueKind == JsonValueKind.Object).Select(i => (object)new { id = FrontJson.String(i, "id"), name = FrontJson.String(i, "name") }).ToList()
+                : [];
+        }
+
+        return HttpAnswer.Ok(Describe(channelId, externalConversationId, conversation, reply.RedirectedTo, body, inboxes));
+    }
+
+    /// <summary>One read of Front: its reply when it answered a JSON object, else the partner's answer for what it did.</summary>
+    private async Task<(FrontReply? Reply, HttpAnswer? Failed)> CallAsync(string route, string channelId, Func<Task<FrontReply>> call)
+    {
         FrontReply reply;
         try
         {
-            reply = await front.GetConversationStateAsync(channelId, conversation.ConversationId, cancellationToken).ConfigureAwait(false);
+            reply = await call().ConfigureAwait(false);
         }
         catch (FrontApiException e)
         {
-            return PartnerAnswers.NoAnswer(e, route, channelId, logger);
+            return (null, PartnerAnswers.NoAnswer(e, route, channelId, logger));
         }
 
-        if (!reply.IsSuccess || reply.Body is not { ValueKind: JsonValueKind.Object } body)
+        if (!reply.IsSuccess)
         {
-            return reply.IsSuccess ? HttpAnswer.Error(502, "front_unexpected", $"Front answered {route} without a conversation.") : PartnerAnswers.FromFront(reply, route, channelId, logger);
+            return (null, PartnerAnswers.FromFront(reply, route, channelId, logger));
         }
 
-        return HttpAnswer.Ok(Describe(channelId, externalConversationId, conversation, reply.RedirectedTo, body));
+        return reply.Body is { ValueKind: JsonValueKind.Object }
+            ? (reply, null)
+            : (null, HttpAnswer.Error(502, "front_unexpected", $"Front answered {route} without a JSON object."));
     }
 
     /// <summary>The answer of a conversation read: the lookup API's fields, then Front's state.</summary>
-    internal static object Describe(string channelId, string asked, MappedConversation conversation, string? redirectedTo, JsonElement body)
+    internal static object Describe(string channelId, string asked, MappedConversation conversation, string? redirectedTo, JsonElement body, IReadOnlyList<object>? inboxes = null)
     {
         var id = FrontJson.String(body, "id") ?? redirectedTo ?? conversation.ConversationId;
         var frontIds = body.TryGetProperty("metadata", out var metadata) && metadata.ValueKind == JsonValueKind.Object
@@ -79,6 +118,7 @@ public sealed class PartnerConversations(PartnerTargets targets, FrontApiClient 
             tags = body.TryGetProperty("tags", out var tags) && tags.ValueKind == JsonValueKind.Array
                 ? tags.EnumerateArray().Where(t => t.ValueKind == JsonValueKind.Object).Select(t => new { id = FrontJson.String(t, "id"), name = FrontJson.String(t, "name") }).ToList()
                 : [],
+            inboxes,
             updated_at = body.TryGetProperty("updated_at", out var u) && u.ValueKind == JsonValueKind.Number ? u.GetDouble() : (double?)null,
         };
     }
@@ -91,7 +131,7 @@ public sealed class PartnerConversations(PartnerTargets targets, FrontApiClient 
             return HttpAnswer.BadRequest(invalid!);
         }
 
-        var (conversation, problem) = await targets.ConversationAsync(channelId, externalConversationId, "PATCH /conversations/{conversation_id}", cancellationToken).ConfigureAwait(false);
+        var (conversation, problem) = await targets.ConversationAsync(channelId, externalConversationId, cancellationToken).ConfigureAwait(false);
         if (conversation is null)
         {
             return problem!;
@@ -156,7 +196,7 @@ public sealed class PartnerConversations(PartnerTargets targets, FrontApiClient 
             return HttpAnswer.BadRequest(invalid!);
         }
 
-        var (conversation, problem) = await targets.ConversationAsync(channelId, externalConversationId, route, cancellationToken).ConfigureAwait(false);
+        var (conversation, problem) = await targets.ConversationAsync(channelId, externalConversationId, cancellationToken).ConfigureAwait(false);
         if (conversation is null)
         {
             return problem!;
@@ -189,17 +229,7 @@ public sealed class PartnerConversations(PartnerTargets targets, FrontApiClient 
     private static (JsonObject? Comment, string? Problem) ParseComment(byte[] body)
     {
         const string shape = "The body must be a JSON object: {\"body\":\"…\"} (optionally \"author_id\").";
-        JsonObject? root;
-        try
-        {
-            root = JsonNode.Parse(body, documentOptions: new JsonDocumentOptions { MaxDepth = 8, AllowDuplicateProperties = false }) as JsonObject;
-        }
-        catch (JsonException)
-        {
-            return (null, shape);
-        }
-
-        if (root is null)
+        if (JsonText.TryParseObject(body, maxDepth: 8) is not { } root)
         {
             return (null, shape);
         }

@@ -34,7 +34,7 @@ public sealed class PartnerMessages(PartnerTargets targets, FrontApiClient front
             return HttpAnswer.BadRequest("cursor must be the next_cursor of a previous answer, as it was given.");
         }
 
-        var (conversation, problem) = await targets.ConversationAsync(channelId, externalConversationId, route, cancellationToken).ConfigureAwait(false);
+        var (conversation, problem) = await targets.ConversationAsync(channelId, externalConversationId, cancellationToken).ConfigureAwait(false);
         if (conversation is null)
         {
             return problem!;

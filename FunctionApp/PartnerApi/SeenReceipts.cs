@@ -28,7 +28,7 @@ public sealed class SeenReceipts(
 
     public async Task<HttpAnswer> MarkAsync(string channelId, string externalMessageId, CancellationToken cancellationToken)
     {
-        var (message, problem) = await targets.MessageAsync(channelId, externalMessageId, PostRoute, cancellationToken).ConfigureAwait(false);
+        var (message, problem) = await targets.MessageAsync(channelId, externalMessageId, cancellationToken).ConfigureAwait(false);
         if (message is null)
         {
             return problem!;
@@ -48,10 +48,6 @@ public sealed class SeenReceipts(
         {
             _marked.Set(key, true); // claimed before (marked, or being marked by another call)
             return Marked(channelId, message.MessageId, externalMessageId, already: true);
-        }
-        catch (Exception e) when (FailurePolicy.IsStorageUnavailable(e, cancellationToken))
-        {
-            return PartnerAnswers.StorageUnavailable(e, PostRoute, channelId, logger);
         }
 
         FrontReply? reply = null;
@@ -80,7 +76,7 @@ public sealed class SeenReceipts(
 
     public async Task<HttpAnswer> GetAsync(string channelId, string externalMessageId, CancellationToken cancellationToken)
     {
-        var (message, problem) = await targets.MessageAsync(channelId, externalMessageId, GetRoute, cancellationToken).ConfigureAwait(false);
+        var (message, problem) = await targets.MessageAsync(channelId, externalMessageId, cancellationToken).ConfigureAwait(false);
         if (message is null)
         {
             return problem!;

@@ -16,6 +16,7 @@ public sealed class CompanyBudgetTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        await TestStorage.EnsureAppStorageAsync(); // the budget table, as the app creates it at start-up
         _front = await FrontSimulatorServer.StartAsync();
         await _front.Control.SetImportDelayAsync(TimeSpan.Zero);
         await _front.Control.SetCompanyRateLimitAsync("globex", 50);

@@ -50,6 +50,7 @@ public sealed class SharedBudgetTests
     [InlineData(3, 13)]
     public async Task Racing_instances_never_pass_more_than_the_budget_and_none_starves(int leaseSize, int seed)
     {
+        await TestStorage.EnsureAppStorageAsync(); // the budget table, as the app creates it at start-up
         var random = new Random(seed);
         var key = "race-" + Guid.NewGuid().ToString("N")[..12];
         var hosts = Enumerable.Range(0, 4).Select(_ => Instance(key, leaseSize)).ToList();

@@ -43,6 +43,7 @@ internal static class PartnerApiClient
     public static IEnumerable<(string Name, HttpMethod Method, string Path, string? Body)> Routes(string channelId, string externalConversationId, string externalMessageId) =>
     [
         ("GET conversation", HttpMethod.Get, Conversation(channelId, externalConversationId), null),
+        ("GET conversation with inboxes", HttpMethod.Get, Conversation(channelId, externalConversationId, "?include=inboxes"), null),
         ("PATCH conversation", HttpMethod.Patch, Conversation(channelId, externalConversationId), "{\"status\":\"archived\"}"),
         ("GET messages", HttpMethod.Get, Conversation(channelId, externalConversationId, "/messages"), null),
         ("POST comment", HttpMethod.Post, Conversation(channelId, externalConversationId, "/comments"), "{\"body\":\"From the partner\"}"),

@@ -45,6 +45,12 @@ public sealed class PartnerApiTests
         Assert.Equal("unassigned", read.GetProperty("status").GetString());
         Assert.Contains(Thread, read.GetProperty("external_conversation_ids").EnumerateArray().Select(e => e.GetString()));
         Assert.Equal(JsonValueKind.Null, read.GetProperty("merged_into").ValueKind);
+        Assert.Equal(JsonValueKind.Null, read.GetProperty("inboxes").ValueKind); // one Front call unless asked
+        (status, var withInboxes, _) = await CallAsync(two, HttpMethod.Get, Conversation(channel, Thread, "?include=inboxes"));
+        Assert.True(status == HttpStatusCode.OK, withInboxes.ToString());
+        Assert.Equal("inb_" + channel[4..], Assert.Single(withInboxes.GetProperty("inboxes").EnumerateArray()).GetProperty("id").GetString());
+        (status, var unknownInclude, _) = await CallAsync(two, HttpMethod.Get, Conversation(channel, Thread, "?include=followers"));
+        Assert.True(status == HttpStatusCode.BadRequest, unknownInclude.ToString());
 
         (status, var patched, _) = await CallAsync(two, HttpMethod.Patch, Conversation(channel, Thread),
             "{\"assignee_id\":\"tea_1\",\"status\":\"archived\",\"tag_ids\":{\"add\":[\"tag_vip\"]}}");
