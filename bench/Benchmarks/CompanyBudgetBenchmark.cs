@@ -39,6 +39,8 @@ public static class CompanyBudgetBenchmark
 
         await control.SetRateLimitAsync(100, 5); // the default company and the burst limit per channel
         var budgetKey = "bench-co-" + Guid.NewGuid().ToString("N")[..8];
+        // The app's storage as its start-up creates it (these instances are service providers, not hosts).
+        await new FrontFunctions.Storage.StorageInitializer(new Azure.Storage.Queues.QueueServiceClient(storage), new Azure.Data.Tables.TableServiceClient(storage), new Azure.Storage.Blobs.BlobServiceClient(storage)).EnsureCreatedAsync(CancellationToken.None);
         var instances = Enumerable.Range(0, Instances).Select(_ => Instance(storage, front.BaseUrl, budgetKey)).ToList();
         try
         {

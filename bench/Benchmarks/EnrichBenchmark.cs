@@ -19,7 +19,7 @@ namespace FrontFunctions.Benchmarks;
 /// <summary>
 /// Issue 12's enrichment throughput goal: with no Front call needed (every notification carries the external ids),
 /// messages mapped per second by the real queue function, run by the local host's WebJobs listener with host.json's batch
-/// settings, ≥ 0.7 × a plain loop doing the minimum storage work per message at the same concurrency: receive in batches of
+/// settings, ≥ 0.8 × (issue 22, point 7; issue 12 had 0.7) a plain loop doing the minimum storage work per message at the same concurrency: receive in batches of
 /// <c>batchSize</c>, and for each message (up to <c>batchSize + newBatchThreshold</c> at once, a new batch when no more than
 /// <c>newBatchThreshold</c> are in flight, as the listener does) insert its <c>fm|</c> and <c>xm|</c> rows at once, then
 /// delete it. Same Azurite, alternating rounds; before each round the ingest queue is filled with <c>count</c> well-formed
@@ -63,7 +63,7 @@ public static class EnrichBenchmark
 
         var goals = new Goals();
         goals.Ratio($"enrichment throughput, metadata in the notification ({batchSize}+{threshold} in flight)", function.Average(), plain.Average(), "messages/s",
-            "plain receive + insert rows + delete loop", atLeast: true, 0.7, complete, $"{rounds} rounds of {count}");
+            "plain receive + insert rows + delete loop", atLeast: true, 0.8, complete, $"{rounds} rounds of {count}");
         return goals.Results;
     }
 

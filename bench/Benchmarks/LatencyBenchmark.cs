@@ -17,8 +17,10 @@ namespace FrontFunctions.Benchmarks;
 /// message's external id. A poller per message starts at the arrival and asks every <c>PollMs</c>; the time is taken when
 /// that 200 answer is received. Messages are imported at a fixed rate, each in its own conversation, once with the
 /// notification metadata (no Front call needed) and once without (one GET /messages per message). Goals p50 ≤ 500 ms, p99 ≤ 2 s.</item>
-/// <item>Lookup API p99 vs a plain point query (TableClient.GetEntityAsync of the same xm| row in the same table), at the same
-/// concurrency, alternating rounds in the same run. Goal ≤ 1.25 × (issue 12).</item>
+/// <item>Lookup API p99 vs its floor, two point queries at once (the message's <c>xm|</c> row and its conversation's row,
+/// which every answer needs), at the same concurrency, alternating rounds in the same run. Goal ≤ 1.25 ×. Issue 12 set it
+/// against one point query; a lookup answers from two rows, and on Azurite two concurrent reads alone are ~1.7 × one at
+/// p99, so the bound is held against the floor (issue 22, point 7) and the single query is in the detail.</item>
 /// <item>Issue 12: bursts of 30 notifications across 10 conversations, each delivered twice by the simulator (duplicates),
 /// while 8 clients poll the lookup API for the burst's ids without pause: notification arrival → the first 200 any client
 /// gets for the message. Goal p99 ≤ 1 s.</item>
@@ -107,9 +109,10 @@ public static class LatencyBenchmark
         var httpP99 = http.Average(r => r.P99);
         Console.WriteLine($"mean over {rounds} rounds at concurrency {concurrency}: point query p50 {plain.Average(r => r.P50):F2} ms p99 {plainP99:F2} ms; lookup API p50 {api.Average(r => r.P50):F2} ms p99 {apiP99:F2} ms; " +
             $"two point queries at once p99 {pairsP99:F2} ms; bare HTTP route + point query p99 {httpP99:F2} ms");
-        goals.Ratio($"lookup API p99, {concurrency} concurrent", apiP99, plainP99, "ms", "point query (GetEntity)", atLeast: false, 1.25, api.Sum(r => r.Failures) == 0,
-            $"p50 {Goal.F(api.Average(r => r.P50))} vs {Goal.F(plain.Average(r => r.P50))} ms; references, same rounds: two point queries at once (message + conversation row) p99 " +
-            $"{Goal.F(pairsP99)} ms ({Goal.F(pairsP99 / plainP99)}×), bare HTTP route + one point query p99 {Goal.F(httpP99)} ms ({Goal.F(httpP99 / plainP99)}×); lookup API vs two point queries at once {Goal.F(apiP99 / pairsP99)}×");
+        goals.Ratio($"lookup API p99, {concurrency} concurrent", apiP99, pairsP99, "ms", "two point queries at once (message + conversation row)", atLeast: false, 1.25,
+            api.Sum(r => r.Failures) == 0 && pairs.Sum(r => r.Failures) == 0,
+            $"p50 {Goal.F(api.Average(r => r.P50))} vs {Goal.F(pairs.Average(r => r.P50))} ms; references, same rounds: one point query p99 {Goal.F(plainP99)} ms " +
+            $"(lookup API {Goal.F(apiP99 / plainP99)}× it; issue 12's bound 1.25× of one query is below the two reads, {Goal.F(pairsP99 / plainP99)}×), bare HTTP route + one point query p99 {Goal.F(httpP99)} ms ({Goal.F(httpP99 / plainP99)}×)");
         return goals.Results;
     }
 

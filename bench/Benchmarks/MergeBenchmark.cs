@@ -12,7 +12,8 @@ namespace FrontFunctions.Benchmarks;
 /// <c>small</c> and one with <c>large</c> mapped messages (10 per conversation: <c>fm|</c>, <c>xm|</c> and their links,
 /// and each conversation's <c>fc|</c>, <c>xc|</c> and link). In each, <c>merges</c> times, a fresh conversation of 10
 /// messages recorded through <see cref="IdMapStore"/> is merged into another (Front's 301) and the call is timed. Goal: the
-/// median in the large channel ≤ 1.5 × the median in the small one. For reference, the same merge of a conversation
+/// median in the large channel ≤ 1.5 × the median in the small one, each beyond the links' range query timed alone in the
+/// same channel (Azurite's floor: it filters the whole table for any query, Azure does not). For reference, the same merge of a conversation
 /// written before the links existed (its <c>fc|</c> row without <c>LinkedRows</c>, moved by the old partition filter) is
 /// timed a few times in each channel: the cost the links remove.
 /// </summary>
@@ -76,12 +77,17 @@ public static class MergeBenchmark
                 $"(min {sorted[0]:F1}, max {sorted[^1]:F1}, {merges} merges); before the links (partition filter) p50 {figures[size].LegacyMedian:F1} ms");
         }
 
+        // The floor (issue 22, point 7): Azurite answers the links' range query by filtering every row of the table, so that
+        // one query grows with the table here (on Azure a PartitionKey + RowKey range reads only its rows). The goal is held
+        // on the merge cost beyond that query, both measured in the same run; the whole cost is in the detail.
         var goals = new Goals();
-        goals.Ratio($"merge cost, channel of {large:N0} vs {small:N0} mapped messages (p50)", figures[large].Median, figures[small].Median, "ms",
-            $"same merge, channel of {small:N0}", atLeast: false, 1.5,
-            detail: $"p90 {Goal.F(figures[large].P90, "F1")} vs {Goal.F(figures[small].P90, "F1")} ms; the old partition filter: " +
-                $"{Goal.F(figures[large].LegacyMedian, "F0")} vs {Goal.F(figures[small].LegacyMedian, "F0")} ms; the links' range query alone: " +
-                $"{Goal.F(floors[large], "F0")} vs {Goal.F(floors[small], "F0")} ms (Azurite filters every row of a table for any query)");
+        double Beyond(int size) => Math.Max(0.1, figures[size].Median - floors[size]);
+        goals.Ratio($"merge cost beyond Azurite's range query, channel of {large:N0} vs {small:N0} mapped messages (p50)", Beyond(large), Beyond(small), "ms",
+            $"same, channel of {small:N0}", atLeast: false, 1.5,
+            detail: $"whole merge p50 {Goal.F(figures[large].Median, "F1")} vs {Goal.F(figures[small].Median, "F1")} ms ({Goal.F(figures[large].Median / figures[small].Median)}×), " +
+                $"p90 {Goal.F(figures[large].P90, "F1")} vs {Goal.F(figures[small].P90, "F1")} ms; the links' range query alone (the floor subtracted): " +
+                $"{Goal.F(floors[large], "F0")} vs {Goal.F(floors[small], "F0")} ms (Azurite filters every row of a table for any query); the old partition filter: " +
+                $"{Goal.F(figures[large].LegacyMedian, "F0")} vs {Goal.F(figures[small].LegacyMedian, "F0")} ms");
         return goals.Results;
     }
 
