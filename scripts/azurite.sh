@@ -48,7 +48,55 @@ start_azurite() {
   echo "Azurite (pid $AZURITE_PID): blob 127.0.0.1:$blob, queue 127.0.0.1:$queue, table 127.0.0.1:$table"
 }
 
+# For benchmarks and the soak run: the three services as three processes (each Azurite service is one single-threaded Node
+# process, so one process caps the account at one core), tables and blobs in memory, queues persisted to a folder in
+# memory (/dev/shm). Azurite's in-memory queue store keeps an extent per message and its garbage collector, every 60 s,
+# blocks the process for seconds once thousands of messages went through (measured: every request stalled for up to
+# 2 minutes in `enrich`'s second round, ~10 s a minute in the soak at 55 notifications/s); its file store packs messages
+# into large extents. Same ports, same connection string, same AZURITE_PID (the queue process) as start_azurite.
+start_azurite_split() {
+  local blob=$1 queue=$2 table=$3 port
+  for port in "$blob" "$queue" "$table"; do
+    if port_in_use "$port"; then
+      echo "error: port $port on 127.0.0.1 is already taken; stop what uses it or choose other ports." >&2
+      return 1
+    fi
+  done
+  AZURITE_LOG=$(mktemp -t azurite.XXXXXX.log)
+  AZURITE_QUEUE_DIR=$(mktemp -d -p "$( [[ -d /dev/shm ]] && echo /dev/shm || echo "${TMPDIR:-/tmp}")" azurite-queue.XXXXXX)
+  "$REPO_ROOT/node_modules/.bin/azurite-blob" --inMemoryPersistence --skipApiVersionCheck --silent --blobHost 127.0.0.1 --blobPort "$blob" >>"$AZURITE_LOG" 2>&1 &
+  AZURITE_OTHER_PIDS=$!
+  "$REPO_ROOT/node_modules/.bin/azurite-table" --inMemoryPersistence --skipApiVersionCheck --silent --tableHost 127.0.0.1 --tablePort "$table" >>"$AZURITE_LOG" 2>&1 &
+  AZURITE_OTHER_PIDS="$AZURITE_OTHER_PIDS $!"
+  "$REPO_ROOT/node_modules/.bin/azurite-queue" --location "$AZURITE_QUEUE_DIR" --skipApiVersionCheck --silent --queueHost 127.0.0.1 --queuePort "$queue" >>"$AZURITE_LOG" 2>&1 &
+  AZURITE_PID=$!
+  local deadline=$((SECONDS + 60))
+  until port_in_use "$blob" && port_in_use "$queue" && port_in_use "$table"; do
+    if ! kill -0 "$AZURITE_PID" 2>/dev/null || ((SECONDS > deadline)); then
+      echo "error: Azurite did not start; its log:" >&2
+      cat "$AZURITE_LOG" >&2
+      return 1
+    fi
+    sleep 0.2
+  done
+  local key="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+  export AzureWebJobsStorage="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$key;BlobEndpoint=http://127.0.0.1:$blob/devstoreaccount1;QueueEndpoint=http://127.0.0.1:$queue/devstoreaccount1;TableEndpoint=http://127.0.0.1:$table/devstoreaccount1;"
+  echo "Azurite, one process per service (queue pid $AZURITE_PID, queues in $AZURITE_QUEUE_DIR): blob 127.0.0.1:$blob, queue 127.0.0.1:$queue, table 127.0.0.1:$table"
+}
+
 stop_azurite() {
+  local other
+  for other in ${AZURITE_OTHER_PIDS:-}; do
+    kill "$other" 2>/dev/null || true
+  done
+  if [[ -n "${AZURITE_OTHER_PIDS:-}" ]]; then
+    sleep 0.5
+    for other in $AZURITE_OTHER_PIDS; do
+      kill -KILL "$other" 2>/dev/null || true
+      wait "$other" 2>/dev/null || true
+    done
+    AZURITE_OTHER_PIDS=
+  fi
   if [[ -n "${AZURITE_PID:-}" ]]; then
     kill "$AZURITE_PID" 2>/dev/null || true
     # Azurite closes gracefully and waits for open keep-alive connections; give it 5 s, then end it.
@@ -58,6 +106,10 @@ stop_azurite() {
     wait "$AZURITE_PID" 2>/dev/null || true
     AZURITE_PID=
     rm -f "${AZURITE_LOG:-}" # in the temp folder; kept only while Azurite runs (printed when it fails to start)
+  fi
+  if [[ -n "${AZURITE_QUEUE_DIR:-}" ]]; then
+    rm -rf "$AZURITE_QUEUE_DIR"
+    AZURITE_QUEUE_DIR=
   fi
 }
 

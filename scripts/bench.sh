@@ -29,7 +29,7 @@ if [[ "${1:-}" == all ]]; then
     echo
     echo "=== $name $args ($(date -u +%H:%M:%S) UTC; load $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo n/a))"
     # shellcheck disable=SC2046 # three port numbers
-    start_azurite $(free_ports 3)
+    start_azurite_split $(free_ports 3)
     # shellcheck disable=SC2086 # the arguments are words
     dotnet "$BENCH" "$name" $args --result "$results/$(printf %02d $n)-$name.json" || echo "($name: not every goal met)"
     stop_azurite
@@ -42,6 +42,10 @@ if [[ "${1:-}" == all ]]; then
 fi
 
 # shellcheck disable=SC2046 # three port numbers
-start_azurite $(free_ports 3)
-export AZURITE_PID # the fault ledger run freezes this Azurite (SIGSTOP/SIGCONT), and no other
+if [[ "${1:-}" == faults ]]; then
+  start_azurite $(free_ports 3) # one process: the fault ledger run freezes this Azurite (SIGSTOP/SIGCONT), and no other
+else
+  start_azurite_split $(free_ports 3) # one process per service, queues on a memory-backed folder (scripts/azurite.sh)
+fi
+export AZURITE_PID
 dotnet "$BENCH" "$@"
