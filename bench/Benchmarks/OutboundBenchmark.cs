@@ -67,12 +67,12 @@ public static class OutboundBenchmark
             var reference = i + 1 < figures.Count && figures[i + 1].Goal is null ? figures[i + 1] : null;
             var detail = string.Join("; ", new[]
             {
-                reference is null ? null : string.Create(CultureInfo.InvariantCulture, $"{reference.Name}: ratio {reference.Ratio:F2}"),
+                reference is null ? null : string.Create(CultureInfo.InvariantCulture, $"{reference.Name}: {reference.Baseline:F1}, ratio {reference.Ratio:F2}"),
                 failed,
             }.Where(d => d is not null));
             var name = f.Name.Replace(" (ms)", "", StringComparison.Ordinal).Replace(" (ops/s)", "", StringComparison.Ordinal);
             var unit = f.Name.EndsWith("(ms)", StringComparison.Ordinal) ? "ms" : "deliveries/s";
-            var baselineName = f.LowerIsBetter ? "upsert + enqueue loop" : "signed-POST loop";
+            var baselineName = f.LowerIsBetter ? "upsert + enqueue loop" : "queue drain + signed POST loop, same concurrency";
             goals.Ratio(name, f.Figure, f.Baseline, unit, baselineName, atLeast: !f.LowerIsBetter, bound, complete, detail.Length == 0 ? null : detail);
         }
 
