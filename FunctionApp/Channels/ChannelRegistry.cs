@@ -33,6 +33,7 @@ public sealed class ChannelRegistry
     private readonly Caching.BoundedMemory<string, (ChannelRecord? Record, DateTimeOffset ReadAt)> _recent;
     private readonly TableClient _table;
     private readonly TimeProvider _time;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Task<ChannelRecord?>> _reading = new(StringComparer.Ordinal);
 
     public ChannelRegistry(TableServiceClient tables, TimeProvider time)
     {
@@ -86,7 +87,44 @@ public sealed class ChannelRegistry
             return seen.Record;
         }
 
-        // A deleted channel is read every time (a re-authorization on another instance shows at once).
+        // A deleted channel is read every time (a re-authorization on another instance shows at once), by each caller: a
+        // delete recorded here after a shared read began must not be answered by that read.
+        if (known && seen.Record?.Status == ChannelStatus.Deleted)
+        {
+            return await ReadAndRememberAsync(channelId, known, seen, now, cancellationToken).ConfigureAwait(false);
+        }
+
+        // Callers whose memory expired together share one read (16 concurrent partner reads made 16 reads every 10 s).
+        // Not a memory: an in-flight join, removed when its read completes; not cancelled by one caller giving up.
+        var mine = new TaskCompletionSource<ChannelRecord?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var shared = _reading.GetOrAdd(channelId, mine.Task);
+        if (shared == mine.Task)
+        {
+            _ = ReadSharedAsync();
+        }
+
+        return await shared.WaitAsync(cancellationToken).ConfigureAwait(false);
+
+        async Task ReadSharedAsync()
+        {
+            try
+            {
+                mine.SetResult(await ReadAndRememberAsync(channelId, known, seen, now, CancellationToken.None).ConfigureAwait(false));
+            }
+            catch (Exception e)
+            {
+                mine.SetException(e);
+            }
+            finally
+            {
+                _reading.TryRemove(new KeyValuePair<string, Task<ChannelRecord?>>(channelId, mine.Task));
+            }
+        }
+    }
+
+    private async Task<ChannelRecord?> ReadAndRememberAsync(
+        string channelId, bool known, (ChannelRecord? Record, DateTimeOffset ReadAt) seen, DateTimeOffset now, CancellationToken cancellationToken)
+    {
         var record = await FindAsync(channelId, cancellationToken).ConfigureAwait(false);
         // Stored only over the entry seen before reading (or none): a delete recorded meanwhile is never overwritten.
         _recent.GetOrSet(channelId, (record, now), held => !known || !held.Equals(seen));
