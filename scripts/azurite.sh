@@ -19,21 +19,20 @@ port_in_use() {
   (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
-start_azurite() {
-  local blob=$1 queue=$2 table=$3 port
-  for port in "$blob" "$queue" "$table"; do
+# Both starts: the three ports must be free before, and answer after (AZURITE_PID alive, 60 s at most); then the
+# connection string for them is exported.
+azurite_ports_free() {
+  local port
+  for port in "$@"; do
     if port_in_use "$port"; then
       echo "error: port $port on 127.0.0.1 is already taken; stop what uses it or choose other ports." >&2
       return 1
     fi
   done
-  AZURITE_LOG=$(mktemp -t azurite.XXXXXX.log)
-  local flags
-  flags=$(node -p 'require(process.argv[1]).scripts.azurite.replace(/^azurite\s+/, "")' "$REPO_ROOT/package.json")
-  # shellcheck disable=SC2086 # the flags are words
-  "$REPO_ROOT/node_modules/.bin/azurite" $flags --silent \
-    --blobPort "$blob" --queuePort "$queue" --tablePort "$table" >"$AZURITE_LOG" 2>&1 &
-  AZURITE_PID=$!
+}
+
+azurite_ready() {
+  local blob=$1 queue=$2 table=$3
   local deadline=$((SECONDS + 60))
   until port_in_use "$blob" && port_in_use "$queue" && port_in_use "$table"; do
     if ! kill -0 "$AZURITE_PID" 2>/dev/null || ((SECONDS > deadline)); then
@@ -45,6 +44,19 @@ start_azurite() {
   done
   local key="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
   export AzureWebJobsStorage="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$key;BlobEndpoint=http://127.0.0.1:$blob/devstoreaccount1;QueueEndpoint=http://127.0.0.1:$queue/devstoreaccount1;TableEndpoint=http://127.0.0.1:$table/devstoreaccount1;"
+}
+
+start_azurite() {
+  local blob=$1 queue=$2 table=$3
+  azurite_ports_free "$blob" "$queue" "$table" || return 1
+  AZURITE_LOG=$(mktemp -t azurite.XXXXXX.log)
+  local flags
+  flags=$(node -p 'require(process.argv[1]).scripts.azurite.replace(/^azurite\s+/, "")' "$REPO_ROOT/package.json")
+  # shellcheck disable=SC2086 # the flags are words
+  "$REPO_ROOT/node_modules/.bin/azurite" $flags --silent \
+    --blobPort "$blob" --queuePort "$queue" --tablePort "$table" >"$AZURITE_LOG" 2>&1 &
+  AZURITE_PID=$!
+  azurite_ready "$blob" "$queue" "$table" || return 1
   echo "Azurite (pid $AZURITE_PID): blob 127.0.0.1:$blob, queue 127.0.0.1:$queue, table 127.0.0.1:$table"
 }
 
@@ -55,13 +67,8 @@ start_azurite() {
 # 2 minutes in `enrich`'s second round, ~10 s a minute in the soak at 55 notifications/s); its file store packs messages
 # into large extents. Same ports, same connection string, same AZURITE_PID (the queue process) as start_azurite.
 start_azurite_split() {
-  local blob=$1 queue=$2 table=$3 port
-  for port in "$blob" "$queue" "$table"; do
-    if port_in_use "$port"; then
-      echo "error: port $port on 127.0.0.1 is already taken; stop what uses it or choose other ports." >&2
-      return 1
-    fi
-  done
+  local blob=$1 queue=$2 table=$3
+  azurite_ports_free "$blob" "$queue" "$table" || return 1
   AZURITE_LOG=$(mktemp -t azurite.XXXXXX.log)
   AZURITE_QUEUE_DIR=$(mktemp -d -p "$( [[ -d /dev/shm ]] && echo /dev/shm || echo "${TMPDIR:-/tmp}")" azurite-queue.XXXXXX)
   "$REPO_ROOT/node_modules/.bin/azurite-blob" --inMemoryPersistence --skipApiVersionCheck --silent --blobHost 127.0.0.1 --blobPort "$blob" >>"$AZURITE_LOG" 2>&1 &
@@ -70,17 +77,7 @@ start_azurite_split() {
   AZURITE_OTHER_PIDS="$AZURITE_OTHER_PIDS $!"
   "$REPO_ROOT/node_modules/.bin/azurite-queue" --location "$AZURITE_QUEUE_DIR" --skipApiVersionCheck --silent --queueHost 127.0.0.1 --queuePort "$queue" >>"$AZURITE_LOG" 2>&1 &
   AZURITE_PID=$!
-  local deadline=$((SECONDS + 60))
-  until port_in_use "$blob" && port_in_use "$queue" && port_in_use "$table"; do
-    if ! kill -0 "$AZURITE_PID" 2>/dev/null || ((SECONDS > deadline)); then
-      echo "error: Azurite did not start; its log:" >&2
-      cat "$AZURITE_LOG" >&2
-      return 1
-    fi
-    sleep 0.2
-  done
-  local key="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
-  export AzureWebJobsStorage="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$key;BlobEndpoint=http://127.0.0.1:$blob/devstoreaccount1;QueueEndpoint=http://127.0.0.1:$queue/devstoreaccount1;TableEndpoint=http://127.0.0.1:$table/devstoreaccount1;"
+  azurite_ready "$blob" "$queue" "$table" || return 1
   echo "Azurite, one process per service (queue pid $AZURITE_PID, queues in $AZURITE_QUEUE_DIR): blob 127.0.0.1:$blob, queue 127.0.0.1:$queue, table 127.0.0.1:$table"
 }
 
