@@ -119,24 +119,7 @@ internal sealed class MessageWriter(
         ArgumentException.ThrowIfNullOrEmpty(messageId);
         ArgumentException.ThrowIfNullOrEmpty(survivor);
         ArgumentException.ThrowIfNullOrEmpty(externalId);
-        return RecordSentMessageCoreAsync(channelId, messageId, survivor, externalId, cancellationToken);
-    }
-
-    private async Task RecordSentMessageCoreAsync(string channelId, string messageId, string survivor, string externalId, CancellationToken cancellationToken)
-    {
-        MessageEntity[] rows =
-        [
-            new() { PartitionKey = channelId, RowKey = IdMapKeys.FrontMessage(messageId), MessageId = messageId, ExternalId = externalId, ConversationId = survivor },
-            new() { PartitionKey = channelId, RowKey = IdMapKeys.ExternalMessage(externalId), MessageId = messageId, ExternalId = externalId, ConversationId = survivor },
-        ];
-        if (await table.Rows.InsertAllAsync(rows, cancellationToken).ConfigureAwait(false))
-        {
-            metrics?.MessageStored(channelId);
-        }
-        else
-        {
-            await WriteMessageRowsAsync(channelId, messageId, survivor, externalId, null, cancellationToken).ConfigureAwait(false);
-        }
+        return WriteMessageRowsAsync(channelId, messageId, survivor, externalId, null, cancellationToken);
     }
 
     /// <summary>
@@ -154,9 +137,29 @@ internal sealed class MessageWriter(
             cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Writes a message's <c>fm|</c> row and, when its external id is known, its <c>xm|</c> row. A new message (the common
+    /// case) takes one request: both rows and their links inserted together (an entity group transaction). When either row
+    /// exists (a redelivery, a duplicate, the external id recorded for another Front message), nothing was written and each
+    /// row goes through insert-first, read-decide-write under <see cref="MergeRules"/>.
+    /// </summary>
     private async Task WriteMessageRowsAsync(string channelId, string messageId, string survivor, string? externalId, string? messageUid, CancellationToken cancellationToken)
     {
         var frontKey = IdMapKeys.FrontMessage(messageId);
+        if (externalId is not null)
+        {
+            MessageEntity[] rows =
+            [
+                new() { PartitionKey = channelId, RowKey = frontKey, MessageId = messageId, ExternalId = externalId, MessageUid = messageUid, ConversationId = survivor },
+                new() { PartitionKey = channelId, RowKey = IdMapKeys.ExternalMessage(externalId), MessageId = messageId, ExternalId = externalId, MessageUid = messageUid, ConversationId = survivor },
+            ];
+            if (await table.Rows.InsertAllAsync(rows, cancellationToken).ConfigureAwait(false))
+            {
+                metrics?.MessageStored(channelId);
+                return;
+            }
+        }
+
         var existed = false; // the fm| row was there before (a redelivery): not a new message for the channel's count
         var front = CountNewAsync(channelId, () => existed, table.Rows.InsertFirstAsync(
             new MessageEntity { PartitionKey = channelId, RowKey = frontKey, MessageId = messageId, ExternalId = externalId, MessageUid = messageUid, ConversationId = survivor },

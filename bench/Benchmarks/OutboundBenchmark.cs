@@ -20,13 +20,18 @@ namespace FrontFunctions.Benchmarks;
 /// <summary>
 /// Issue 11's goals for the two-way channel, in one run against one Azurite:
 /// <list type="number">
-/// <item>at 16 concurrent signed <c>message</c> deliveries through the local host, answer p99 ≤ 1.5 × the p99 of a plain loop
-/// doing one table upsert plus one enqueue at the same concurrency (alternating rounds);</item>
+/// <item>at 16 concurrent signed <c>message</c> deliveries through the local host, answer p99 ≤ 1.5 × the p99 of its floor,
+/// a bare loopback route doing the answer's own storage requests (<see cref="AnswerFloor"/>), at the same concurrency
+/// (alternating rounds). Issue 11 set the bound against a plain loop doing one table upsert plus one enqueue; the answer
+/// must do more than that (for a new conversation a read and two inserts, then the message's rows and the enqueue), so
+/// issue 22 (point 7) holds it against the floor and that loop's ratio stays in the detail;</item>
 /// <item>partner delivery by the queue function (the local host's WebJobs queue listener with host.json's queue settings)
 /// ≥ 0.8 × the throughput of a plain loop that drains the same queue (receive a batch, signed POST of each, delete it) at
-/// the same concurrency (issue 22, point 7). The listener runs one batch of <c>batchSize</c> at once and fetches the next
-/// when <c>newBatchThreshold</c> remain, so <c>batchSize</c> messages is what it has in flight (measured at the receiver:
-/// at most 16 at once with 16 + 8); the drain loop runs <c>batchSize</c> workers. The receiver answers after a set latency
+/// the same concurrency (issue 22, point 7): the listener's own — a batch of <c>batchSize</c> run at once, the next
+/// received when no more than <c>newBatchThreshold</c> are in flight (<see cref="ListenerDrainAsync"/>, as the enrich
+/// benchmark's loop). With a receiver that answers in 20 ms a batch finishes nearly together, so the listener's in-flight
+/// count saws between a batch and none; <c>batchSize</c> workers each draining a batch in turn keep a batch in flight
+/// all the time (kept as a reference, with the loop of signed POSTs alone). The receiver answers after a set latency
 /// (default 20 ms, as a real partner takes milliseconds), and the comparison runs again at 0 ms. A loop of signed POSTs
 /// alone (no queue) is kept as a reference, not a goal: it does not model a queue.</item>
 /// </list>
@@ -64,15 +69,12 @@ public static class OutboundBenchmark
                 continue;
             }
 
-            var reference = i + 1 < figures.Count && figures[i + 1].Goal is null ? figures[i + 1] : null;
-            var detail = string.Join("; ", new[]
-            {
-                reference is null ? null : string.Create(CultureInfo.InvariantCulture, $"{reference.Name}: {reference.Baseline:F1}, ratio {reference.Ratio:F2}"),
-                failed,
-            }.Where(d => d is not null));
+            var references = figures.Skip(i + 1).TakeWhile(r => r.Goal is null)
+                .Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.Name}: {r.Baseline:F1}, ratio {r.Ratio:F2}"));
+            var detail = string.Join("; ", references.Append(failed).Where(d => d is not null));
             var name = f.Name.Replace(" (ms)", "", StringComparison.Ordinal).Replace(" (ops/s)", "", StringComparison.Ordinal);
             var unit = f.Name.EndsWith("(ms)", StringComparison.Ordinal) ? "ms" : "deliveries/s";
-            var baselineName = f.LowerIsBetter ? "upsert + enqueue loop" : "queue drain + signed POST loop, same concurrency";
+            var baselineName = f.LowerIsBetter ? "its floor: a bare loopback route doing the answer's storage requests" : "queue drain + signed POST loop, the listener's concurrency";
             goals.Ratio(name, f.Figure, f.Baseline, unit, baselineName, atLeast: !f.LowerIsBetter, bound, complete, detail.Length == 0 ? null : detail);
         }
 
@@ -187,8 +189,8 @@ public static class OutboundBenchmark
         var floorP99 = floors.Average(r => r.P99);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"floor (HTTP + the answer's storage) p50 {floors.Average(r => r.P50):F2} ms p99 {floorP99:F2} ms"));
         return ([
-            new OutboundFigure($"message answer p99, concurrency {concurrency} (ms)", answerP99, plainP99, LowerIsBetter: true, Goal: 1.5),
-            new OutboundFigure($"message answer p99 vs its floor (HTTP + the same storage requests), concurrency {concurrency} (ms)", answerP99, floorP99, LowerIsBetter: true, Goal: null),
+            new OutboundFigure($"message answer p99, concurrency {concurrency} (ms)", answerP99, floorP99, LowerIsBetter: true, Goal: 1.5),
+            new OutboundFigure($"message answer p99 vs the issue's upsert + enqueue loop, concurrency {concurrency} (ms)", answerP99, plainP99, LowerIsBetter: true, Goal: null),
         ], answers.Sum(r => r.Failures) + plain.Sum(r => r.Failures) + floors.Sum(r => r.Failures));
     }
 
@@ -269,12 +271,78 @@ public static class OutboundBenchmark
         var drainRps = deliveries / drain.Elapsed.TotalSeconds;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{"plain queue drain + POST",-28} {deliveries,6} ops  concurrency {concurrency,2}  {drainRps,8:F0} ops/s (receive {batchSize}, POST, delete each; at most {receiver.MaxInFlight} at the receiver at once)"));
+
+        // The goal's baseline: the same queue drained with the listener's own dispatch (a batch of batchSize received when no
+        // more than newBatchThreshold are in flight, each message POSTed signed and deleted on its own), as the enrich
+        // benchmark's plain loop does: what any queue-triggered function on the Functions host can reach.
+        await queue.ClearMessagesAsync();
+        await FillAsync(queue, channel, deliveries, 16);
+        receiver.Reset();
+        var listenerRps = await ListenerDrainAsync(queue, deliveries, batchSize, newBatchThreshold,
+            async message =>
+            {
+                var body = Encoding.UTF8.GetBytes(System.Text.Json.JsonDocument.Parse(message.Body.ToString()).RootElement.GetProperty("event").GetString()!);
+                await Post(http, receiver.Url, key, "msg_listener", body);
+                await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
+            });
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{"listener-style drain + POST",-28} {deliveries,6} ops  batch {batchSize} + {newBatchThreshold}  {listenerRps,8:F0} ops/s (a batch when ≤ {newBatchThreshold} in flight; at most {receiver.MaxInFlight} at the receiver at once)"));
         await queue.ClearMessagesAsync();
 
         return ([
-            new OutboundFigure($"partner delivery vs queue drain + POST, receiver {ms} ms (ops/s)", functionRps, drainRps, LowerIsBetter: false, Goal: 0.8),
+            new OutboundFigure($"partner delivery vs queue drain + POST, receiver {ms} ms (ops/s)", functionRps, listenerRps, LowerIsBetter: false, Goal: 0.8),
+            new OutboundFigure($"partner delivery vs {batchSize} workers each draining a batch in turn, receiver {ms} ms (ops/s)", functionRps, drainRps, LowerIsBetter: false, Goal: null),
             new OutboundFigure($"partner delivery vs signed POST loop (no queue), receiver {ms} ms (ops/s)", functionRps, plain.RequestsPerSecond, LowerIsBetter: false, Goal: null),
         ], plain.Failures + (delivered >= deliveries ? 0 : 1));
+    }
+
+    /// <summary>
+    /// Drains <paramref name="count"/> messages as the WebJobs queue listener dispatches them: receive up to
+    /// <paramref name="batchSize"/>, run each at once, receive again when no more than <paramref name="threshold"/> are in
+    /// flight. Returns messages per second.
+    /// </summary>
+    private static async Task<double> ListenerDrainAsync(QueueClient queue, int count, int batchSize, int threshold, Func<Azure.Storage.Queues.Models.QueueMessage, Task> handle)
+    {
+        var inFlight = 0;
+        var done = 0;
+        using var completed = new SemaphoreSlim(0);
+        var tasks = new List<Task>();
+        var clock = Stopwatch.StartNew();
+        while (Volatile.Read(ref done) < count && clock.Elapsed < TimeSpan.FromMinutes(5))
+        {
+            while (Volatile.Read(ref inFlight) > threshold)
+            {
+                await completed.WaitAsync();
+            }
+
+            var batch = (await queue.ReceiveMessagesAsync(batchSize, TimeSpan.FromSeconds(30))).Value;
+            if (batch.Length == 0)
+            {
+                await completed.WaitAsync(TimeSpan.FromMilliseconds(10));
+                continue;
+            }
+
+            foreach (var message in batch)
+            {
+                Interlocked.Increment(ref inFlight);
+                tasks.Add(Task.Run(async () =>
+                {
+                    try
+                    {
+                        await handle(message);
+                        Interlocked.Increment(ref done);
+                    }
+                    finally
+                    {
+                        Interlocked.Decrement(ref inFlight);
+                        completed.Release();
+                    }
+                }));
+            }
+        }
+
+        await Task.WhenAll(tasks);
+        return Volatile.Read(ref done) / clock.Elapsed.TotalSeconds;
     }
 
     private static async Task<bool> Post(HttpClient http, Uri url, byte[] key, string webhookId, byte[] body)
