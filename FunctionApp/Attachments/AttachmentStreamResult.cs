@@ -1,4 +1,3 @@
-using System.Buffers;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Logging;
 using Microsoft.Net.Http.Headers;
@@ -7,13 +6,13 @@ namespace FrontFunctions.Attachments;
 
 /// <summary>
 /// Copies Front's download to the partner as it arrives: Front's response was returned at its headers
-/// (<see cref="HttpCompletionOption.ResponseHeadersRead"/>), and its body goes through one pooled 80 KB buffer, so the app
-/// never holds the file. Front's <c>Content-Length</c> is passed on when given. A body that runs past the size cap, or that
+/// (<see cref="HttpCompletionOption.ResponseHeadersRead"/>), and its body is read straight into the response's own pipe, a
+/// 256 KB segment at a time, each flushed before the next is read, so the app never holds the file. Front's <c>Content-Length</c> is passed on when given. A body that runs past the size cap, or that
 /// Front cuts off, aborts the partner's connection: the partner sees a broken transfer, never a complete-looking short file.
 /// </summary>
 public sealed class AttachmentStreamResult(HttpResponseMessage upstream, AttachmentStreamResult.Target target, ILogger logger) : IActionResult
 {
-    private const int BufferBytes = 80 * 1024;
+    private const int SegmentBytes = 256 * 1024;
 
     /// <summary>What is streamed: whose attachment, its name and type as Front listed them, the cap.</summary>
     public sealed record Target(string ChannelId, string MessageId, int Index, string? FileName, string? ContentType, long Limit);
@@ -38,13 +37,15 @@ public sealed class AttachmentStreamResult(HttpResponseMessage upstream, Attachm
             response.Headers.ContentDisposition = disposition.ToString();
             response.Headers.CacheControl = "no-store";
 
-            var buffer = ArrayPool<byte>.Shared.Rent(BufferBytes);
+            // Front's bytes are read straight into the response's own pipe (no copy through a buffer of ours); each flush
+            // waits while the partner's side is full, so no more than about a segment is held per download.
+            var writer = response.BodyWriter;
             long total = 0;
             try
             {
                 await using var source = await upstream.Content.ReadAsStreamAsync(aborted).ConfigureAwait(false);
                 int read;
-                while ((read = await source.ReadAsync(buffer.AsMemory(0, BufferBytes), aborted).ConfigureAwait(false)) > 0)
+                while ((read = await source.ReadAsync(writer.GetMemory(SegmentBytes), aborted).ConfigureAwait(false)) > 0)
                 {
                     total += read;
                     if (total > target.Limit)
@@ -54,7 +55,11 @@ public sealed class AttachmentStreamResult(HttpResponseMessage upstream, Attachm
                         return;
                     }
 
-                    await response.Body.WriteAsync(buffer.AsMemory(0, read), aborted).ConfigureAwait(false);
+                    writer.Advance(read);
+                    if ((await writer.FlushAsync(aborted).ConfigureAwait(false)).IsCanceled)
+                    {
+                        return;
+                    }
                 }
 
                 AttachmentLog.Streamed(logger, target.ChannelId, target.MessageId, target.Index, total);
@@ -67,10 +72,6 @@ public sealed class AttachmentStreamResult(HttpResponseMessage upstream, Attachm
             {
                 AttachmentLog.Cut(logger, target.ChannelId, target.MessageId, target.Index, total, "Front's stream broke (" + e.GetType().Name + ")");
                 http.Abort();
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
             }
         }
     }
