@@ -33,7 +33,7 @@ public sealed class ChannelRegistry
     private readonly Caching.BoundedMemory<string, (ChannelRecord? Record, DateTimeOffset ReadAt)> _recent;
     private readonly TableClient _table;
     private readonly TimeProvider _time;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Task<ChannelRecord?>> _reading = new(StringComparer.Ordinal);
+    private readonly Caching.InFlightJoin<string, ChannelRecord?> _reading = new(StringComparer.Ordinal);
 
     public ChannelRegistry(TableServiceClient tables, TimeProvider time)
     {
@@ -95,31 +95,8 @@ public sealed class ChannelRegistry
         }
 
         // Callers whose memory expired together share one read (16 concurrent partner reads made 16 reads every 10 s).
-        // Not a memory: an in-flight join, removed when its read completes; not cancelled by one caller giving up.
-        var mine = new TaskCompletionSource<ChannelRecord?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var shared = _reading.GetOrAdd(channelId, mine.Task);
-        if (shared == mine.Task)
-        {
-            _ = ReadSharedAsync();
-        }
-
-        return await shared.WaitAsync(cancellationToken).ConfigureAwait(false);
-
-        async Task ReadSharedAsync()
-        {
-            try
-            {
-                mine.SetResult(await ReadAndRememberAsync(channelId, known, seen, now, CancellationToken.None).ConfigureAwait(false));
-            }
-            catch (Exception e)
-            {
-                mine.SetException(e);
-            }
-            finally
-            {
-                _reading.TryRemove(new KeyValuePair<string, Task<ChannelRecord?>>(channelId, mine.Task));
-            }
-        }
+        return await _reading.JoinAsync(channelId, () => ReadAndRememberAsync(channelId, known, seen, now, CancellationToken.None), cancellationToken)
+            .ConfigureAwait(false);
     }
 
     private async Task<ChannelRecord?> ReadAndRememberAsync(

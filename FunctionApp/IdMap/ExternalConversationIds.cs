@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using FrontFunctions.Caching;
 
 namespace FrontFunctions.IdMap;
@@ -18,8 +17,8 @@ internal sealed class ExternalConversationIds(IdMapTable table, TimeProvider tim
     /// </summary>
     public static readonly TimeSpan AnswerMemory = TimeSpan.FromSeconds(10);
 
-    // Not a memory: an in-flight join (one decision per conversation at a time); each entry is removed when its task completes.
-    private readonly ConcurrentDictionary<(string Channel, string Conversation), Task<ExternalConversationAnswer>> _deciding = new();
+    // Not a memory: an in-flight join (one decision per conversation at a time).
+    private readonly InFlightJoin<(string Channel, string Conversation), ExternalConversationAnswer> _deciding = new();
 
     // Minted external conversation ids whose xc| row this instance wrote or found (rows are never deleted): an answer
     // carrying one of them needs no claim again (ClaimAnsweredIdAsync).
@@ -60,31 +59,7 @@ internal sealed class ExternalConversationIds(IdMapTable table, TimeProvider tim
         // Replies racing in one conversation on this instance share one decision: one read and at most one mint, instead of
         // each reading the row, trying the insert and reading it again after the 409. Instances are kept apart by the
         // storage protocol below. The shared work is not cancelled by one caller giving up (its writes are idempotent).
-        var key = (channelId, conversationId);
-        var mine = new TaskCompletionSource<ExternalConversationAnswer>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var shared = _deciding.GetOrAdd(key, mine.Task);
-        if (shared == mine.Task)
-        {
-            _ = DecideSharedAsync();
-        }
-
-        return shared.WaitAsync(cancellationToken);
-
-        async Task DecideSharedAsync()
-        {
-            try
-            {
-                mine.SetResult(await DecideAsync(channelId, conversationId, mint, mayWrite).ConfigureAwait(false));
-            }
-            catch (Exception e)
-            {
-                mine.SetException(e);
-            }
-            finally
-            {
-                _deciding.TryRemove(new KeyValuePair<(string, string), Task<ExternalConversationAnswer>>(key, mine.Task));
-            }
-        }
+        return _deciding.JoinAsync((channelId, conversationId), () => DecideAsync(channelId, conversationId, mint, mayWrite), cancellationToken);
     }
 
     private async Task<ExternalConversationAnswer> DecideAsync(string channelId, string conversationId, Func<string, string> mint, Func<Task<bool>>? mayWrite)

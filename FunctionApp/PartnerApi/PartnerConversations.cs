@@ -68,8 +68,12 @@ public sealed class PartnerConversations(PartnerTargets targets, FrontApiClient 
         return HttpAnswer.Ok(Describe(channelId, externalConversationId, conversation, reply.RedirectedTo, body, inboxes));
     }
 
-    /// <summary>One read of Front: its reply when it answered a JSON object, else the partner's answer for what it did.</summary>
-    private async Task<(FrontReply? Reply, HttpAnswer? Failed)> CallAsync(string route, string channelId, Func<Task<FrontReply>> call)
+    /// <summary>
+    /// One call to Front: its reply when it succeeded (with a JSON object, when <paramref name="needsObject"/>), else the
+    /// partner's answer for what Front did, naming what was <paramref name="done"/> before it.
+    /// </summary>
+    private async Task<(FrontReply? Reply, HttpAnswer? Failed)> CallAsync(
+        string route, string channelId, Func<Task<FrontReply>> call, bool needsObject = true, string? done = null)
     {
         FrontReply reply;
         try
@@ -78,15 +82,15 @@ public sealed class PartnerConversations(PartnerTargets targets, FrontApiClient 
         }
         catch (FrontApiException e)
         {
-            return (null, PartnerAnswers.NoAnswer(e, route, channelId, logger));
+            return (null, PartnerAnswers.NoAnswer(e, route, channelId, logger, done));
         }
 
         if (!reply.IsSuccess)
         {
-            return (null, PartnerAnswers.FromFront(reply, route, channelId, logger));
+            return (null, PartnerAnswers.FromFront(reply, route, channelId, logger, done));
         }
 
-        return reply.Body is { ValueKind: JsonValueKind.Object }
+        return !needsObject || reply.Body is { ValueKind: JsonValueKind.Object }
             ? (reply, null)
             : (null, HttpAnswer.Error(502, "front_unexpected", $"Front answered {route} without a JSON object."));
     }
@@ -158,18 +162,10 @@ public sealed class PartnerConversations(PartnerTargets targets, FrontApiClient 
 
         foreach (var (name, route, call) in steps)
         {
-            var done = applied.Count == 0 ? null : string.Join("; ", applied);
-            try
+            var (_, failed) = await CallAsync(route, channelId, call, needsObject: false, done: applied.Count == 0 ? null : string.Join("; ", applied)).ConfigureAwait(false);
+            if (failed is not null)
             {
-                var reply = await call().ConfigureAwait(false);
-                if (!reply.IsSuccess)
-                {
-                    return PartnerAnswers.FromFront(reply, route, channelId, logger, done);
-                }
-            }
-            catch (FrontApiException e)
-            {
-                return PartnerAnswers.NoAnswer(e, route, channelId, logger, done);
+                return failed;
             }
 
             applied.Add(name);
@@ -202,19 +198,11 @@ public sealed class PartnerConversations(PartnerTargets targets, FrontApiClient 
             return problem!;
         }
 
-        FrontReply reply;
-        try
+        var (reply, failed) = await CallAsync(route, channelId,
+            () => front.AddCommentAsync(channelId, conversation.ConversationId, JsonSerializer.SerializeToUtf8Bytes(comment), cancellationToken), needsObject: false).ConfigureAwait(false);
+        if (failed is not null)
         {
-            reply = await front.AddCommentAsync(channelId, conversation.ConversationId, JsonSerializer.SerializeToUtf8Bytes(comment), cancellationToken).ConfigureAwait(false);
-        }
-        catch (FrontApiException e)
-        {
-            return PartnerAnswers.NoAnswer(e, route, channelId, logger);
-        }
-
-        if (!reply.IsSuccess)
-        {
-            return PartnerAnswers.FromFront(reply, route, channelId, logger);
+            return failed;
         }
 
         return new HttpAnswer(201, new
@@ -222,7 +210,7 @@ public sealed class PartnerConversations(PartnerTargets targets, FrontApiClient 
             channel_id = channelId,
             conversation_id = conversation.ConversationId,
             external_conversation_id = externalConversationId,
-            comment_id = reply.Body is { ValueKind: JsonValueKind.Object } b ? FrontJson.String(b, "id") : null,
+            comment_id = reply!.Body is { ValueKind: JsonValueKind.Object } b ? FrontJson.String(b, "id") : null,
         });
     }
 
