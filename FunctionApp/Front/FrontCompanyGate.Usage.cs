@@ -32,6 +32,12 @@ public sealed partial class FrontCompanyGate
     /// <summary>How many callers wait for a pause that has not ended yet (callers whose pause just ended are not counted).</summary>
     internal int HeldByPause => PausedUntil > _time.GetUtcNow() ? Volatile.Read(ref _heldByPause) : 0;
 
+    /// <summary>Takes a token of the local bucket when one is there (charging a call that passed another gate); never waits.</summary>
+    internal void TakeTokenIfAny()
+    {
+        using var lease = _bucket.AttemptAcquire(1);
+    }
+
     /// <summary>How many 429 answers this process has seen.</summary>
     public int ThrottledResponses => Volatile.Read(ref _throttled);
 

@@ -67,9 +67,31 @@ public sealed class FrontRateGate : IDisposable
 
     /// <summary>
     /// Learns <paramref name="channelId"/>'s company from the answer when it is not known yet (and its limit from
-    /// <c>x-ratelimit-limit</c>), then lets that company's gate read Front's headers. Returns the company.
+    /// <c>x-ratelimit-limit</c>), then lets that company's gate read Front's headers. Returns the company. A call that was
+    /// counted against <see cref="UnknownCompany"/> (<paramref name="countedAgainst"/>, what <see cref="WaitAsync(string?, CancellationToken)"/>
+    /// returned) and whose answer names its company is charged to that company's budget too: its shared bucket
+    /// (<see cref="SharedFrontBudget.ChargeAsync"/>), else a token of its local one when there is one.
     /// </summary>
-    public async ValueTask<string> ObserveAsync(string? channelId, HttpResponseMessage response, CancellationToken cancellationToken)
+    public async ValueTask<string> ObserveAsync(string? channelId, HttpResponseMessage response, CancellationToken cancellationToken, string? countedAgainst = null)
+    {
+        var company = await LearnAsync(channelId, response, cancellationToken).ConfigureAwait(false);
+        // A 429 is not charged: Front counts refused requests against nothing.
+        if (countedAgainst == UnknownCompany && company != UnknownCompany && (int)response.StatusCode != 429 && _companies.TryGetValue(company, out var gate))
+        {
+            if (_shared is not null)
+            {
+                await _shared.ChargeAsync(company, gate.LimitPerMinute, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                gate.TakeTokenIfAny();
+            }
+        }
+
+        return company;
+    }
+
+    private async ValueTask<string> LearnAsync(string? channelId, HttpResponseMessage response, CancellationToken cancellationToken)
     {
         var gate = _unknown;
         if (channelId is not null)

@@ -18,7 +18,7 @@ public sealed class FrontRateGateHandler(FrontRateGate gate, Telemetry.FrontMetr
         try
         {
             response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
-            company = await gate.ObserveAsync(channelId, response, cancellationToken).ConfigureAwait(false);
+            company = await gate.ObserveAsync(channelId, response, cancellationToken, countedAgainst: company).ConfigureAwait(false);
             return response;
         }
         finally

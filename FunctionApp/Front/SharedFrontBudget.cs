@@ -114,6 +114,60 @@ public sealed class SharedFrontBudget
         }
     }
 
+    /// <summary>
+    /// Charges one call to <paramref name="company"/>'s bucket (<see cref="SharedTokenBucket.Charge"/>): a call that went
+    /// through the unknown company's bucket before an answer named its company. Without it, the first calls of a company
+    /// were counted in no bucket of theirs, and four instances draining a backlog drew 2 company 429s at the end of the
+    /// company's first minute (`bench all`, 2026-12-07). Best effort within <c>LeaseTimeout</c>: a failure is logged.
+    /// </summary>
+    public async Task ChargeAsync(string company, int limitPerMinute, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.LeaseTimeout);
+        try
+        {
+            var capacity = CapacityFor(limitPerMinute);
+            var perMinute = PerMinuteFor(limitPerMinute);
+            var rowKey = RowKey(company);
+            while (true)
+            {
+                Interlocked.Increment(ref _operations);
+                var sent = _time.GetUtcNow();
+                var read = await _table.GetEntityIfExistsAsync<TableEntity>(PartitionKey, rowKey, cancellationToken: timeout.Token).ConfigureAwait(false);
+                Clock.Observe(read.GetRawResponse().Headers.Date, sent, _time.GetUtcNow());
+                var now = Clock.UtcNow;
+                var state = read.HasValue
+                    ? new SharedBucketState(read.Value!.GetDouble("Tokens") ?? 0, read.Value.GetDateTimeOffset("RefilledAt") ?? now)
+                    : SharedTokenBucket.New(capacity, now);
+                var next = SharedTokenBucket.Charge(SharedTokenBucket.Repair(state, now, capacity, MaxRowAhead), now, perMinute, capacity);
+                var entity = new TableEntity(PartitionKey, rowKey) { ["Tokens"] = next.Tokens, ["RefilledAt"] = next.RefilledAt, ["LimitPerMinute"] = limitPerMinute };
+                try
+                {
+                    Interlocked.Increment(ref _operations);
+                    if (read.HasValue)
+                    {
+                        await _table.UpdateEntityAsync(entity, read.Value!.ETag, TableUpdateMode.Replace, timeout.Token).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        await _table.AddEntityAsync(entity, timeout.Token).ConfigureAwait(false);
+                    }
+
+                    return;
+                }
+                catch (RequestFailedException e) when (e.Status is 412 or 409)
+                {
+                    // Another instance wrote first: read again.
+                }
+            }
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            var status = (e as RequestFailedException ?? e.InnerException as RequestFailedException)?.Status ?? 0;
+            FrontLog.SharedBudgetLeaseFailed(_log, status, e.GetType().Name);
+        }
+    }
+
     /// <summary>What the last failed lease failed with (type and status), for diagnostics.</summary>
     public string? LastFailure { get; private set; }
 

@@ -45,6 +45,16 @@ public static class SharedTokenBucket
     }
 
     /// <summary>
+    /// Charges one call made without a token (it passed before its company was known): the bucket refilled, then one less,
+    /// below zero if need be, so the next leases wait for it.
+    /// </summary>
+    public static SharedBucketState Charge(SharedBucketState state, DateTimeOffset now, int perMinute, int capacity)
+    {
+        var refilled = Refill(state, now, perMinute, capacity);
+        return refilled with { Tokens = refilled.Tokens - 1 };
+    }
+
+    /// <summary>
     /// The refill rate for a company limit: the limit minus the capacity, so that even a full bucket plus a minute of refill
     /// stays within the limit in any 60-second window (a bucket refilled at the whole limit granted up to limit + capacity:
     /// measured, 3 company 429s in 2 minutes with four instances at 100 rpm).

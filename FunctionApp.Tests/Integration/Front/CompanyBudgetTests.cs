@@ -69,6 +69,29 @@ public sealed class CompanyBudgetTests : IAsyncLifetime
         Assert.Equal(50, Assert.Single(second.Get<FrontRateGate>().CompanySnapshots(), s => s.Company == "globex").Usage.LimitPerMinute);
     }
 
+    /// <summary>
+    /// The first call of a channel whose company is not known yet goes through the unknown company's bucket; once its answer
+    /// names the company, it is charged to the company's bucket as well. Before, it was counted in no bucket of its company:
+    /// four instances draining a backlog drew 2 company 429s at the end of the company's first minute (`bench all`,
+    /// 2026-12-07 02:53 UTC, `budget`: the unknown bucket's calls on top of a company bucket that started full).
+    /// </summary>
+    [Fact]
+    public async Task A_call_made_before_its_company_was_known_is_charged_to_the_company_s_bucket()
+    {
+        var key = "co-" + Guid.NewGuid().ToString("N")[..10];
+        var (globex, uid) = await ChannelWithMessageAsync("globex");
+        await using var first = Instance(key);
+
+        await first.Get<FrontApiClient>().GetMessageByUidAsync(globex, uid);
+
+        Assert.Equal("globex", first.Get<FrontRateGate>().CompanyOf(globex));
+        var budget = first.Get<SharedFrontBudget>();
+        var row = await new Azure.Data.Tables.TableServiceClient(TestStorage.ConnectionString).GetTableClient(FrontFunctions.Storage.StorageNames.BudgetTable)
+            .GetEntityIfExistsAsync<Azure.Data.Tables.TableEntity>(SharedFrontBudget.PartitionKey, budget.RowKey("globex"));
+        Assert.True(row.HasValue, "globex's bucket has no row: the call was counted in no bucket of its company");
+        Assert.Equal(budget.CapacityFor(50) - 1, row.Value!.GetDouble("Tokens")!.Value, precision: 6); // a new bucket is full, less the call
+    }
+
     /// <summary>A backlog at globex's 50 rpm holds globex's calls; initech's call does not wait behind them.</summary>
     [Fact]
     public async Task A_backlog_in_one_company_does_not_hold_another_s_call()
