@@ -157,76 +157,31 @@ public static class EnrichBenchmark
         var channelId = (imports is null ? "cha_plain" : "cha_floor") + round + Guid.NewGuid().ToString("N")[..6];
         await queue.ClearMessagesAsync();
         await FillAsync(queue, channelId, round, count);
-        var inFlight = 0;
-        var done = 0;
-        var failures = 0;
-        using var completed = new SemaphoreSlim(0);
-        var tasks = new List<Task>();
-        var clock = Stopwatch.StartNew();
-        while (Volatile.Read(ref done) + Volatile.Read(ref failures) < count && clock.Elapsed < TimeSpan.FromMinutes(5))
+        var (done, failures, elapsed) = await ListenerDrain.RunAsync(queue, count, batchSize, threshold, async message =>
         {
-            while (Volatile.Read(ref inFlight) > threshold)
+            var n = JsonSerializer.Deserialize(message.Body.ToString(), IngestJsonContext.Default.IngestNotification)!;
+            if (imports is null)
             {
-                await completed.WaitAsync();
+                await Task.WhenAll(
+                    idMap.AddEntityAsync(Row(n.ChannelId, IdMap.IdMapKeys.FrontMessage(n.MessageId), n)),
+                    idMap.AddEntityAsync(Row(n.ChannelId, IdMap.IdMapKeys.ExternalMessage(n.ExternalId!), n)));
+            }
+            else
+            {
+                string[] keys = [IdMap.IdMapKeys.FrontMessage(n.MessageId), IdMap.IdMapKeys.ExternalMessage(n.ExternalId!)];
+                await Task.WhenAll(
+                    idMap.SubmitTransactionAsync(keys.SelectMany(key => new[]
+                    {
+                        new TableTransactionAction(TableTransactionActionType.Add, Row(n.ChannelId, key, n)),
+                        new TableTransactionAction(TableTransactionActionType.UpsertReplace,
+                            new TableEntity(n.ChannelId, IdMap.IdMapKeys.Link(n.ConversationId, key)) { ["Target"] = key }),
+                    })),
+                    imports.GetEntityIfExistsAsync<TableEntity>(n.ChannelId, Imports.ImportKeys.Import(n.ExternalId!)));
+                await idMap.GetEntityIfExistsAsync<TableEntity>(n.ChannelId, IdMap.IdMapKeys.FrontConversation(n.ConversationId));
             }
 
-            var batch = (await queue.ReceiveMessagesAsync(batchSize, TimeSpan.FromMinutes(5))).Value;
-            if (batch.Length == 0)
-            {
-                if (Volatile.Read(ref inFlight) > 0)
-                {
-                    await completed.WaitAsync(TimeSpan.FromMilliseconds(50));
-                }
-
-                continue;
-            }
-
-            foreach (var message in batch)
-            {
-                Interlocked.Increment(ref inFlight);
-                tasks.Add(Task.Run(async () =>
-                {
-                    try
-                    {
-                        var n = JsonSerializer.Deserialize(message.Body.ToString(), IngestJsonContext.Default.IngestNotification)!;
-                        if (imports is null)
-                        {
-                            await Task.WhenAll(
-                                idMap.AddEntityAsync(Row(n.ChannelId, IdMap.IdMapKeys.FrontMessage(n.MessageId), n)),
-                                idMap.AddEntityAsync(Row(n.ChannelId, IdMap.IdMapKeys.ExternalMessage(n.ExternalId!), n)));
-                        }
-                        else
-                        {
-                            string[] keys = [IdMap.IdMapKeys.FrontMessage(n.MessageId), IdMap.IdMapKeys.ExternalMessage(n.ExternalId!)];
-                            await Task.WhenAll(
-                                idMap.SubmitTransactionAsync(keys.SelectMany(key => new[]
-                                {
-                                    new TableTransactionAction(TableTransactionActionType.Add, Row(n.ChannelId, key, n)),
-                                    new TableTransactionAction(TableTransactionActionType.UpsertReplace,
-                                        new TableEntity(n.ChannelId, IdMap.IdMapKeys.Link(n.ConversationId, key)) { ["Target"] = key }),
-                                })),
-                                imports.GetEntityIfExistsAsync<TableEntity>(n.ChannelId, Imports.ImportKeys.Import(n.ExternalId!)));
-                            await idMap.GetEntityIfExistsAsync<TableEntity>(n.ChannelId, IdMap.IdMapKeys.FrontConversation(n.ConversationId));
-                        }
-
-                        await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
-                        Interlocked.Increment(ref done);
-                    }
-                    catch (Exception e) when (e is Azure.RequestFailedException or JsonException)
-                    {
-                        Interlocked.Increment(ref failures);
-                    }
-                    finally
-                    {
-                        Interlocked.Decrement(ref inFlight);
-                        completed.Release();
-                    }
-                }));
-            }
-        }
-
-        await Task.WhenAll(tasks);
-        var elapsed = clock.Elapsed;
+            await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
+        }, e => e is Azure.RequestFailedException or JsonException);
         var rate = done / elapsed.TotalSeconds;
         if (!round.StartsWith("warm", StringComparison.Ordinal))
         {

@@ -28,7 +28,7 @@ namespace FrontFunctions.Benchmarks;
 /// <item>partner delivery by the queue function (the local host's WebJobs queue listener with host.json's queue settings)
 /// ≥ 0.8 × the throughput of a plain loop that drains the same queue (receive a batch, signed POST of each, delete it) at
 /// the same concurrency (issue 22, point 7): the listener's own — a batch of <c>batchSize</c> run at once, the next
-/// received when no more than <c>newBatchThreshold</c> are in flight (<see cref="ListenerDrainAsync"/>, as the enrich
+/// received when no more than <c>newBatchThreshold</c> are in flight (<see cref="ListenerDrain"/>, as the enrich
 /// benchmark's loop). With a receiver that answers in 20 ms a batch finishes nearly together, so the listener's in-flight
 /// count saws between a batch and none; <c>batchSize</c> workers each draining a batch in turn keep a batch in flight
 /// all the time (kept as a reference, with the loop of signed POSTs alone). The receiver answers after a set latency
@@ -278,13 +278,13 @@ public static class OutboundBenchmark
         await queue.ClearMessagesAsync();
         await FillAsync(queue, channel, deliveries, 16);
         receiver.Reset();
-        var listenerRps = await ListenerDrainAsync(queue, deliveries, batchSize, newBatchThreshold,
+        var listenerRps = (await ListenerDrain.RunAsync(queue, deliveries, batchSize, newBatchThreshold,
             async message =>
             {
                 var body = Encoding.UTF8.GetBytes(System.Text.Json.JsonDocument.Parse(message.Body.ToString()).RootElement.GetProperty("event").GetString()!);
                 await Post(http, receiver.Url, key, "msg_listener", body);
                 await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
-            });
+            })).PerSecond;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{"listener-style drain + POST",-28} {deliveries,6} ops  batch {batchSize} + {newBatchThreshold}  {listenerRps,8:F0} ops/s (a batch when ≤ {newBatchThreshold} in flight; at most {receiver.MaxInFlight} at the receiver at once)"));
         await queue.ClearMessagesAsync();
@@ -294,55 +294,6 @@ public static class OutboundBenchmark
             new OutboundFigure($"partner delivery vs {batchSize} workers each draining a batch in turn, receiver {ms} ms (ops/s)", functionRps, drainRps, LowerIsBetter: false, Goal: null),
             new OutboundFigure($"partner delivery vs signed POST loop (no queue), receiver {ms} ms (ops/s)", functionRps, plain.RequestsPerSecond, LowerIsBetter: false, Goal: null),
         ], plain.Failures + (delivered >= deliveries ? 0 : 1));
-    }
-
-    /// <summary>
-    /// Drains <paramref name="count"/> messages as the WebJobs queue listener dispatches them: receive up to
-    /// <paramref name="batchSize"/>, run each at once, receive again when no more than <paramref name="threshold"/> are in
-    /// flight. Returns messages per second.
-    /// </summary>
-    private static async Task<double> ListenerDrainAsync(QueueClient queue, int count, int batchSize, int threshold, Func<Azure.Storage.Queues.Models.QueueMessage, Task> handle)
-    {
-        var inFlight = 0;
-        var done = 0;
-        using var completed = new SemaphoreSlim(0);
-        var tasks = new List<Task>();
-        var clock = Stopwatch.StartNew();
-        while (Volatile.Read(ref done) < count && clock.Elapsed < TimeSpan.FromMinutes(5))
-        {
-            while (Volatile.Read(ref inFlight) > threshold)
-            {
-                await completed.WaitAsync();
-            }
-
-            var batch = (await queue.ReceiveMessagesAsync(batchSize, TimeSpan.FromSeconds(30))).Value;
-            if (batch.Length == 0)
-            {
-                await completed.WaitAsync(TimeSpan.FromMilliseconds(10));
-                continue;
-            }
-
-            foreach (var message in batch)
-            {
-                Interlocked.Increment(ref inFlight);
-                tasks.Add(Task.Run(async () =>
-                {
-                    try
-                    {
-                        await handle(message);
-                        Interlocked.Increment(ref done);
-                    }
-                    finally
-                    {
-                        Interlocked.Decrement(ref inFlight);
-                        completed.Release();
-                    }
-                }));
-            }
-        }
-
-        await Task.WhenAll(tasks);
-        return Volatile.Read(ref done) / clock.Elapsed.TotalSeconds;
     }
 
     private static async Task<bool> Post(HttpClient http, Uri url, byte[] key, string webhookId, byte[] body)
