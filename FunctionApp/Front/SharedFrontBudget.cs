@@ -131,34 +131,14 @@ public sealed class SharedFrontBudget
             var rowKey = RowKey(company);
             while (true)
             {
-                Interlocked.Increment(ref _operations);
-                var sent = _time.GetUtcNow();
-                var read = await _table.GetEntityIfExistsAsync<TableEntity>(PartitionKey, rowKey, cancellationToken: timeout.Token).ConfigureAwait(false);
-                Clock.Observe(read.GetRawResponse().Headers.Date, sent, _time.GetUtcNow());
-                var now = Clock.UtcNow;
-                var state = read.HasValue
-                    ? new SharedBucketState(read.Value!.GetDouble("Tokens") ?? 0, read.Value.GetDateTimeOffset("RefilledAt") ?? now)
-                    : SharedTokenBucket.New(capacity, now);
+                var (read, state, now) = await ReadBucketAsync(rowKey, capacity, timeout.Token).ConfigureAwait(false);
                 var next = SharedTokenBucket.Charge(SharedTokenBucket.Repair(state, now, capacity, MaxRowAhead), now, perMinute, capacity);
-                var entity = new TableEntity(PartitionKey, rowKey) { ["Tokens"] = next.Tokens, ["RefilledAt"] = next.RefilledAt, ["LimitPerMinute"] = limitPerMinute };
-                try
+                if (await TryWriteBucketAsync(read, rowKey, next, limitPerMinute, timeout.Token).ConfigureAwait(false))
                 {
-                    Interlocked.Increment(ref _operations);
-                    if (read.HasValue)
-                    {
-                        await _table.UpdateEntityAsync(entity, read.Value!.ETag, TableUpdateMode.Replace, timeout.Token).ConfigureAwait(false);
-                    }
-                    else
-                    {
-                        await _table.AddEntityAsync(entity, timeout.Token).ConfigureAwait(false);
-                    }
-
                     return;
                 }
-                catch (RequestFailedException e) when (e.Status is 412 or 409)
-                {
-                    // Another instance wrote first: read again.
-                }
+
+                // Another instance wrote first: read again.
             }
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
@@ -213,16 +193,7 @@ public sealed class SharedFrontBudget
         var capacity = CapacityFor(limitPerMinute);
         var perMinute = PerMinuteFor(limitPerMinute);
         var rowKey = RowKey(company);
-        Interlocked.Increment(ref _operations);
-        var sent = _time.GetUtcNow();
-        var read = await _table.GetEntityIfExistsAsync<TableEntity>(PartitionKey, rowKey, cancellationToken: cancellationToken)
-            .ConfigureAwait(false);
-        Clock.Observe(read.GetRawResponse().Headers.Date, sent, _time.GetUtcNow());
-
-        var now = Clock.UtcNow;
-        var state = read.HasValue
-            ? new SharedBucketState(read.Value!.GetDouble("Tokens") ?? 0, read.Value.GetDateTimeOffset("RefilledAt") ?? now)
-            : SharedTokenBucket.New(capacity, now);
+        var (read, state, now) = await ReadBucketAsync(rowKey, capacity, cancellationToken).ConfigureAwait(false);
         var repaired = SharedTokenBucket.Repair(state, now, capacity, MaxRowAhead);
         var decision = SharedTokenBucket.Lease(repaired, now, perMinute, capacity, _options.LeaseSize);
         if (decision.Granted == 0 && read.HasValue && repaired == state)
@@ -230,10 +201,37 @@ public sealed class SharedFrontBudget
             return new SharedLease(0, decision.RetryAfter, false); // nothing to take: no write needed
         }
 
+        if (!await TryWriteBucketAsync(read, rowKey, decision.Next, limitPerMinute, cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        return new SharedLease(decision.Granted, decision.RetryAfter, false);
+    }
+
+    /// <summary>The company's bucket row as read (a new full bucket when there is none), on storage's clock.</summary>
+    private async Task<(NullableResponse<TableEntity> Read, SharedBucketState State, DateTimeOffset Now)> ReadBucketAsync(
+        string rowKey, int capacity, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _operations);
+        var sent = _time.GetUtcNow();
+        var read = await _table.GetEntityIfExistsAsync<TableEntity>(PartitionKey, rowKey, cancellationToken: cancellationToken)
+            .ConfigureAwait(false);
+        Clock.Observe(read.GetRawResponse().Headers.Date, sent, _time.GetUtcNow());
+        var now = Clock.UtcNow;
+        var state = read.HasValue
+            ? new SharedBucketState(read.Value!.GetDouble("Tokens") ?? 0, read.Value.GetDateTimeOffset("RefilledAt") ?? now)
+            : SharedTokenBucket.New(capacity, now);
+        return (read, state, now);
+    }
+
+    /// <summary>Writes the bucket's next state over the row as read (If-Match), or inserts it; false on an ETag conflict.</summary>
+    private async Task<bool> TryWriteBucketAsync(NullableResponse<TableEntity> read, string rowKey, SharedBucketState next, int limitPerMinute, CancellationToken cancellationToken)
+    {
         var entity = new TableEntity(PartitionKey, rowKey)
         {
-            ["Tokens"] = decision.Next.Tokens,
-            ["RefilledAt"] = decision.Next.RefilledAt,
+            ["Tokens"] = next.Tokens,
+            ["RefilledAt"] = next.RefilledAt,
             ["LimitPerMinute"] = limitPerMinute,
         };
         try
@@ -247,12 +245,12 @@ public sealed class SharedFrontBudget
             {
                 await _table.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
             }
+
+            return true;
         }
         catch (RequestFailedException e) when (e.Status is 412 or 409)
         {
-            return null;
+            return false;
         }
-
-        return new SharedLease(decision.Granted, decision.RetryAfter, false);
     }
 }
